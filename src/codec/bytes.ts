@@ -1,0 +1,42 @@
+/**
+ * Fixed-length and "whatever is there" decoders: pure, no I/O.
+ *
+ * @module
+ */
+import { IncompleteReadError } from "../errors.js";
+import type { ReceiveBuffer } from "../receive-buffer.js";
+import type { Decoder } from "./delimiter.js";
+
+/**
+ * Takes exactly `length` bytes. At the end of the stream, fewer bytes are an
+ * {@link IncompleteReadError} carrying them as `partial` and `length` as `expected`.
+ */
+export class BytesDecoder implements Decoder {
+  readonly #length: number;
+
+  constructor(length: number) {
+    this.#length = length;
+  }
+
+  decode(buffer: ReceiveBuffer): Buffer | null {
+    return buffer.length >= this.#length ? buffer.take(this.#length) : null;
+  }
+
+  decodeEof(buffer: ReceiveBuffer, cause?: unknown): Buffer | null {
+    const frame = this.decode(buffer);
+    if (frame !== null || buffer.length === 0) return frame;
+    throw new IncompleteReadError(buffer.takeAll(), this.#length, cause);
+  }
+}
+
+/**
+ * Takes every buffered byte once there is at least one. At a clean end of stream with nothing
+ * buffered it yields an empty buffer, the classic `read() == 0` end-of-file signal.
+ */
+export const availableDecoder: Decoder = {
+  decode: (buffer) => (buffer.length > 0 ? buffer.takeAll() : null),
+  decodeEof: (buffer, cause) => {
+    if (buffer.length > 0) return buffer.takeAll();
+    return cause === undefined ? Buffer.alloc(0) : null;
+  },
+};

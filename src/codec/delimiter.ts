@@ -1,0 +1,142 @@
+/**
+ * Delimiter framing: pure, no I/O. A decoder looks at a {@link ReceiveBuffer} and either
+ * takes one frame out of it or says "need more bytes" (`null`), as tokio-util's codecs do.
+ *
+ * @module
+ */
+import { FrameTooLongError, IncompleteReadError, SocketError } from "../errors.js";
+import type { ReceiveBuffer } from "../receive-buffer.js";
+
+/** A delimiter: text (encoded as UTF-8) or bytes. Must not be empty. */
+export type Delimiter = string | Uint8Array;
+
+/** The default `maxLength` of a delimiter read: 1 MiB (1,048,576 bytes). */
+export const DEFAULT_MAX_LINE_LENGTH = 1024 * 1024;
+
+/** Options of a delimiter read or decoder. */
+export interface DelimiterOptions {
+  /**
+   * The longest frame accepted, in bytes, not counting the delimiter. A longer frame is
+   * refused with `ERR_FRAME_TOO_LONG` as soon as the buffered bytes prove it, and the bytes
+   * stay in the buffer. An unbounded delimiter search on untrusted input is a
+   * denial-of-service risk, hence the default.
+   * @default 1048576 (1 MiB)
+   */
+  maxLength?: number;
+  /**
+   * Whether the frame handed back ends with its delimiter (hs.socket reads "up to and
+   * including the delimiter").
+   * @default true
+   */
+  include?: boolean;
+}
+
+/** Something that takes frames out of a receive buffer: the contract every codec keeps. */
+export interface Decoder {
+  /** Takes one frame out of `buffer`, or returns `null` when more bytes are needed. */
+  decode(buffer: ReceiveBuffer): Buffer | null;
+  /**
+   * Called once the stream has ended: a last frame, `null` when the buffer is empty, or an
+   * {@link IncompleteReadError} holding the leftover bytes (taken out of the buffer).
+   */
+  decodeEof(buffer: ReceiveBuffer, cause?: unknown): Buffer | null;
+}
+
+/** Normalizes one delimiter or several into byte arrays; refuses empty ones. */
+export function toDelimiters(delimiters: Delimiter | readonly Delimiter[]): Buffer[] {
+  const list =
+    typeof delimiters === "string" || delimiters instanceof Uint8Array ? [delimiters] : delimiters;
+  if (list.length === 0) {
+    throw new SocketError("ERR_INVALID_ARGUMENT", "at least one delimiter is needed");
+  }
+  return list.map((d) => {
+    const bytes =
+      typeof d === "string"
+        ? Buffer.from(d, "utf8")
+        : Buffer.from(d.buffer, d.byteOffset, d.byteLength);
+    if (bytes.length === 0)
+      throw new SocketError("ERR_INVALID_ARGUMENT", "a delimiter must not be empty");
+    return bytes;
+  });
+}
+
+/** Checks a `maxLength` option: an integer ≥ 0, or the default. */
+export function checkMaxLength(value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new SocketError(
+      "ERR_INVALID_ARGUMENT",
+      `maxLength must be an integer >= 0, got ${value}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Splits a byte stream at one or more delimiters.
+ *
+ * With several delimiters the shortest frame wins (the match that starts first); when two
+ * match at the same position the longer delimiter is taken (`\r\n` over `\r`). The search
+ * resumes where the previous one stopped, so no byte is scanned twice, and a delimiter split
+ * across chunks is found.
+ *
+ * @example
+ * ```ts
+ * const decoder = new DelimiterDecoder(["\r\n", "\n"], { include: false });
+ * buffer.append(Buffer.from("one\r\ntwo\nthr"));
+ * decoder.decode(buffer); // <Buffer "one">
+ * decoder.decode(buffer); // <Buffer "two">
+ * decoder.decode(buffer); // null: "thr" waits for its delimiter
+ * ```
+ */
+export class DelimiterDecoder implements Decoder {
+  readonly #delimiters: Buffer[];
+  readonly #maxDelimiter: number;
+  readonly #maxLength: number;
+  readonly #include: boolean;
+  /** Every position before this one has been ruled out as the start of any delimiter. */
+  #scanned = 0;
+
+  constructor(delimiters: Delimiter | readonly Delimiter[], options: DelimiterOptions = {}) {
+    this.#delimiters = toDelimiters(delimiters);
+    this.#maxDelimiter = Math.max(...this.#delimiters.map((d) => d.length));
+    this.#maxLength = checkMaxLength(options.maxLength, DEFAULT_MAX_LINE_LENGTH);
+    this.#include = options.include ?? true;
+  }
+
+  /**
+   * @throws FrameTooLongError `ERR_FRAME_TOO_LONG` when the frame is or must become longer
+   * than `maxLength`; nothing is consumed.
+   */
+  decode(buffer: ReceiveBuffer): Buffer | null {
+    let at = -1;
+    let size = 0;
+    for (const delimiter of this.#delimiters) {
+      const found = buffer.indexOf(delimiter, this.#scanned);
+      if (found >= 0 && (at < 0 || found < at || (found === at && delimiter.length > size))) {
+        at = found;
+        size = delimiter.length;
+      }
+    }
+    if (at < 0) {
+      // No delimiter: any later match starts at length - maxDelimiter + 1 or after.
+      this.#scanned = Math.max(0, buffer.length - this.#maxDelimiter + 1);
+      if (buffer.length >= this.#maxLength + this.#maxDelimiter) {
+        throw new FrameTooLongError(this.#maxLength);
+      }
+      return null;
+    }
+    if (at > this.#maxLength) throw new FrameTooLongError(this.#maxLength);
+    this.#scanned = 0;
+    const frame = buffer.take(at + size);
+    return this.#include ? frame : frame.subarray(0, at);
+  }
+
+  /** A frame if one is complete; otherwise the leftover bytes as an {@link IncompleteReadError}. */
+  decodeEof(buffer: ReceiveBuffer, cause?: unknown): Buffer | null {
+    const frame = this.decode(buffer);
+    if (frame !== null || buffer.length === 0) return frame;
+    this.#scanned = 0;
+    throw new IncompleteReadError(buffer.takeAll(), undefined, cause);
+  }
+}

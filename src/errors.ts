@@ -1,0 +1,165 @@
+/**
+ * Errors. Every error sockit produces is a {@link SocketError} with a stable `code`: either
+ * Node's system code as it is (`ECONNREFUSED`, `ECONNRESET`, `ENOTFOUND`, `EADDRINUSE`, …)
+ * or one of sockit's own `ERR_*` codes listed in {@link ERROR_CODES}. Tell errors apart by
+ * `code`, never by message text. `docs/errors.md` lists every code.
+ *
+ * @module
+ */
+
+/**
+ * sockit's own error codes, each with the one-line meaning that `docs/errors.md` repeats.
+ * The table is the single source: {@link SocketError} takes its codes from here.
+ */
+export const ERROR_CODES = {
+  ERR_INVALID_ADDRESS:
+    "A target or bind address is malformed (missing or bad port, bad brackets, empty host).",
+  ERR_INVALID_ARGUMENT: "An argument is out of range or of the wrong kind.",
+  ERR_INVALID_STATE:
+    "The operation does not fit the socket's state (for example: listening twice).",
+  ERR_SOCKET_CLOSED: "The socket is closed or closing; the write or read was refused.",
+  ERR_CONNECT_TIMEOUT: "The connection was not established within `connectTimeout`.",
+  ERR_READ_TIMEOUT: "A read did not complete within its `timeout`; nothing was consumed.",
+  ERR_WRITE_TIMEOUT: "A `send()` did not reach the kernel within its `timeout`.",
+  ERR_ABORTED: "A read or send was aborted through its `AbortSignal`.",
+  ERR_FRAME_TOO_LONG: "A frame is longer than `maxLength`; the bytes stay in the buffer.",
+  ERR_INCOMPLETE_READ: "The stream ended in the middle of a read; `partial` holds the bytes.",
+  ERR_END_OF_STREAM: "The stream ended before a read received any byte.",
+  ERR_HANDLER_FAILED:
+    "A server's connection handler threw or rejected; that connection was destroyed.",
+} as const;
+
+/** One of sockit's own `ERR_*` codes. */
+export type SockitErrorCode = keyof typeof ERROR_CODES;
+
+/**
+ * A code on a {@link SocketError}: sockit's own `ERR_*` codes, or a system code from Node
+ * (`ECONNREFUSED`, `ETIMEDOUT`, …) passed through unchanged.
+ */
+export type SocketErrorCode = SockitErrorCode | (string & {});
+
+/** Where an error came from and whom it concerns; every field is optional. */
+export interface SocketErrorDetails {
+  /** The error that caused this one (a Node system error, an abort reason). */
+  cause?: unknown;
+  /** The system call that failed (`connect`, `read`, `write`, `listen`, …). */
+  syscall?: string;
+  /** The peer or local address concerned, as text (`127.0.0.1:80`, `unix:/tmp/s`). */
+  address?: string;
+  /** The errno number of a system error. */
+  errno?: number;
+}
+
+/**
+ * The base of every error sockit raises. `code` is stable; `message` is for people.
+ *
+ * @example
+ * ```ts
+ * import { connect, SocketError } from "sockit";
+ * const socket = connect("127.0.0.1:1");
+ * try {
+ *   await socket.opened;
+ * } catch (error) {
+ *   if (error instanceof SocketError && error.code === "ECONNREFUSED") console.log("nobody there");
+ * }
+ * ```
+ */
+export class SocketError extends Error {
+  override name = "SocketError";
+  /** The stable code: one of {@link ERROR_CODES} or a Node system code. */
+  readonly code: SocketErrorCode;
+  /** The system call that failed, when the error came from the operating system. */
+  readonly syscall: string | undefined;
+  /** The address concerned, as `host:port` or `unix:/path`, when known. */
+  readonly address: string | undefined;
+  /** The errno number of a system error, when known. */
+  readonly errno: number | undefined;
+
+  constructor(code: SocketErrorCode, message: string, details: SocketErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.code = code;
+    this.syscall = details.syscall;
+    this.address = details.address;
+    this.errno = details.errno;
+  }
+}
+
+/**
+ * The stream ended (the peer's FIN, or an error) in the middle of a read.
+ * `partial` holds the bytes that had arrived: they are handed back here, not dropped, and are
+ * no longer in the receive buffer. `expected` is the byte count a `readBytes(n)` waited for.
+ * `cause` is the socket error when the stream ended by an error rather than a FIN.
+ */
+export class IncompleteReadError extends SocketError {
+  override name = "IncompleteReadError";
+  declare readonly code: "ERR_INCOMPLETE_READ";
+  /** The bytes received before the stream ended (at least one). */
+  readonly partial: Buffer;
+  /** How many bytes the read needed in all, when that is known (`readBytes`). */
+  readonly expected: number | undefined;
+
+  constructor(partial: Buffer, expected: number | undefined, cause?: unknown) {
+    const wanted = expected === undefined ? "a delimiter" : `${expected} bytes`;
+    super(
+      "ERR_INCOMPLETE_READ",
+      `stream ended after ${partial.length} bytes while waiting for ${wanted}`,
+      cause === undefined ? {} : { cause },
+    );
+    this.partial = partial;
+    this.expected = expected;
+  }
+}
+
+/**
+ * A frame is longer than the read's `maxLength`. The bytes stay in the receive buffer, so
+ * the caller decides: read them another way, `purge()` them, or close.
+ */
+export class FrameTooLongError extends SocketError {
+  override name = "FrameTooLongError";
+  declare readonly code: "ERR_FRAME_TOO_LONG";
+  /** The limit that was exceeded, in bytes. */
+  readonly maxLength: number;
+
+  constructor(maxLength: number) {
+    super("ERR_FRAME_TOO_LONG", `frame exceeds maxLength of ${maxLength} bytes`);
+    this.maxLength = maxLength;
+  }
+}
+
+/** Fields of a Node system error that sockit keeps. */
+interface SystemErrorLike {
+  code?: unknown;
+  syscall?: unknown;
+  errno?: unknown;
+  message?: unknown;
+}
+
+/**
+ * Wraps anything thrown or emitted by Node (a system error, a TypeError, a string) into a
+ * {@link SocketError}, keeping Node's `code` as it is and the original on `cause`.
+ * A {@link SocketError} passes through unchanged.
+ */
+export function toSocketError(error: unknown, address?: string): SocketError {
+  if (error instanceof SocketError) return error;
+  const e = (typeof error === "object" && error !== null ? error : {}) as SystemErrorLike;
+  const code = typeof e.code === "string" ? e.code : "ERR_INVALID_STATE";
+  const syscall = typeof e.syscall === "string" ? e.syscall : undefined;
+  const base = typeof e.message === "string" ? e.message : String(error);
+  const message = address !== undefined && !base.includes(address) ? `${base} (${address})` : base;
+  const details: SocketErrorDetails = { cause: error };
+  if (syscall !== undefined) details.syscall = syscall;
+  if (address !== undefined) details.address = address;
+  if (typeof e.errno === "number") details.errno = e.errno;
+  return new SocketError(code, message, details);
+}
+
+/** Throws `ERR_INVALID_ARGUMENT` unless `value` is an integer in `[min, max]`. */
+export function checkInteger(name: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    throw new SocketError(
+      "ERR_INVALID_ARGUMENT",
+      `${name} must be an integer from ${min} to ${max}, got ${String(value)}`,
+    );
+  }
+  return value;
+}

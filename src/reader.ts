@@ -1,0 +1,201 @@
+/**
+ * The read queue (hs.socket / CocoaAsyncSocket): reads are served strictly in the order they
+ * were asked for, each from the bytes of the receive buffer, each settling exactly once.
+ * A read times out or is aborted on its own; it never consumes bytes it does not deliver.
+ *
+ * @module
+ */
+import type { Decoder } from "./codec/delimiter.js";
+import { SocketError } from "./errors.js";
+import { ReceiveBuffer } from "./receive-buffer.js";
+
+/** Options every read takes. */
+export interface ReadOptions {
+  /**
+   * Milliseconds to wait for this read; on expiry it rejects with `ERR_READ_TIMEOUT`,
+   * consumes nothing, and the socket stays open. `0` or absent: no timeout.
+   */
+  timeout?: number;
+  /** Aborts this read with `ERR_ABORTED` (the signal's reason on `cause`). */
+  signal?: AbortSignal;
+}
+
+/** How a read settles: one of the two is called, exactly once. */
+export interface ReadSettle {
+  resolve(data: Buffer): void;
+  reject(error: SocketError): void;
+}
+
+interface Pending {
+  readonly decoder: Decoder;
+  readonly settle: ReadSettle;
+  timer: NodeJS.Timeout | undefined;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+}
+
+/** What the reader asks of its transport to apply backpressure. */
+export interface FlowControl {
+  pause(): void;
+  resume(): void;
+}
+
+/** The default read high-water mark: 1 MiB (1,048,576 bytes) buffered with no read waiting. */
+export const DEFAULT_READ_HIGH_WATER_MARK = 1024 * 1024;
+
+/**
+ * Serves queued reads from a {@link ReceiveBuffer}. The transport pushes chunks and the end
+ * of the stream; callers enqueue decoders. When no read is waiting and the buffer holds at
+ * least `highWaterMark` bytes, the reader pauses the transport, and resumes it once a read
+ * is waiting or the buffer has drained below the mark.
+ */
+export class Reader {
+  readonly buffer = new ReceiveBuffer();
+  readonly #queue: Pending[] = [];
+  readonly #flow: FlowControl;
+  readonly #highWaterMark: number;
+  #paused = false;
+  #processing = false;
+  #ended = false;
+  #endCause: SocketError | undefined;
+
+  constructor(flow: FlowControl, highWaterMark = DEFAULT_READ_HIGH_WATER_MARK) {
+    this.#flow = flow;
+    this.#highWaterMark = highWaterMark;
+  }
+
+  /** Whether the stream has ended (FIN or error); buffered bytes may still be read. */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** How many reads are waiting. */
+  get pending(): number {
+    return this.#queue.length;
+  }
+
+  /** Adds bytes from the transport and serves what reads it can. */
+  push(chunk: Buffer): void {
+    this.buffer.append(chunk);
+    this.#process();
+  }
+
+  /** The stream has ended; `cause` is the error when it ended by one. Idempotent. */
+  end(cause?: SocketError): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#endCause = cause;
+    this.#process();
+  }
+
+  /** Queues a read. It settles through `settle` exactly once. */
+  enqueue(decoder: Decoder, settle: ReadSettle, options: ReadOptions = {}): void {
+    const { timeout = 0, signal } = options;
+    if (!Number.isFinite(timeout) || timeout < 0) {
+      settle.reject(
+        new SocketError("ERR_INVALID_ARGUMENT", `timeout must be >= 0 ms, got ${timeout}`),
+      );
+      return;
+    }
+    if (signal?.aborted) {
+      settle.reject(abortError(signal));
+      return;
+    }
+    const pending: Pending = { decoder, settle, timer: undefined, signal, onAbort: undefined };
+    if (timeout > 0) {
+      pending.timer = setTimeout(() => {
+        this.#cancel(
+          pending,
+          new SocketError("ERR_READ_TIMEOUT", `read timed out after ${timeout} ms`),
+        );
+      }, timeout);
+    }
+    if (signal !== undefined) {
+      pending.onAbort = () => this.#cancel(pending, abortError(signal));
+      signal.addEventListener("abort", pending.onAbort, { once: true });
+    }
+    this.#queue.push(pending);
+    this.#process();
+  }
+
+  /** Drops every buffered byte (Xojo `Purge`); returns how many. Queued reads stay queued. */
+  purge(): number {
+    const dropped = this.buffer.clear();
+    this.#applyFlow();
+    return dropped;
+  }
+
+  /** Rejects every queued read with `error` (the socket was destroyed by its owner). */
+  failAll(error: SocketError): void {
+    for (const pending of this.#queue.splice(0)) this.#finish(pending, error);
+  }
+
+  #cancel(pending: Pending, error: SocketError): void {
+    const index = this.#queue.indexOf(pending);
+    if (index < 0) return;
+    this.#queue.splice(index, 1);
+    this.#finish(pending, error);
+    // The next read may be servable from what is already buffered.
+    if (index === 0) this.#process();
+  }
+
+  #process(): void {
+    if (this.#processing) return; // a read callback queued another read: the loop picks it up
+    this.#processing = true;
+    try {
+      while (this.#queue.length > 0) {
+        const head = this.#queue[0] as Pending;
+        let result: Buffer | null;
+        try {
+          result = this.#ended
+            ? head.decoder.decodeEof(this.buffer, this.#endCause)
+            : head.decoder.decode(this.buffer);
+          if (result === null && this.#ended) throw this.#endCause ?? endOfStream();
+        } catch (error) {
+          this.#queue.shift();
+          this.#finish(head, error instanceof SocketError ? error : toInternal(error));
+          continue;
+        }
+        if (result === null) break;
+        this.#queue.shift();
+        this.#finish(head, result);
+      }
+    } finally {
+      this.#processing = false;
+    }
+    this.#applyFlow();
+  }
+
+  #finish(pending: Pending, outcome: Buffer | SocketError): void {
+    if (pending.timer !== undefined) clearTimeout(pending.timer);
+    if (pending.onAbort !== undefined)
+      pending.signal?.removeEventListener("abort", pending.onAbort);
+    if (outcome instanceof SocketError) pending.settle.reject(outcome);
+    else pending.settle.resolve(outcome);
+  }
+
+  #applyFlow(): void {
+    const full = this.#queue.length === 0 && this.buffer.length >= this.#highWaterMark;
+    if (full && !this.#paused && !this.#ended) {
+      this.#paused = true;
+      this.#flow.pause();
+    } else if (!full && this.#paused) {
+      this.#paused = false;
+      this.#flow.resume();
+    }
+  }
+}
+
+function endOfStream(): SocketError {
+  return new SocketError("ERR_END_OF_STREAM", "the stream ended before the read received any byte");
+}
+
+function abortError(signal: AbortSignal): SocketError {
+  return new SocketError("ERR_ABORTED", "the read was aborted", { cause: signal.reason });
+}
+
+function toInternal(error: unknown): SocketError {
+  return new SocketError("ERR_INVALID_STATE", `a decoder failed: ${String(error)}`, {
+    cause: error,
+  });
+}

@@ -1,0 +1,179 @@
+/**
+ * The receive buffer: a list of the chunks the kernel handed over, and a byte count.
+ * Appending never concatenates; consuming never shifts bytes (a head index and an offset
+ * move instead). A delimiter that spans chunks is found without copying, and bytes that sit
+ * in one chunk are handed out as a zero-copy `subarray` view (as `ws`'s receiver does).
+ *
+ * @module
+ */
+
+/** Chunks consumed at the front are dropped from the array in batches of at least this many. */
+const COMPACT_AT = 32;
+
+/**
+ * A FIFO of bytes kept as a list of chunks.
+ *
+ * Positions passed to and returned by its methods count from the first unread byte.
+ *
+ * @example
+ * ```ts
+ * const buffer = new ReceiveBuffer();
+ * buffer.append(Buffer.from("GET / HTTP/1.0\r"));
+ * buffer.append(Buffer.from("\n\r\n"));
+ * buffer.indexOf(Buffer.from("\r\n\r\n")); // 14: the delimiter spans the two chunks
+ * buffer.take(18).toString(); // "GET / HTTP/1.0\r\n\r\n"
+ * ```
+ */
+export class ReceiveBuffer {
+  #chunks: Buffer[] = [];
+  /** Index in `#chunks` of the first chunk with unread bytes. */
+  #head = 0;
+  /** Bytes of `#chunks[#head]` already consumed. */
+  #offset = 0;
+  #length = 0;
+
+  /** Unread bytes held, in bytes. */
+  get length(): number {
+    return this.#length;
+  }
+
+  /** Adds bytes at the end. The chunk is kept by reference: the caller must not reuse it. */
+  append(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    this.#chunks.push(chunk);
+    this.#length += chunk.length;
+  }
+
+  /**
+   * The position of the first occurrence of `needle` at or after `from`, or -1.
+   * A needle that spans chunks is found. Each call scans bytes from `from` on only, so a
+   * caller that remembers where its last search ended never scans a byte twice.
+   */
+  indexOf(needle: Buffer, from = 0): number {
+    const size = needle.length;
+    if (size === 0 || from + size > this.#length) return -1;
+    const single = size === 1 ? (needle[0] as number) : -1;
+    let base = 0; // position of the current chunk's first unread byte
+    for (let i = this.#head; i < this.#chunks.length; i++) {
+      const chunk = this.#chunks[i] as Buffer;
+      const start = i === this.#head ? this.#offset : 0;
+      const span = chunk.length - start;
+      if (base + span <= from) {
+        base += span;
+        continue;
+      }
+      const scanStart = start + Math.max(0, from - base);
+      const found =
+        single >= 0 ? chunk.indexOf(single, scanStart) : chunk.indexOf(needle, scanStart);
+      if (found >= 0) return base + found - start;
+      if (size > 1 && i + 1 < this.#chunks.length) {
+        // A match that starts in this chunk's last size-1 bytes and runs into the next ones.
+        for (let p = Math.max(scanStart, chunk.length - size + 1); p < chunk.length; p++) {
+          if (this.#matchesAt(needle, i, p)) return base + p - start;
+        }
+      }
+      base += span;
+    }
+    return -1;
+  }
+
+  /** Whether `needle` occurs starting at byte `at` of chunk `index`, running across chunks. */
+  #matchesAt(needle: Buffer, index: number, at: number): boolean {
+    let chunk = this.#chunks[index] as Buffer;
+    let p = at;
+    for (let k = 0; k < needle.length; k++) {
+      while (p >= chunk.length) {
+        index++;
+        if (index >= this.#chunks.length) return false;
+        chunk = this.#chunks[index] as Buffer;
+        p = 0;
+      }
+      if (chunk[p] !== needle[k]) return false;
+      p++;
+    }
+    return true;
+  }
+
+  /** The byte at `position`, or undefined past the end. */
+  byteAt(position: number): number | undefined {
+    if (position < 0 || position >= this.#length) return undefined;
+    let p = position + this.#offset;
+    for (let i = this.#head; i < this.#chunks.length; i++) {
+      const chunk = this.#chunks[i] as Buffer;
+      if (p < chunk.length) return chunk[p];
+      p -= chunk.length;
+    }
+    return undefined;
+  }
+
+  /**
+   * Removes and returns the first `n` bytes (`n` ≤ `length`). When they sit in one chunk the
+   * result is a view into it (no copy); otherwise one copy is made.
+   */
+  take(n: number): Buffer {
+    const out = this.peek(n);
+    this.discard(n);
+    return out;
+  }
+
+  /** Removes and returns every unread byte. */
+  takeAll(): Buffer {
+    return this.take(this.#length);
+  }
+
+  /** Returns the first `n` bytes (`n` ≤ `length`) without consuming them. */
+  peek(n: number): Buffer {
+    if (n > this.#length) throw new RangeError(`peek(${n}) past ${this.#length} buffered bytes`);
+    const first = this.#chunks[this.#head];
+    if (n === 0 || first === undefined) return Buffer.alloc(0);
+    if (this.#offset + n <= first.length) return first.subarray(this.#offset, this.#offset + n);
+    const out = Buffer.allocUnsafe(n);
+    let written = 0;
+    let start = this.#offset;
+    for (let i = this.#head; written < n; i++) {
+      const chunk = this.#chunks[i] as Buffer;
+      written += chunk.copy(out, written, start, Math.min(chunk.length, start + n - written));
+      start = 0;
+    }
+    return out;
+  }
+
+  /** Drops the first `n` bytes (`n` ≤ `length`). */
+  discard(n: number): void {
+    if (n > this.#length) throw new RangeError(`discard(${n}) past ${this.#length} buffered bytes`);
+    this.#length -= n;
+    let left = n;
+    while (left > 0) {
+      const chunk = this.#chunks[this.#head] as Buffer;
+      const rest = chunk.length - this.#offset;
+      if (left < rest) {
+        this.#offset += left;
+        return;
+      }
+      left -= rest;
+      this.#head++;
+      this.#offset = 0;
+    }
+    this.#compact();
+  }
+
+  /** Drops every unread byte (Xojo `Purge`) and returns how many were dropped. */
+  clear(): number {
+    const dropped = this.#length;
+    this.#chunks = [];
+    this.#head = 0;
+    this.#offset = 0;
+    this.#length = 0;
+    return dropped;
+  }
+
+  #compact(): void {
+    if (this.#head === this.#chunks.length) {
+      this.#chunks.length = 0;
+      this.#head = 0;
+    } else if (this.#head >= COMPACT_AT && this.#head * 2 >= this.#chunks.length) {
+      this.#chunks = this.#chunks.slice(this.#head);
+      this.#head = 0;
+    }
+  }
+}

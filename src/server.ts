@@ -1,0 +1,272 @@
+/**
+ * `Server`: listens on a TCP port or a Unix-domain path, accepts connections as
+ * {@link Socket}s with numeric ids, keeps the list of open ones, broadcasts, and closes.
+ *
+ * @module
+ */
+import { EventEmitter } from "node:events";
+import { lstat, unlink } from "node:fs/promises";
+import {
+  createConnection,
+  createServer,
+  type Server as NetServer,
+  type Socket as NetSocket,
+} from "node:net";
+import { type Endpoint, formatEndpoint, parseLocal, type TargetInput } from "./address.js";
+import { checkInteger, SocketError, toSocketError } from "./errors.js";
+import { resolveSocketOptions, Socket, type SocketOptions } from "./socket.js";
+
+/** Options of {@link listen}; the socket options apply to every accepted connection. */
+export interface ListenOptions extends SocketOptions {
+  /** Length of the kernel's queue of connections not yet accepted. @default 511 */
+  backlog?: number;
+  /** With no host or `::`, accept IPv6 only (no IPv4-mapped addresses). @default false */
+  ipv6Only?: boolean;
+  /** Refuse connections beyond this many open ones (the kernel closes them). Default: no limit. */
+  maxConnections?: number;
+}
+
+/**
+ * Called for each accepted connection (Tcl's `-server command`). A handler that throws or
+ * rejects gets its connection destroyed with `ERR_HANDLER_FAILED`; the server goes on.
+ */
+export type ConnectionHandler = (socket: Socket) => void | Promise<void>;
+
+/** Events of a {@link Server}. */
+export interface ServerEvents {
+  /** A connection was accepted. */
+  connection: [socket: Socket];
+  /** An error (an accept failure, a failed handler). Only emitted when a listener is attached. */
+  error: [error: SocketError];
+  /** The server has stopped listening. */
+  close: [];
+}
+
+/**
+ * A listening TCP or Unix-domain server. Made by {@link listen}.
+ *
+ * @example
+ * ```ts
+ * const server = await listen(":0", {}, async (socket) => {
+ *   for (;;) socket.write(await socket.readUntil("\n")); // echo lines
+ * });
+ * console.log(server.port); // the port the OS picked
+ * ```
+ */
+export class Server extends EventEmitter<ServerEvents> {
+  readonly #ns: NetServer;
+  readonly #local: Endpoint;
+  readonly #options: SocketOptions;
+  readonly #handler: ConnectionHandler | undefined;
+  readonly #connections = new Set<Socket>();
+  #nextId = 1;
+  #port: number | undefined;
+  #host: string | undefined;
+  #closing: Promise<void> | undefined;
+
+  /** @internal Use {@link listen}. */
+  constructor(ns: NetServer, local: Endpoint, options: SocketOptions, handler?: ConnectionHandler) {
+    super();
+    this.#ns = ns;
+    this.#local = local;
+    this.#options = options;
+    this.#handler = handler;
+    ns.on("connection", (raw: NetSocket) => this.#accept(raw));
+    ns.on("error", (error) => this.#fail(toSocketError(error, formatEndpoint(local))));
+  }
+
+  /** The port listened on (the real one when 0 was asked for); undefined for Unix sockets. */
+  get port(): number | undefined {
+    return this.#port;
+  }
+
+  /** The address listened on (`::` or `0.0.0.0` for every interface); undefined for Unix sockets. */
+  get host(): string | undefined {
+    return this.#host;
+  }
+
+  /** The Unix-domain socket path; undefined for TCP. */
+  get path(): string | undefined {
+    return this.#local.kind === "unix" ? this.#local.path : undefined;
+  }
+
+  /** Whether new connections are accepted. */
+  get listening(): boolean {
+    return this.#closing === undefined && this.#ns.listening;
+  }
+
+  /** The open connections, oldest first (a snapshot: it does not change under you). */
+  get connections(): readonly Socket[] {
+    return [...this.#connections];
+  }
+
+  /** @internal Binds and listens; handles a stale Unix socket file once. */
+  async start(options: ListenOptions): Promise<void> {
+    const backlog = checkInteger("backlog", options.backlog ?? 511, 0, 65535);
+    if (options.maxConnections !== undefined) {
+      this.#ns.maxConnections = checkInteger(
+        "maxConnections",
+        options.maxConnections,
+        0,
+        2 ** 31 - 1,
+      );
+    }
+    const local = this.#local;
+    const bind =
+      local.kind === "unix"
+        ? { path: local.path, backlog }
+        : {
+            port: local.port,
+            backlog,
+            ipv6Only: options.ipv6Only ?? false,
+            ...(local.host === "" ? {} : { host: local.host }),
+          };
+    try {
+      await this.#bind(bind);
+    } catch (error) {
+      if (local.kind !== "unix" || !(await removeStaleUnixSocket(local.path, error))) throw error;
+      await this.#bind(bind);
+    }
+    const address = this.#ns.address();
+    if (address !== null && typeof address === "object") {
+      this.#port = address.port;
+      this.#host = address.address;
+    }
+  }
+
+  #bind(bind: object): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const onError = (error: Error): void =>
+        reject(toSocketError(error, formatEndpoint(this.#local)));
+      this.#ns.once("error", onError);
+      this.#ns.listen(bind, () => {
+        this.#ns.removeListener("error", onError);
+        resolve();
+      });
+    });
+  }
+
+  #accept(raw: NetSocket): void {
+    const path = this.path;
+    const socket = new Socket(raw, {
+      id: this.#nextId++,
+      options: this.#options,
+      ...(path === undefined ? {} : { path }),
+    });
+    this.#connections.add(socket);
+    void socket.closed.then(() => this.#connections.delete(socket));
+    this.emit("connection", socket);
+    if (this.#handler === undefined) return;
+    const failed = (cause: unknown): void => {
+      const error = new SocketError(
+        "ERR_HANDLER_FAILED",
+        `connection handler failed: ${String(cause)}`,
+        { cause },
+      );
+      this.#fail(error);
+      void socket.destroy(error);
+    };
+    try {
+      const result = this.#handler(socket);
+      if (result instanceof Promise) result.catch(failed);
+    } catch (error) {
+      failed(error);
+    }
+  }
+
+  #fail(error: SocketError): void {
+    if (this.listenerCount("error") > 0) this.emit("error", error);
+  }
+
+  /**
+   * Writes `data` to every open connection (hs.socket `write` on a listening socket).
+   * Returns how many connections it was queued for; closing ones are skipped.
+   */
+  broadcast(data: string | Uint8Array): number {
+    let count = 0;
+    for (const socket of this.#connections) {
+      if (!socket.connected) continue;
+      socket.write(data);
+      count++;
+    }
+    return count;
+  }
+
+  /**
+   * Stops accepting; open connections stay open (Tcl: closing the server channel leaves
+   * existing connections unaffected). A Unix socket file is removed. Idempotent.
+   */
+  close(): Promise<void> {
+    this.#closing ??= new Promise<void>((resolve) => {
+      if (!this.#ns.listening) {
+        resolve();
+        return;
+      }
+      this.#ns.close();
+      // Node's close callback waits for every connection; the listening handle is closed now.
+      setImmediate(() => {
+        this.emit("close");
+        resolve();
+      });
+    });
+    return this.#closing;
+  }
+
+  /** Stops accepting and closes every connection gracefully; resolves when all are closed. */
+  async closeAll(): Promise<void> {
+    await this.close();
+    await Promise.all([...this.#connections].map((socket) => socket.close()));
+  }
+}
+
+/**
+ * A Unix socket file left by a process that died refuses connections: remove it. A file
+ * that accepts connections (in use), or that is not a socket, is left alone.
+ */
+async function removeStaleUnixSocket(path: string, error: unknown): Promise<boolean> {
+  if (!(error instanceof SocketError) || error.code !== "EADDRINUSE") return false;
+  const stats = await lstat(path).catch(() => undefined);
+  if (stats === undefined || !stats.isSocket()) return false;
+  const alive = await new Promise<boolean>((resolve) => {
+    const probe = createConnection({ path });
+    probe.once("connect", () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once("error", () => resolve(false));
+  });
+  if (alive) return false;
+  await unlink(path).catch(() => undefined);
+  return true;
+}
+
+/**
+ * Listens for connections (Tcl `socket -server`, hs.socket `server`/`listen`, Xojo
+ * `ServerSocket`). Resolves once listening. `target` is `"port"`, `":port"`, `"host:port"`,
+ * `"[v6]:port"`, `"unix:/path"`, a port number, or an object; port 0 picks a free port
+ * (read it from `server.port`). Without a host it listens on every interface, IPv6 and IPv4
+ * both where the system has them. Accepted sockets get ids 1, 2, … in order.
+ *
+ * @throws (rejects) `ERR_INVALID_ADDRESS`, `ERR_INVALID_ARGUMENT`, `EADDRINUSE` (also for a
+ * Unix path another server is listening on), `EACCES` (a privileged port), `EADDRNOTAVAIL`.
+ * @example
+ * ```ts
+ * const server = await listen(0, (socket) => socket.write("hello\n"));
+ * const client = connect(`127.0.0.1:${server.port}`);
+ * await client.readLine(); // <Buffer "hello">
+ * ```
+ */
+export async function listen(
+  target: TargetInput | number,
+  optionsOrHandler?: ListenOptions | ConnectionHandler,
+  handler?: ConnectionHandler,
+): Promise<Server> {
+  const local = parseLocal(target);
+  const options = typeof optionsOrHandler === "function" ? {} : (optionsOrHandler ?? {});
+  const onConnection = typeof optionsOrHandler === "function" ? optionsOrHandler : handler;
+  resolveSocketOptions(options);
+  const ns = createServer({ allowHalfOpen: options.allowHalfOpen ?? false });
+  const server = new Server(ns, local, options, onConnection);
+  await server.start(options);
+  return server;
+}

@@ -1,0 +1,73 @@
+/**
+ * What `socket.info()` reports, and the snapshot of addresses that outlives the connection
+ * (Xojo: after `Close` a socket keeps its port and address).
+ *
+ * @module
+ */
+import type { Socket as NetSocket } from "node:net";
+
+/**
+ * A socket's addresses and state (hs.socket `info`, Tcl `-sockname`/`-peername`/`-connecting`,
+ * Xojo `LocalAddress`/`Port`/`IsConnected`). Fields that do not apply are `undefined`.
+ */
+export interface SocketInfo {
+  /** Connection number given by a server (1, 2, …); undefined for a client socket. */
+  readonly id: number | undefined;
+  /** LiveCode connection name (`"host:port|name"`). */
+  readonly name: string | undefined;
+  /** `"IPv4"`, `"IPv6"`, `"unix"`, or undefined before the connection is made. */
+  readonly family: "IPv4" | "IPv6" | "unix" | undefined;
+  /** Local IP address (Xojo `LocalAddress`). */
+  readonly localAddress: string | undefined;
+  /** Local port (Xojo `Port` once connected). */
+  readonly localPort: number | undefined;
+  /** Peer IP address. */
+  readonly remoteAddress: string | undefined;
+  /** Peer port. */
+  readonly remotePort: number | undefined;
+  /** Unix-domain socket path. */
+  readonly path: string | undefined;
+  /** Whether the socket is connected and not closing. */
+  readonly connected: boolean;
+  /** Whether a connect is in progress. */
+  readonly connecting: boolean;
+  /** Whether the connection is TLS. */
+  readonly secure: boolean;
+  /** Bytes received from the peer, in all. */
+  readonly bytesRead: number;
+  /** Bytes handed to the kernel for the peer, in all. */
+  readonly bytesWritten: number;
+  /** Bytes in the receive buffer, not yet read. */
+  readonly available: number;
+}
+
+/** The address fields of {@link SocketInfo}, kept across close. */
+export type AddressSnapshot = Pick<
+  SocketInfo,
+  "family" | "localAddress" | "localPort" | "remoteAddress" | "remotePort" | "path"
+>;
+
+/** An empty snapshot for a socket that has not connected yet. */
+export function emptySnapshot(path: string | undefined): AddressSnapshot {
+  return {
+    family: path === undefined ? undefined : "unix",
+    localAddress: undefined,
+    localPort: undefined,
+    remoteAddress: undefined,
+    remotePort: undefined,
+    path,
+  };
+}
+
+/** Reads the addresses off a Node socket, keeping earlier values Node no longer reports. */
+export function snapshotAddresses(ns: NetSocket, previous: AddressSnapshot): AddressSnapshot {
+  const family = ns.remoteFamily;
+  return {
+    family: family === "IPv4" || family === "IPv6" ? family : previous.family,
+    localAddress: ns.localAddress ?? previous.localAddress,
+    localPort: ns.localPort ?? previous.localPort,
+    remoteAddress: ns.remoteAddress ?? previous.remoteAddress,
+    remotePort: ns.remotePort ?? previous.remotePort,
+    path: previous.path,
+  };
+}

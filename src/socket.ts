@@ -1,0 +1,558 @@
+/**
+ * `Socket`: one TCP or Unix-domain stream connection. Lifecycle, the read queue, the write
+ * queue and information. See DESIGN.md for the semantics; each seed is cited where it
+ * decides a behaviour.
+ *
+ * @module
+ */
+import { EventEmitter } from "node:events";
+import { isIP, type Socket as NetSocket, connect as netConnect } from "node:net";
+import {
+  type Endpoint,
+  formatAddress,
+  formatEndpoint,
+  parseTarget,
+  type TargetInput,
+} from "./address.js";
+import { availableDecoder, BytesDecoder } from "./codec/bytes.js";
+import {
+  type Decoder,
+  type Delimiter,
+  DelimiterDecoder,
+  type DelimiterOptions,
+} from "./codec/delimiter.js";
+import { LineDecoder, type LineOptions } from "./codec/line.js";
+import { checkInteger, SocketError, toSocketError } from "./errors.js";
+import { DEFAULT_READ_HIGH_WATER_MARK, Reader, type ReadOptions } from "./reader.js";
+import {
+  type AddressSnapshot,
+  emptySnapshot,
+  type SocketInfo,
+  snapshotAddresses,
+} from "./socket-info.js";
+import { type SendOptions, type WriteCallback, WriteQueue } from "./writer.js";
+
+export type { SocketInfo } from "./socket-info.js";
+export type { SendOptions, WriteCallback } from "./writer.js";
+
+/** Options shared by client and accepted sockets. */
+export interface SocketOptions {
+  /**
+   * Idle time in milliseconds after which `'timeout'` is emitted (LiveCode `socketTimeout`,
+   * hs.socket `setTimeout`). The socket stays open: the listener decides. `0`: none.
+   * @default 0
+   */
+  timeout?: number;
+  /**
+   * Keep the write side open after the peer's FIN (half-close, as Node's `allowHalfOpen`).
+   * When false, the socket ends once queued writes are flushed.
+   * @default false
+   */
+  allowHalfOpen?: boolean;
+  /** Disable Nagle's algorithm (`TCP_NODELAY`): small writes go out at once. @default true */
+  noDelay?: boolean;
+  /** TCP keep-alive: `true`, or the idle delay in milliseconds before the first probe. @default false */
+  keepAlive?: boolean | number;
+  /**
+   * Bytes buffered with no read waiting before sockit stops reading from the kernel
+   * (backpressure); reading resumes when a read is queued or the buffer drains.
+   * @default 1048576 (1 MiB)
+   */
+  readHighWaterMark?: number;
+  /** Bytes queued for the kernel above which `write()` returns false. @default 65536 (64 KiB) */
+  writeHighWaterMark?: number;
+  /** Milliseconds `close()` waits for the peer to close after our FIN before destroying. @default 5000 */
+  closeTimeout?: number;
+}
+
+/** Options of {@link connect}. */
+export interface ConnectOptions extends SocketOptions {
+  /** Local IP address to bind to (Tcl `-myaddr`, LiveCode `from host`). Default: the OS picks. */
+  localAddress?: string;
+  /** Local port to bind to (Tcl `-myport`, LiveCode `from :port`). Default: the OS picks. */
+  localPort?: number;
+  /** Only IPv4 (4) or only IPv6 (6) addresses of the host. Default: both, happy eyeballs. */
+  family?: 4 | 6;
+  /** Milliseconds to establish the connection, DNS included; then `ERR_CONNECT_TIMEOUT`. `0`: none. @default 0 */
+  connectTimeout?: number;
+  /** Aborting destroys the socket with `ERR_ABORTED` (a pending connect included). */
+  signal?: AbortSignal;
+}
+
+/** How a socket ended: `closed` resolves with this, and `'close'` carries it. */
+export interface CloseInfo {
+  /** Whether the socket ended by an error (a reset, a failed connect, `destroy(error)`). */
+  hadError: boolean;
+  /** The error, when `hadError`. */
+  error?: SocketError;
+}
+
+/** Events of a {@link Socket}. `Tag` is the type of the tags given to `read()` and `write()`. */
+export interface SocketEvents<Tag> {
+  /** Connected (LiveCode's callback message; hs.socket's connect callback). */
+  connect: [info: SocketInfo];
+  /** A tagged `read()` completed (hs.socket read callback). */
+  read: [data: Buffer, tag: Tag | undefined];
+  /** A tagged `read()` failed; `error.partial` holds bytes when the stream ended mid-read. */
+  readError: [error: SocketError, tag: Tag | undefined];
+  /** The bytes of a `write()` reached the kernel (hs.socket write callback, Xojo `SendComplete`). */
+  written: [tag: Tag | undefined];
+  /** Queued writes fell below the write high-water mark: `write()` has room again. */
+  drain: [];
+  /** New bytes arrived in the receive buffer (Xojo `DataAvailable`). */
+  dataAvailable: [];
+  /** The peer sent FIN: no more bytes will arrive. */
+  end: [];
+  /** No traffic for `timeout` ms (LiveCode `socketTimeout`). The socket stays open. */
+  timeout: [];
+  /** An error. Emitted only when a listener is attached; it never crashes the process. */
+  error: [error: SocketError];
+  /** The socket is closed; always the last event. */
+  close: [info: CloseInfo];
+}
+
+type State = "connecting" | "open" | "closing" | "closed";
+
+/** Socket options with defaults applied, checked. */
+interface Resolved {
+  timeout: number;
+  noDelay: boolean;
+  keepAlive: number | false;
+  readHighWaterMark: number;
+  writeHighWaterMark: number;
+  closeTimeout: number;
+}
+
+const MAX_TIMER = 2 ** 31 - 1;
+
+/**
+ * Checks socket options and applies their defaults.
+ * @throws SocketError `ERR_INVALID_ARGUMENT` for a value out of range.
+ */
+export function resolveSocketOptions(options: SocketOptions): Resolved {
+  const keepAlive = options.keepAlive ?? false;
+  return {
+    timeout: checkInteger("timeout", options.timeout ?? 0, 0, MAX_TIMER),
+    noDelay: options.noDelay ?? true,
+    keepAlive:
+      keepAlive === false
+        ? false
+        : checkInteger("keepAlive", keepAlive === true ? 0 : keepAlive, 0, MAX_TIMER),
+    readHighWaterMark: checkInteger(
+      "readHighWaterMark",
+      options.readHighWaterMark ?? DEFAULT_READ_HIGH_WATER_MARK,
+      1,
+      Number.MAX_SAFE_INTEGER,
+    ),
+    writeHighWaterMark: checkInteger(
+      "writeHighWaterMark",
+      options.writeHighWaterMark ?? 64 * 1024,
+      1,
+      Number.MAX_SAFE_INTEGER,
+    ),
+    closeTimeout: checkInteger("closeTimeout", options.closeTimeout ?? 5000, 0, MAX_TIMER),
+  };
+}
+
+/**
+ * A TCP or Unix-domain stream socket with a FIFO read queue and a write queue.
+ *
+ * Made by {@link connect} or handed out by a `Server`; not constructed directly.
+ * Every read and write settles exactly once. Errors reject what is pending, resolve
+ * `closed`, and reach `'error'` only when a listener is attached.
+ *
+ * @example
+ * ```ts
+ * const socket = connect("127.0.0.1:6379");
+ * socket.write("PING\r\n");
+ * const reply = await socket.readLine(); // <Buffer "+PONG">
+ * await socket.close();
+ * ```
+ */
+export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
+  /** The connection number a server gave this socket (1, 2, …), or undefined for a client. */
+  readonly id: number | undefined;
+  /** The LiveCode connection name from `"host:port|name"`, when given. */
+  readonly name: string | undefined;
+  /** Resolves with the socket's info once connected; rejects with the connect error. */
+  readonly opened: Promise<SocketInfo>;
+  /** Resolves (never rejects) once the socket is closed. */
+  readonly closed: Promise<CloseInfo>;
+
+  readonly #ns: NetSocket;
+  readonly #reader: Reader;
+  readonly #writer: WriteQueue<Tag>;
+  readonly #target: Endpoint | undefined;
+  readonly #closeTimeout: number;
+  #state: State;
+  #error: SocketError | undefined;
+  #addresses: AddressSnapshot;
+  /** Whether `opened` has settled (a close before connecting must still reject it). */
+  #openedSettled = false;
+  /** Whether the owner called `destroy()`: later reads fail with `ERR_SOCKET_CLOSED`. */
+  #destroyed = false;
+  #resolveOpened!: (info: SocketInfo) => void;
+  #rejectOpened!: (error: SocketError) => void;
+  #resolveClosed!: (info: CloseInfo) => void;
+
+  /** @internal Use {@link connect}, or take sockets from a `Server`. */
+  constructor(
+    ns: NetSocket,
+    init: { target?: Endpoint; id?: number; path?: string; options: SocketOptions },
+  ) {
+    super();
+    const options = resolveSocketOptions(init.options);
+    this.#ns = ns;
+    this.#target = init.target;
+    this.id = init.id;
+    this.name = init.target?.name;
+    const path = init.target?.kind === "unix" ? init.target.path : init.path;
+    this.#addresses = emptySnapshot(path);
+    this.#closeTimeout = options.closeTimeout;
+    this.#reader = new Reader(
+      { pause: () => ns.pause(), resume: () => ns.resume() },
+      options.readHighWaterMark,
+    );
+    this.#writer = new WriteQueue<Tag>(ns, options.writeHighWaterMark, {
+      written: (tag) => this.emit("written", tag),
+      drain: () => this.emit("drain"),
+      describe: () => this.#describePeer(),
+    });
+    this.opened = new Promise<SocketInfo>((resolve, reject) => {
+      this.#resolveOpened = resolve;
+      this.#rejectOpened = reject;
+    });
+    this.opened.catch(() => {}); // a failed connect nobody awaits must not crash the process
+    this.closed = new Promise<CloseInfo>((resolve) => {
+      this.#resolveClosed = resolve;
+    });
+    this.#state = ns.connecting || ns.pending ? "connecting" : "open";
+    this.#configure(options);
+    this.#listen();
+    if (this.#state === "open") this.#onConnect();
+  }
+
+  #configure(options: Resolved): void {
+    if (options.timeout > 0) this.#ns.setTimeout(options.timeout);
+    this.#ns.setNoDelay(options.noDelay);
+    if (options.keepAlive !== false) this.#ns.setKeepAlive(true, options.keepAlive);
+  }
+
+  #listen(): void {
+    const ns = this.#ns;
+    ns.on("connect", () => this.#onConnect());
+    ns.on("data", (chunk: Buffer) => {
+      this.#reader.push(chunk);
+      this.emit("dataAvailable");
+    });
+    ns.on("end", () => {
+      this.#reader.end();
+      this.emit("end");
+    });
+    ns.on("timeout", () => this.emit("timeout"));
+    ns.on("error", (error) => this.#fail(toSocketError(error, this.#describePeer())));
+    ns.on("close", () => this.#onClose());
+  }
+
+  #onConnect(): void {
+    if (this.#state === "connecting") this.#state = "open";
+    const info = this.info();
+    this.#openedSettled = true;
+    this.#resolveOpened(info);
+    this.emit("connect", info);
+  }
+
+  #fail(error: SocketError): void {
+    this.#error ??= error;
+    if (this.listenerCount("error") > 0) this.emit("error", error);
+  }
+
+  #onClose(): void {
+    this.#addresses = snapshotAddresses(this.#ns, this.#addresses);
+    this.#state = "closed";
+    const error = this.#error;
+    const closedError = error ?? new SocketError("ERR_SOCKET_CLOSED", "the socket is closed");
+    if (!this.#openedSettled) {
+      this.#openedSettled = true;
+      this.#rejectOpened(closedError);
+    }
+    this.#writer.failAll(closedError);
+    this.#reader.end(this.#destroyed ? closedError : error);
+    const info: CloseInfo = error === undefined ? { hadError: false } : { hadError: true, error };
+    this.#resolveClosed(info);
+    this.emit("close", info);
+  }
+
+  #describePeer(): string {
+    if (this.#target !== undefined) return formatEndpoint(this.#target);
+    const { remoteAddress, remotePort } = this.#addresses;
+    return remoteAddress === undefined ? "socket" : formatAddress(remoteAddress, remotePort ?? 0);
+  }
+
+  // ---- reading ----
+
+  /** Bytes in the receive buffer, not yet read. */
+  get available(): number {
+    return this.#reader.buffer.length;
+  }
+
+  /** Whether a connect is in progress (Tcl `-connecting`). */
+  get connecting(): boolean {
+    return this.#state === "connecting";
+  }
+
+  /** Whether the socket is connected and not closing (hs.socket `connected`, Xojo `IsConnected`). */
+  get connected(): boolean {
+    return this.#state === "open";
+  }
+
+  /**
+   * Reads exactly `length` bytes.
+   * @throws (rejects) `ERR_INCOMPLETE_READ` with `partial` if the stream ends first,
+   * `ERR_END_OF_STREAM` if it had ended with nothing buffered, `ERR_READ_TIMEOUT`,
+   * `ERR_ABORTED`, `ERR_INVALID_ARGUMENT`, or the socket's error.
+   */
+  readBytes(length: number, options?: ReadOptions): Promise<Buffer> {
+    return this.#read(() => new BytesDecoder(checkInteger("length", length, 0, 2 ** 32)), options);
+  }
+
+  /**
+   * Reads up to and including a delimiter (hs.socket). With several delimiters the shortest
+   * frame wins. Over `maxLength` (default 1 MiB, not counting the delimiter) it rejects with
+   * `ERR_FRAME_TOO_LONG` and the bytes stay buffered; see also {@link readBytes}'s errors.
+   */
+  readUntil(
+    delimiter: Delimiter | readonly Delimiter[],
+    options?: DelimiterOptions & ReadOptions,
+  ): Promise<Buffer> {
+    return this.#read(() => new DelimiterDecoder(delimiter, options), options);
+  }
+
+  /** Reads one line and returns it without its line ending (Tcl `gets`). See {@link LineOptions}. */
+  readLine(options?: LineOptions & ReadOptions): Promise<Buffer> {
+    return this.#read(() => new LineDecoder(options), options);
+  }
+
+  /**
+   * Reads every buffered byte, waiting until there is at least one. At a clean end of
+   * stream it resolves with an empty buffer.
+   */
+  readAvailable(options?: ReadOptions): Promise<Buffer> {
+    return this.#read(() => availableDecoder, options);
+  }
+
+  /**
+   * Tagged read (hs.socket `read`, CocoaAsyncSocket): `what` is a byte count or a delimiter
+   * (or several). The result arrives as a `'read'` event with `tag`; a failure as
+   * `'readError'` (or `'error'` when only that has a listener). Returns the socket, to chain.
+   */
+  read(what: number | Delimiter | readonly Delimiter[], tag?: Tag, options?: ReadOptions): this {
+    const make = (): Decoder =>
+      typeof what === "number"
+        ? new BytesDecoder(checkInteger("length", what, 0, 2 ** 32))
+        : new DelimiterDecoder(what);
+    this.#read(make, options).then(
+      (data) => this.emit("read", data, tag),
+      (error: SocketError) => {
+        if (this.listenerCount("readError") > 0) this.emit("readError", error, tag);
+        else this.#fail(error);
+      },
+    );
+    return this;
+  }
+
+  #read(make: () => Decoder, options: ReadOptions | undefined): Promise<Buffer> {
+    return new Promise<Buffer>((resolve, reject) => {
+      this.#reader.enqueue(make(), { resolve, reject }, options);
+    });
+  }
+
+  /** Drops every byte in the receive buffer (Xojo `Purge`); returns how many. */
+  purge(): number {
+    return this.#reader.purge();
+  }
+
+  // ---- writing ----
+
+  /**
+   * Queues bytes (text is UTF-8) for the peer, also while connecting (sent once connected,
+   * as all four seeds do). `'written'` fires with `tag` once they reach the kernel, and
+   * `onWritten(error, tag)` is called exactly once either way. Returns false when the queue
+   * is above the write high-water mark: wait for `'drain'`, or use {@link send}.
+   * @throws SocketError `ERR_SOCKET_CLOSED` after `close()`, `end()` or `destroy()`.
+   */
+  write(data: string | Uint8Array, tag?: Tag, onWritten?: WriteCallback<Tag>): boolean {
+    this.#checkWritable();
+    return this.#writer.write(data, tag, onWritten);
+  }
+
+  /**
+   * Writes bytes and resolves once they reach the kernel, so awaiting it waits for room.
+   * @throws (rejects) `ERR_SOCKET_CLOSED`, `ERR_WRITE_TIMEOUT` (the bytes stay queued),
+   * `ERR_ABORTED`, or the socket's error.
+   */
+  send(data: string | Uint8Array, options?: SendOptions): Promise<void> {
+    try {
+      this.#checkWritable();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#writer.send(data, options);
+  }
+
+  #checkWritable(): void {
+    if (this.#state === "closing" || this.#state === "closed" || this.#ns.writableEnded) {
+      throw new SocketError(
+        "ERR_SOCKET_CLOSED",
+        `cannot write: the socket to ${this.#describePeer()} is closed`,
+      );
+    }
+  }
+
+  // ---- closing ----
+
+  /**
+   * Half-close: flushes queued writes, then sends FIN. Reading goes on until the peer closes.
+   * Resolves once the FIN is sent. Idempotent.
+   */
+  end(): Promise<void> {
+    return this.#writer.end();
+  }
+
+  /**
+   * Graceful close: flushes queued writes, sends FIN, waits up to `closeTimeout` ms for the
+   * peer to close, then destroys. Resolves like `closed`. Idempotent. The socket keeps its
+   * addresses and its unread receive buffer (Xojo `Close`).
+   */
+  close(): Promise<CloseInfo> {
+    if (this.#state === "closing" || this.#state === "closed") return this.closed;
+    this.#state = "closing";
+    void this.#writer.end();
+    const timer = setTimeout(() => this.#ns.destroy(), this.#closeTimeout);
+    void this.closed.then(() => clearTimeout(timer));
+    return this.closed;
+  }
+
+  /**
+   * Immediate close: queued reads and writes fail (with `error`, or `ERR_SOCKET_CLOSED`) and
+   * the connection is dropped. Bytes already buffered stay readable. Idempotent.
+   */
+  destroy(error?: SocketError): Promise<CloseInfo> {
+    if (this.#state === "closed" || this.#destroyed) return this.closed;
+    this.#destroyed = true;
+    if (error !== undefined) this.#fail(error);
+    this.#state = "closing";
+    this.#reader.failAll(error ?? new SocketError("ERR_SOCKET_CLOSED", "the socket was destroyed"));
+    this.#ns.destroy();
+    return this.closed;
+  }
+
+  /** Addresses, ports and state (hs.socket `info`); addresses stay readable after close. */
+  info(): SocketInfo {
+    if (!this.#ns.destroyed) this.#addresses = snapshotAddresses(this.#ns, this.#addresses);
+    return {
+      id: this.id,
+      name: this.name,
+      ...this.#addresses,
+      connected: this.#state === "open",
+      connecting: this.#state === "connecting",
+      secure: false,
+      bytesRead: this.#ns.bytesRead,
+      bytesWritten: this.#ns.bytesWritten,
+      available: this.#reader.buffer.length,
+    };
+  }
+}
+
+/**
+ * Opens a TCP or Unix-domain connection and returns the socket at once (connect never
+ * blocks: DNS and the handshake run in the background, as in LiveCode 4.5+ and Tcl
+ * `-async`). Writes made while connecting are queued and sent once connected; reads queue.
+ * `socket.opened` resolves with its info or rejects with the connect error
+ * (`ECONNREFUSED`, `ENOTFOUND`, `ETIMEDOUT`, `ERR_CONNECT_TIMEOUT`, `ERR_ABORTED`, …);
+ * an unobserved failure never crashes the process.
+ *
+ * @param target `"host:port"`, `"host:port|name"`, `"[v6]:port"`, `"unix:/path"`, or an object.
+ * @throws SocketError `ERR_INVALID_ADDRESS` for a malformed target or local address, and
+ * `ERR_INVALID_ARGUMENT` for a bad option, synchronously, before any I/O.
+ * @example
+ * ```ts
+ * const socket = connect("example.org:80", { connectTimeout: 5000 });
+ * socket.write("GET / HTTP/1.0\r\nHost: example.org\r\n\r\n");
+ * const header = await socket.readUntil("\r\n\r\n");
+ * ```
+ */
+export function connect<Tag = unknown>(
+  target: TargetInput,
+  options: ConnectOptions = {},
+): Socket<Tag> {
+  const endpoint = parseTarget(target);
+  resolveSocketOptions(options);
+  const connectTimeout = checkInteger(
+    "connectTimeout",
+    options.connectTimeout ?? 0,
+    0,
+    2 ** 31 - 1,
+  );
+  const allowHalfOpen = options.allowHalfOpen ?? false;
+  let ns: NetSocket;
+  if (endpoint.kind === "unix") {
+    ns = netConnect({ path: endpoint.path, allowHalfOpen });
+  } else {
+    const local = localBind(options); // checked before netConnect: a bad option opens nothing
+    ns = netConnect({ host: endpoint.host, port: endpoint.port, allowHalfOpen, ...local });
+  }
+  const socket = new Socket<Tag>(ns, { target: endpoint, options });
+  const { signal } = options;
+  const timer =
+    connectTimeout > 0
+      ? setTimeout(() => {
+          const message = `connect to ${formatEndpoint(endpoint)} timed out after ${connectTimeout} ms`;
+          socket.destroy(
+            new SocketError("ERR_CONNECT_TIMEOUT", message, { address: formatEndpoint(endpoint) }),
+          );
+        }, connectTimeout)
+      : undefined;
+  const onAbort = (): void => {
+    socket.destroy(
+      new SocketError("ERR_ABORTED", "the connection was aborted", { cause: signal?.reason }),
+    );
+  };
+  if (signal?.aborted) onAbort();
+  else signal?.addEventListener("abort", onAbort, { once: true });
+  const cleanup = (): void => {
+    if (timer !== undefined) clearTimeout(timer);
+  };
+  socket.opened.then(cleanup, cleanup);
+  void socket.closed.then(() => signal?.removeEventListener("abort", onAbort));
+  return socket;
+}
+
+function localBind(options: ConnectOptions): {
+  localAddress?: string;
+  localPort?: number;
+  family?: number;
+} {
+  const bind: { localAddress?: string; localPort?: number; family?: number } = {};
+  if (options.localAddress !== undefined) {
+    if (isIP(options.localAddress) === 0) {
+      throw new SocketError(
+        "ERR_INVALID_ADDRESS",
+        `localAddress must be an IP address, got ${JSON.stringify(options.localAddress)}`,
+      );
+    }
+    bind.localAddress = options.localAddress;
+  }
+  if (options.localPort !== undefined)
+    bind.localPort = checkInteger("localPort", options.localPort, 0, 65535);
+  if (options.family !== undefined) {
+    if (options.family !== 4 && options.family !== 6) {
+      throw new SocketError(
+        "ERR_INVALID_ARGUMENT",
+        `family must be 4 or 6, got ${String(options.family)}`,
+      );
+    }
+    bind.family = options.family;
+  }
+  return bind;
+}

@@ -1,0 +1,129 @@
+/**
+ * The write queue: every write settles exactly once (written, or failed with an error),
+ * tagged completions (hs.socket `write(message, tag, fn)`, Xojo `SendComplete`), the write
+ * high-water mark and `'drain'`, and the promise form `send()`.
+ *
+ * @module
+ */
+import type { Socket as NetSocket } from "node:net";
+import { SocketError, toSocketError } from "./errors.js";
+
+/**
+ * Called exactly once per write: `error` is null when the bytes reached the kernel, or the
+ * error that made the write fail (`ECONNRESET`, `EPIPE`, `ERR_SOCKET_CLOSED`, …).
+ */
+export type WriteCallback<Tag> = (error: SocketError | null, tag: Tag | undefined) => void;
+
+/** Options of `send()`. */
+export interface SendOptions {
+  /**
+   * Milliseconds to wait for the bytes to reach the kernel, then reject with
+   * `ERR_WRITE_TIMEOUT`. The bytes stay queued (a stream cannot take them back): destroy
+   * the socket if the peer is abandoned. `0` or absent: no timeout.
+   */
+  timeout?: number;
+  /** Rejects with `ERR_ABORTED`; the bytes stay queued, as for `timeout`. */
+  signal?: AbortSignal;
+}
+
+/** What the queue reports to its socket. */
+export interface WriterHooks<Tag> {
+  written(tag: Tag | undefined): void;
+  drain(): void;
+  describe(): string;
+}
+
+/** Writes to a Node socket with exactly-once settlement. */
+export class WriteQueue<Tag> {
+  readonly #ns: NetSocket;
+  readonly #highWaterMark: number;
+  readonly #hooks: WriterHooks<Tag>;
+  /** Writes not settled yet, by their failure function: `failAll` settles the stragglers. */
+  readonly #unsettled = new Set<(error: SocketError) => void>();
+  #full = false;
+  #ended: Promise<void> | undefined;
+
+  constructor(ns: NetSocket, highWaterMark: number, hooks: WriterHooks<Tag>) {
+    this.#ns = ns;
+    this.#highWaterMark = highWaterMark;
+    this.#hooks = hooks;
+  }
+
+  /** Queues bytes; returns false when queued bytes reach the high-water mark. */
+  write(data: string | Uint8Array, tag: Tag | undefined, onWritten?: WriteCallback<Tag>): boolean {
+    let settled = false;
+    const settle = (error: SocketError | null): void => {
+      if (settled) return;
+      settled = true;
+      this.#unsettled.delete(fail);
+      if (error === null) this.#hooks.written(tag);
+      onWritten?.(error, tag);
+      if (error === null && this.#full && this.#ns.writableLength < this.#highWaterMark) {
+        this.#full = false;
+        this.#hooks.drain();
+      }
+    };
+    const fail = (error: SocketError): void => settle(error);
+    this.#unsettled.add(fail);
+    this.#ns.write(data, (error) => {
+      settle(error ? toSocketError(error, this.#hooks.describe()) : null);
+    });
+    const room = this.#ns.writableLength < this.#highWaterMark;
+    if (!room) this.#full = true;
+    return room;
+  }
+
+  /** Writes and resolves once the bytes reach the kernel. */
+  send(data: string | Uint8Array, options: SendOptions = {}): Promise<void> {
+    const { timeout = 0, signal } = options;
+    return new Promise<void>((resolve, reject) => {
+      if (!Number.isFinite(timeout) || timeout < 0) {
+        reject(new SocketError("ERR_INVALID_ARGUMENT", `timeout must be >= 0 ms, got ${timeout}`));
+        return;
+      }
+      if (signal?.aborted) {
+        reject(new SocketError("ERR_ABORTED", "the send was aborted", { cause: signal.reason }));
+        return;
+      }
+      let timer: NodeJS.Timeout | undefined;
+      const onAbort = (): void => {
+        done(new SocketError("ERR_ABORTED", "the send was aborted", { cause: signal?.reason }));
+      };
+      let settled = false;
+      const done = (error: SocketError | null): void => {
+        if (settled) return;
+        settled = true;
+        if (timer !== undefined) clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+        if (error === null) resolve();
+        else reject(error);
+      };
+      if (timeout > 0) {
+        timer = setTimeout(() => {
+          done(new SocketError("ERR_WRITE_TIMEOUT", `send timed out after ${timeout} ms`));
+        }, timeout);
+      }
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.write(data, undefined, (error) => done(error));
+    });
+  }
+
+  /** Flushes, then sends FIN; resolves once done or once the socket closed. Idempotent. */
+  end(): Promise<void> {
+    this.#ended ??= new Promise<void>((resolve) => {
+      if (this.#ns.destroyed || this.#ns.writableFinished) {
+        resolve();
+        return;
+      }
+      this.#ns.once("finish", resolve);
+      this.#ns.once("close", resolve);
+      this.#ns.end();
+    });
+    return this.#ended;
+  }
+
+  /** Settles every write still pending with `error` (the socket has closed). */
+  failAll(error: SocketError): void {
+    for (const fail of [...this.#unsettled]) fail(error);
+  }
+}
