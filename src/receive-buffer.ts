@@ -94,6 +94,23 @@ export class ReceiveBuffer {
     return true;
   }
 
+  /**
+   * Whether the bytes from `position` to the end are a proper prefix of `needle` (fewer
+   * bytes than the needle, all equal): a match that more bytes could still complete.
+   */
+  couldMatchAt(needle: Buffer, position: number): boolean {
+    const available = this.#length - position;
+    if (position < 0 || available <= 0 || available >= needle.length) return false;
+    let p = position + this.#offset;
+    let i = this.#head;
+    for (; i < this.#chunks.length; i++) {
+      const size = (this.#chunks[i] as Buffer).length;
+      if (p < size) break;
+      p -= size;
+    }
+    return this.#matchesAt(needle.subarray(0, available), i, p);
+  }
+
   /** The byte at `position`, or undefined past the end. */
   byteAt(position: number): number | undefined {
     if (position < 0 || position >= this.#length) return undefined;

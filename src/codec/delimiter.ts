@@ -76,7 +76,9 @@ export function checkMaxLength(value: number | undefined, fallback: number): num
  * Splits a byte stream at one or more delimiters.
  *
  * With several delimiters the shortest frame wins (the match that starts first); when two
- * match at the same position the longer delimiter is taken (`\r\n` over `\r`). The search
+ * match at the same position the longer delimiter is taken (`\r\n` over `\r`), and a
+ * match is not final while a delimiter starting at or before it could still complete, so
+ * the frames never depend on how the bytes were chunked. The search
  * resumes where the previous one stopped, so no byte is scanned twice, and a delimiter split
  * across chunks is found.
  *
@@ -109,6 +111,10 @@ export class DelimiterDecoder implements Decoder {
    * than `maxLength`; nothing is consumed.
    */
   decode(buffer: ReceiveBuffer): Buffer | null {
+    return this.#decode(buffer, false);
+  }
+
+  #decode(buffer: ReceiveBuffer, eof: boolean): Buffer | null {
     let at = -1;
     let size = 0;
     for (const delimiter of this.#delimiters) {
@@ -126,15 +132,27 @@ export class DelimiterDecoder implements Decoder {
       }
       return null;
     }
+    // With several delimiters, one that starts at or before `at` may still complete ("\r"
+    // then "\n" of "\r\n"): wait for it, or the frames would depend on how bytes arrive.
+    if (!eof && this.#delimiters.length > 1 && this.#couldStillMatch(buffer, at)) return null;
     if (at > this.#maxLength) throw new FrameTooLongError(this.#maxLength);
     this.#scanned = 0;
     const frame = buffer.take(at + size);
     return this.#include ? frame : frame.subarray(0, at);
   }
 
+  #couldStillMatch(buffer: ReceiveBuffer, at: number): boolean {
+    for (const delimiter of this.#delimiters) {
+      for (let p = Math.max(0, buffer.length - delimiter.length + 1); p <= at; p++) {
+        if (buffer.couldMatchAt(delimiter, p)) return true;
+      }
+    }
+    return false;
+  }
+
   /** A frame if one is complete; otherwise the leftover bytes as an {@link IncompleteReadError}. */
   decodeEof(buffer: ReceiveBuffer, cause?: unknown): Buffer | null {
-    const frame = this.decode(buffer);
+    const frame = this.#decode(buffer, true);
     if (frame !== null || buffer.length === 0) return frame;
     this.#scanned = 0;
     throw new IncompleteReadError(buffer.takeAll(), undefined, cause);

@@ -1,0 +1,51 @@
+import { describe, expect, it } from "vitest";
+import { availableDecoder, BytesDecoder } from "../../src/codec/bytes.js";
+import { ReceiveBuffer } from "../../src/receive-buffer.js";
+import { bytewise, decodeAll } from "../helpers/chunking.js";
+
+describe("BytesDecoder", () => {
+  it("takes exactly n bytes however the input is chunked", () => {
+    const bytes = Buffer.from("abcdefg");
+    const expected = { frames: ["abc", "def"], end: "ERR_INCOMPLETE_READ", rest: "g" };
+    expect(decodeAll(() => new BytesDecoder(3), [bytes])).toEqual(expected);
+    expect(decodeAll(() => new BytesDecoder(3), bytewise(bytes))).toEqual(expected);
+  });
+
+  it("hands back the partial bytes and the expected count at the end of the stream", () => {
+    const buffer = new ReceiveBuffer();
+    buffer.append(Buffer.from("ab"));
+    const error = (() => {
+      try {
+        new BytesDecoder(5).decodeEof(buffer);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toMatchObject({
+      code: "ERR_INCOMPLETE_READ",
+      expected: 5,
+      partial: Buffer.from("ab"),
+    });
+    expect(buffer.length).toBe(0);
+  });
+
+  it("reads zero bytes at once", () => {
+    expect(new BytesDecoder(0).decode(new ReceiveBuffer())).toEqual(Buffer.alloc(0));
+  });
+});
+
+describe("availableDecoder", () => {
+  it("takes everything buffered and waits when there is nothing", () => {
+    const buffer = new ReceiveBuffer();
+    expect(availableDecoder.decode(buffer)).toBeNull();
+    buffer.append(Buffer.from("ab"));
+    buffer.append(Buffer.from("cd"));
+    expect(availableDecoder.decode(buffer)?.toString()).toBe("abcd");
+  });
+
+  it("yields an empty buffer at a clean end of stream and nothing after an error", () => {
+    const buffer = new ReceiveBuffer();
+    expect(availableDecoder.decodeEof(buffer)).toEqual(Buffer.alloc(0));
+    expect(availableDecoder.decodeEof(buffer, new Error("reset"))).toBeNull();
+  });
+});
