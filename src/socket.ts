@@ -262,8 +262,14 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     this.emit("connect", info);
   }
 
+  /** Records the error that ends the socket, and reports it. */
   #fail(error: SocketError): void {
     this.#error ??= error;
+    this.#report(error);
+  }
+
+  /** Reports an error to `'error'` listeners, if any: it never crashes the process. */
+  #report(error: SocketError): void {
     if (this.listenerCount("error") > 0) this.emit("error", error);
   }
 
@@ -347,20 +353,23 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    * `'readError'` (or `'error'` when only that has a listener). Returns the socket, to chain.
    */
   read(what: number | Delimiter | readonly Delimiter[], tag?: Tag, options?: ReadOptions): this {
-    const make = (): Decoder =>
+    const decoder =
       typeof what === "number"
         ? new BytesDecoder(checkInteger("length", what, 0, 2 ** 32))
         : new DelimiterDecoder(what);
-    this.#read(make, options).then(
-      (data) => this.emit("read", data, tag),
-      (error: SocketError) => {
+    // Plain callbacks, not a promise: a throwing listener throws like any event listener.
+    const settle = {
+      resolve: (data: Buffer) => this.emit("read", data, tag),
+      reject: (error: SocketError) => {
         if (this.listenerCount("readError") > 0) this.emit("readError", error, tag);
-        else this.#fail(error);
+        else this.#report(error); // a failed read is not the socket's error: record nothing
       },
-    );
+    };
+    this.#reader.enqueue(decoder, settle, options);
     return this;
   }
 
+  /** Queues a read; a bad argument (thrown by `make`) rejects like any other failure. */
   #read(make: () => Decoder, options: ReadOptions | undefined): Promise<Buffer> {
     return new Promise<Buffer>((resolve, reject) => {
       this.#reader.enqueue(make(), { resolve, reject }, options);

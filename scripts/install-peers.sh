@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Installs the programs the real-peer tests (tests/peers) talk to over loopback:
+#   nginx (package nginx-light), socat, nc (netcat-openbsd), tclsh (tcl).
+#
+# Idempotent and quick: when every command is already present it does not touch apt at all.
+# Otherwise it runs `apt-get update` once and installs only what is missing, as root, or
+# through sudo when not root and sudo exists. Without either it prints what is missing and
+# exits 0: the tests that need an absent peer skip themselves with a reason.
+#
+# No service is left running: while installing, a temporary /usr/sbin/policy-rc.d forbids
+# package scripts to start daemons (Debian's invoke-rc.d honours it), and if a system nginx
+# runs afterwards anyway (its pid file /run/nginx.pid) it is stopped, so nothing holds port 80.
+#
+# Prints one line per peer: "<command>: present", "<command>: installed" or
+# "<command>: missing (...)".
+set -euo pipefail
+
+# command  package
+PEERS=(
+  "nginx nginx-light"
+  "socat socat"
+  "nc netcat-openbsd"
+  "tclsh tcl"
+)
+
+# nginx lives in /usr/sbin, which a non-root PATH may lack.
+export PATH="${PATH}:/usr/local/sbin:/usr/sbin:/sbin"
+
+has() { command -v "$1" >/dev/null 2>&1; }
+
+missing_cmds=()
+missing_pkgs=()
+for entry in "${PEERS[@]}"; do
+  read -r cmd pkg <<<"${entry}"
+  if has "${cmd}"; then
+    echo "${cmd}: present"
+  else
+    missing_cmds+=("${cmd}")
+    missing_pkgs+=("${pkg}")
+  fi
+done
+
+if [ "${#missing_cmds[@]}" -eq 0 ]; then
+  exit 0
+fi
+
+as_root=()
+if [ "$(id -u)" -ne 0 ]; then
+  if has sudo && sudo -n true >/dev/null 2>&1; then
+    as_root=(sudo -n)
+  else
+    for cmd in "${missing_cmds[@]}"; do
+      echo "${cmd}: missing (not root and no usable sudo; peer tests that need it will skip)"
+    done
+    exit 0
+  fi
+fi
+
+if ! has apt-get; then
+  for cmd in "${missing_cmds[@]}"; do
+    echo "${cmd}: missing (no apt-get here; peer tests that need it will skip)"
+  done
+  exit 0
+fi
+
+run_root() { "${as_root[@]}" "$@"; }
+
+# Forbid service starts during the install unless a policy already exists (Docker images
+# ship one that exits 101). Ours is removed on exit, whatever happens.
+POLICY=/usr/sbin/policy-rc.d
+created_policy=0
+log=""
+cleanup() {
+  if [ -n "${log}" ]; then rm -f "${log}"; fi
+  if [ "${created_policy}" -eq 1 ]; then
+    run_root rm -f "${POLICY}" || true
+  fi
+}
+trap cleanup EXIT
+if [ ! -e "${POLICY}" ]; then
+  printf '#!/bin/sh\n# temporary, from sockit scripts/install-peers.sh\nexit 101\n' |
+    run_root tee "${POLICY}" >/dev/null
+  run_root chmod 755 "${POLICY}"
+  created_policy=1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+apt_options=(-o Dpkg::Use-Pty=0 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold)
+log="$(mktemp "${TMPDIR:-/tmp}/install-peers.XXXXXX")"
+# apt's chatter goes to the log, shown only when a step fails.
+if run_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >"${log}" 2>&1; then
+  if ! run_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+    --no-install-recommends "${apt_options[@]}" "${missing_pkgs[@]}" >"${log}" 2>&1; then
+    cat "${log}" >&2
+    echo "install-peers: apt-get install ${missing_pkgs[*]} failed" >&2
+  fi
+else
+  cat "${log}" >&2
+  echo "install-peers: apt-get update failed" >&2
+fi
+# Should a package script have started the system nginx anyway (no policy honoured, a
+# systemd host), stop it: the tests run their own nginx on a free loopback port.
+if [ -s /run/nginx.pid ] && has nginx; then
+  nginx_pid="$(cat /run/nginx.pid 2>/dev/null || true)"
+  if [ -n "${nginx_pid}" ] && run_root kill -0 "${nginx_pid}" 2>/dev/null; then
+    if has systemctl && systemctl is-active --quiet nginx 2>/dev/null; then
+      run_root systemctl stop nginx >/dev/null 2>&1 || true
+      run_root systemctl disable nginx >/dev/null 2>&1 || true
+    fi
+    if run_root kill -0 "${nginx_pid}" 2>/dev/null; then
+      run_root nginx -s stop >/dev/null 2>&1 || run_root kill -TERM "${nginx_pid}" || true
+    fi
+    echo "install-peers: stopped the system nginx started by its package (pid ${nginx_pid})"
+  fi
+fi
+
+
+for cmd in "${missing_cmds[@]}"; do
+  if has "${cmd}"; then
+    echo "${cmd}: installed"
+  else
+    echo "${cmd}: missing (install failed; peer tests that need it will skip)"
+  fi
+done
+exit 0

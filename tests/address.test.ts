@@ -1,0 +1,100 @@
+import { describe, expect, it } from "vitest";
+import { formatAddress, formatEndpoint, parseLocal, parseTarget } from "../src/address.js";
+
+describe("parseTarget", () => {
+  it.each([
+    ["127.0.0.1:80", { kind: "tcp", host: "127.0.0.1", port: 80 }],
+    ["localhost:65535", { kind: "tcp", host: "localhost", port: 65535 }],
+    [
+      "ftp.example.org:21|sendFiles",
+      { kind: "tcp", host: "ftp.example.org", port: 21, name: "sendFiles" },
+    ],
+    ["[::1]:8080", { kind: "tcp", host: "::1", port: 8080 }],
+    ["[fe80::1%lo]:7", { kind: "tcp", host: "fe80::1%lo", port: 7 }],
+    ["[2001:db8::1]:443|a|b", { kind: "tcp", host: "2001:db8::1", port: 443, name: "a|b" }],
+    ["unix:/tmp/app.sock", { kind: "unix", path: "/tmp/app.sock" }],
+    ["unix:relative.sock|x", { kind: "unix", path: "relative.sock", name: "x" }],
+    ["my_host-1:1", { kind: "tcp", host: "my_host-1", port: 1 }],
+  ])("parses %j", (input, expected) => {
+    expect(parseTarget(input)).toEqual(expected);
+  });
+
+  it.each([
+    ["localhost", "missing port"],
+    ["localhost:", "empty port"],
+    [":80", "empty host"],
+    ["host:0", "port 0 cannot be connected to"],
+    ["host:65536", "port out of range"],
+    ["host:99999", "port out of range"],
+    ["host:-1", "negative port"],
+    ["host:8o", "port not a number"],
+    ["host:+80", "signed port"],
+    ["host:123456", "port too long"],
+    ["::1:80", "IPv6 without brackets"],
+    ["[::1:80", "missing ]"],
+    ["[::1]80", "no colon after ]"],
+    ["[::1]", "bracketed host without port"],
+    ["[localhost]:80", "brackets around a name"],
+    ["a]:80", "stray ]"],
+    ["host:80|", "empty connection name"],
+    ["bad host:80", "space in host"],
+    ["-host:80", "host starts with a dash"],
+    ["unix:", "empty unix path"],
+    ["unix:/tmp/a\0b", "NUL in unix path"],
+    ["", "empty target"],
+  ])("refuses %j (%s) with ERR_INVALID_ADDRESS", (input) => {
+    expect(() => parseTarget(input)).toThrow(
+      expect.objectContaining({ code: "ERR_INVALID_ADDRESS" }),
+    );
+  });
+
+  it("accepts objects and checks them the same way", () => {
+    expect(parseTarget({ host: "::1", port: 7 })).toEqual({ kind: "tcp", host: "::1", port: 7 });
+    expect(parseTarget({ path: "/s", name: "n" })).toEqual({ kind: "unix", path: "/s", name: "n" });
+    for (const bad of [
+      { host: "", port: 7 },
+      { host: "h", port: 0 },
+      { host: "h", port: 1.5 },
+      { host: "h", port: 70000 },
+    ]) {
+      expect(() => parseTarget(bad)).toThrow(
+        expect.objectContaining({ code: "ERR_INVALID_ADDRESS" }),
+      );
+    }
+  });
+});
+
+describe("parseLocal", () => {
+  it.each([
+    ["0", { kind: "tcp", host: "", port: 0 }],
+    [":8080", { kind: "tcp", host: "", port: 8080 }],
+    ["127.0.0.1:0", { kind: "tcp", host: "127.0.0.1", port: 0 }],
+    ["[::]:0", { kind: "tcp", host: "::", port: 0 }],
+    ["unix:/tmp/s", { kind: "unix", path: "/tmp/s" }],
+  ])("parses %j", (input, expected) => {
+    expect(parseLocal(input)).toEqual(expected);
+  });
+
+  it("takes a port number", () => {
+    expect(parseLocal(0)).toEqual({ kind: "tcp", host: "", port: 0 });
+    expect(() => parseLocal(65536)).toThrow(
+      expect.objectContaining({ code: "ERR_INVALID_ADDRESS" }),
+    );
+    expect(() => parseLocal(-1)).toThrow(expect.objectContaining({ code: "ERR_INVALID_ADDRESS" }));
+  });
+
+  it.each(["", "host", "host:", "::1:80", ":70000"])("refuses %j", (input) => {
+    expect(() => parseLocal(input)).toThrow(
+      expect.objectContaining({ code: "ERR_INVALID_ADDRESS" }),
+    );
+  });
+});
+
+describe("formatting", () => {
+  it("brackets IPv6 addresses and prints Unix paths with their scheme", () => {
+    expect(formatAddress("::1", 80)).toBe("[::1]:80");
+    expect(formatAddress("127.0.0.1", 80)).toBe("127.0.0.1:80");
+    expect(formatEndpoint({ kind: "unix", path: "/s" })).toBe("unix:/s");
+    expect(formatEndpoint({ kind: "tcp", host: "", port: 9 })).toBe("*:9");
+  });
+});

@@ -1,0 +1,173 @@
+import { describe, expect, it } from "vitest";
+import { availableDecoder, BytesDecoder } from "../src/codec/bytes.js";
+import type { Decoder } from "../src/codec/delimiter.js";
+import { DelimiterDecoder } from "../src/codec/delimiter.js";
+import { SocketError } from "../src/errors.js";
+import { Reader, type ReadOptions } from "../src/reader.js";
+
+function setup(highWaterMark = 1024) {
+  const flow = { paused: false, pauses: 0, resumes: 0 };
+  const reader = new Reader(
+    {
+      pause: () => {
+        flow.paused = true;
+        flow.pauses++;
+      },
+      resume: () => {
+        flow.paused = false;
+        flow.resumes++;
+      },
+    },
+    highWaterMark,
+  );
+  const read = (decoder: Decoder, options?: ReadOptions) =>
+    new Promise<Buffer>((resolve, reject) => reader.enqueue(decoder, { resolve, reject }, options));
+  return { reader, flow, read };
+}
+
+const text = (p: Promise<Buffer>) => p.then((b) => b.toString());
+
+describe("Reader", () => {
+  it("serves reads in the order they were queued", async () => {
+    const { reader, read } = setup();
+    const first = text(read(new DelimiterDecoder("\n")));
+    const second = text(read(new BytesDecoder(3)));
+    const third = text(read(availableDecoder));
+    reader.push(Buffer.from("line\nabcrest"));
+    expect(await Promise.all([first, second, third])).toEqual(["line\n", "abc", "rest"]);
+  });
+
+  it("times out one read without consuming bytes, and the next read goes on", async () => {
+    const { reader, read } = setup();
+    const slow = read(new DelimiterDecoder("\n"), { timeout: 20 });
+    const after = text(read(new BytesDecoder(2)));
+    reader.push(Buffer.from("ab"));
+    await expect(slow).rejects.toMatchObject({ code: "ERR_READ_TIMEOUT" });
+    expect(await after).toBe("ab");
+  });
+
+  it("aborts a queued read through its signal and leaves the bytes", async () => {
+    const { reader, read } = setup();
+    const controller = new AbortController();
+    const pending = read(new BytesDecoder(4), { signal: controller.signal });
+    reader.push(Buffer.from("ab"));
+    controller.abort(new Error("user gave up"));
+    await expect(pending).rejects.toMatchObject({
+      code: "ERR_ABORTED",
+      cause: new Error("user gave up"),
+    });
+    expect(reader.buffer.length).toBe(2);
+  });
+
+  it("rejects a read whose signal is already aborted without queueing it", async () => {
+    const { reader, read } = setup();
+    await expect(read(new BytesDecoder(1), { signal: AbortSignal.abort() })).rejects.toMatchObject({
+      code: "ERR_ABORTED",
+    });
+    expect(reader.pending).toBe(0);
+  });
+
+  it("refuses a negative timeout", async () => {
+    const { read } = setup();
+    await expect(read(availableDecoder, { timeout: -1 })).rejects.toMatchObject({
+      code: "ERR_INVALID_ARGUMENT",
+    });
+  });
+
+  it("hands partial bytes back when the stream ends mid-read, then reports the end", async () => {
+    const { reader, read } = setup();
+    const partial = read(new BytesDecoder(10));
+    const next = read(new DelimiterDecoder("\n"));
+    reader.push(Buffer.from("abc"));
+    reader.end();
+    await expect(partial).rejects.toMatchObject({
+      code: "ERR_INCOMPLETE_READ",
+      partial: Buffer.from("abc"),
+      expected: 10,
+    });
+    await expect(next).rejects.toMatchObject({ code: "ERR_END_OF_STREAM" });
+  });
+
+  it("still serves buffered bytes after the end, and an empty readAvailable at EOF", async () => {
+    const { reader, read } = setup();
+    reader.push(Buffer.from("a\nb\n"));
+    reader.end();
+    expect(await text(read(new DelimiterDecoder("\n")))).toBe("a\n");
+    expect(await text(read(new DelimiterDecoder("\n")))).toBe("b\n");
+    expect((await read(availableDecoder)).length).toBe(0);
+  });
+
+  it("rejects with the socket's error when it ended by one with nothing buffered", async () => {
+    const { reader, read } = setup();
+    const pending = read(new BytesDecoder(1));
+    const reset = new SocketError("ECONNRESET", "read ECONNRESET");
+    reader.end(reset);
+    await expect(pending).rejects.toBe(reset);
+    await expect(read(availableDecoder)).rejects.toBe(reset);
+  });
+
+  it("keeps the cause on the partial-read error when an error ended the stream", async () => {
+    const { reader, read } = setup();
+    const pending = read(new DelimiterDecoder("\n"));
+    reader.push(Buffer.from("half"));
+    const reset = new SocketError("ECONNRESET", "read ECONNRESET");
+    reader.end(reset);
+    await expect(pending).rejects.toMatchObject({
+      code: "ERR_INCOMPLETE_READ",
+      partial: Buffer.from("half"),
+      cause: reset,
+    });
+  });
+
+  it("refuses an over-long frame, keeps the bytes, and lets the next read have them", async () => {
+    const { reader, read } = setup();
+    const tooLong = read(new DelimiterDecoder("\n", { maxLength: 3 }));
+    const raw = text(read(new BytesDecoder(6)));
+    reader.push(Buffer.from("abcdef"));
+    await expect(tooLong).rejects.toMatchObject({ code: "ERR_FRAME_TOO_LONG", maxLength: 3 });
+    expect(await raw).toBe("abcdef");
+  });
+
+  it("serves a read queued from inside another read's completion", async () => {
+    const { reader } = setup();
+    const got: string[] = [];
+    const onLine = (data: Buffer) => {
+      got.push(data.toString());
+      if (got.length < 3)
+        reader.enqueue(new DelimiterDecoder("\n"), { resolve: onLine, reject: () => {} });
+    };
+    reader.enqueue(new DelimiterDecoder("\n"), { resolve: onLine, reject: () => {} });
+    reader.push(Buffer.from("1\n2\n3\n4\n"));
+    expect(got).toEqual(["1\n", "2\n", "3\n"]);
+    expect(reader.buffer.length).toBe(2);
+  });
+
+  it("pauses the transport when nothing reads and the buffer reaches the high-water mark", async () => {
+    const { reader, flow, read } = setup(8);
+    reader.push(Buffer.alloc(7));
+    expect(flow.paused).toBe(false);
+    reader.push(Buffer.alloc(1));
+    expect(flow.paused).toBe(true);
+    const pending = read(new BytesDecoder(20)); // a read that needs more: resume
+    expect(flow.paused).toBe(false);
+    reader.push(Buffer.alloc(12));
+    expect((await pending).length).toBe(20);
+    expect(flow).toMatchObject({ paused: false, pauses: 1, resumes: 1 });
+  });
+
+  it("resumes the transport when purge empties a full buffer", () => {
+    const { reader, flow } = setup(4);
+    reader.push(Buffer.alloc(10));
+    expect(flow.paused).toBe(true);
+    expect(reader.purge()).toBe(10);
+    expect(flow.paused).toBe(false);
+  });
+
+  it("fails every queued read at once when the owner destroys the socket", async () => {
+    const { reader, read } = setup();
+    const reads = [read(new BytesDecoder(1)), read(availableDecoder)];
+    reader.failAll(new SocketError("ERR_SOCKET_CLOSED", "destroyed"));
+    for (const r of reads) await expect(r).rejects.toMatchObject({ code: "ERR_SOCKET_CLOSED" });
+    expect(reader.pending).toBe(0);
+  });
+});

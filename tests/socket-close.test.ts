@@ -1,0 +1,125 @@
+import { randomBytes } from "node:crypto";
+import type { Socket as NetSocket } from "node:net";
+import { describe, expect, it } from "vitest";
+import { SocketError } from "../src/errors.js";
+import { connect } from "../src/socket.js";
+import { collect, rawPeer, sleep } from "./helpers/raw-peer.js";
+
+describe("closing a socket", () => {
+  it("flushes queued writes before the FIN on a graceful close", async () => {
+    const payload = randomBytes(4 * 1024 * 1024);
+    let received: Promise<Buffer> | undefined;
+    const { target } = await rawPeer((s) => {
+      received = collect(s);
+    });
+    const socket = connect(target);
+    socket.write(payload);
+    const closing = socket.close();
+    expect(socket.close()).toBe(closing); // idempotent
+    expect(await closing).toEqual({ hadError: false });
+    expect((await received)?.equals(payload)).toBe(true);
+  });
+
+  it("destroys the connection when the peer does not close within closeTimeout", async () => {
+    const { target } = await rawPeer((s) => s.resume(), { allowHalfOpen: true }); // never ends
+    const socket = connect(target, { closeTimeout: 100 });
+    await socket.opened;
+    const started = Date.now();
+    expect(await socket.close()).toEqual({ hadError: false });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(90);
+  });
+
+  it("keeps its addresses and unread bytes after close (Xojo Close)", async () => {
+    const { target, port } = await rawPeer((s) => s.end("left over\n"));
+    const socket = connect(target);
+    await socket.closed;
+    expect(socket.info()).toMatchObject({
+      connected: false,
+      remotePort: port,
+      remoteAddress: "127.0.0.1",
+    });
+    expect(socket.info().localPort).toBeGreaterThan(0);
+    expect(socket.available).toBe(10);
+    expect((await socket.readLine()).toString()).toBe("left over");
+  });
+
+  it("fails pending reads on destroy, keeps buffered bytes readable, and is idempotent", async () => {
+    const { target } = await rawPeer((s) => s.write("abc"));
+    const socket = connect(target);
+    await new Promise((r) => socket.once("dataAvailable", r));
+    const pending = socket.readBytes(10);
+    const first = socket.destroy();
+    expect(socket.destroy()).toBe(first);
+    await expect(pending).rejects.toMatchObject({ code: "ERR_SOCKET_CLOSED" });
+    expect(await first).toEqual({ hadError: false });
+    expect((await socket.readBytes(3)).toString()).toBe("abc");
+    await expect(socket.readBytes(1)).rejects.toMatchObject({ code: "ERR_SOCKET_CLOSED" });
+  });
+
+  it("reports destroy(error) through closed, and through 'error' only when listened to", async () => {
+    const { target } = await rawPeer(() => {});
+    const quiet = connect(target);
+    await quiet.opened;
+    const boom = new SocketError("ERR_INVALID_STATE", "protocol violation");
+    expect(await quiet.destroy(boom)).toEqual({ hadError: true, error: boom });
+
+    const loud = connect(target);
+    await loud.opened;
+    const seen: SocketError[] = [];
+    loud.on("error", (e) => seen.push(e));
+    await loud.destroy(boom);
+    expect(seen).toEqual([boom]);
+  });
+
+  it("half-closes with end() and still reads the peer's reply", async () => {
+    const { target } = await rawPeer(
+      (s) => {
+        void collect(s).then((request) => s.end(`got ${request.length} bytes`));
+      },
+      { allowHalfOpen: true },
+    );
+    const socket = connect(target);
+    socket.write("hello");
+    await socket.end();
+    expect((await socket.readAvailable()).toString()).toBe("got 5 bytes");
+    expect(await socket.closed).toEqual({ hadError: false });
+  });
+
+  it("ends once the peer's FIN arrives and queued writes are flushed", async () => {
+    let peer: NetSocket | undefined;
+    const { target } = await rawPeer((s) => {
+      peer = s;
+    });
+    const socket = connect(target);
+    await socket.opened;
+    await sleep(20);
+    peer?.end();
+    await new Promise((r) => socket.once("end", r));
+    expect(await socket.closed).toEqual({ hadError: false });
+  });
+
+  it("stays writable after the peer's FIN with allowHalfOpen", async () => {
+    let received: Promise<Buffer> | undefined;
+    const { target } = await rawPeer(
+      (s) => {
+        received = collect(s);
+        s.end("bye");
+      },
+      { allowHalfOpen: true },
+    );
+    const socket = connect(target, { allowHalfOpen: true });
+    await new Promise((r) => socket.once("end", r));
+    expect(socket.connected).toBe(true);
+    await socket.send("after your FIN");
+    await socket.close();
+    expect((await received)?.toString()).toBe("after your FIN");
+  });
+
+  it("emits 'timeout' after the idle time and stays open (LiveCode socketTimeout)", async () => {
+    const { target } = await rawPeer(() => {});
+    const socket = connect(target, { timeout: 50 });
+    await new Promise((r) => socket.once("timeout", r));
+    expect(socket.connected).toBe(true);
+    await socket.destroy();
+  });
+});

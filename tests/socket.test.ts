@@ -1,0 +1,324 @@
+import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { SocketError } from "../src/errors.js";
+import { connect } from "../src/socket.js";
+import { closedPort, collect, rawPeer, sleep } from "./helpers/raw-peer.js";
+
+describe("connect", () => {
+  it("returns at once and sends writes queued while connecting", async () => {
+    let received: Promise<Buffer> | undefined;
+    const { target } = await rawPeer((s) => {
+      received = collect(s);
+    });
+    const socket = connect(target);
+    expect(socket.connecting).toBe(true);
+    socket.write("queued ");
+    socket.write(Buffer.from("before connect"));
+    const info = await socket.opened;
+    expect(info).toMatchObject({ connected: true, remoteAddress: "127.0.0.1", family: "IPv4" });
+    await socket.close();
+    expect((await received)?.toString()).toBe("queued before connect");
+  });
+
+  it("emits 'connect' with the socket's info (LiveCode's callback message)", async () => {
+    const { target, port } = await rawPeer(() => {});
+    const socket = connect(target);
+    const [info] = await new Promise<Parameters<(i: unknown) => void>>((r) =>
+      socket.once("connect", (i) => r([i])),
+    );
+    expect(info).toMatchObject({ remotePort: port });
+    await socket.destroy();
+  });
+
+  it("rejects opened with ECONNREFUSED and resolves closed with the error", async () => {
+    const port = await closedPort();
+    const socket = connect(`127.0.0.1:${port}`);
+    await expect(socket.opened).rejects.toMatchObject({
+      code: "ECONNREFUSED",
+      address: `127.0.0.1:${port}`,
+    });
+    const closed = await socket.closed;
+    expect(closed.hadError).toBe(true);
+    expect(closed.error).toBeInstanceOf(SocketError);
+    expect(closed.error?.code).toBe("ECONNREFUSED");
+  });
+
+  it("fails queued reads and writes of a refused connection, each once", async () => {
+    const port = await closedPort();
+    const socket = connect(`127.0.0.1:${port}`);
+    const calls: (string | undefined)[] = [];
+    socket.write("x", "tag", (error) => calls.push(error?.code));
+    const read = socket.readLine();
+    await expect(read).rejects.toMatchObject({ code: "ECONNREFUSED" });
+    await socket.closed;
+    expect(calls).toEqual(["ECONNREFUSED"]);
+  });
+
+  it("does not crash the process when a failed connect is never observed", () => {
+    // Only promises and events the library makes on its own: opened, closed, a tagged read,
+    // a write without a callback. Promises returned to the caller are the caller's to await.
+    const entry = new URL("../dist/index.js", import.meta.url).pathname;
+    const script = `
+      import { connect } from ${JSON.stringify(entry)};
+      connect("127.0.0.1:1");
+      connect("127.0.0.1:1").write("x");
+      connect("127.0.0.1:1").read(4, "tag");
+      connect("127.0.0.1:1").read("\\n").close();
+      connect("127.0.0.1:1").destroy();
+      setTimeout(() => console.log("still alive"), 300);
+    `;
+    const result = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
+      encoding: "utf8",
+      timeout: 10_000,
+    });
+    expect(result.stderr).toBe("");
+    expect(result.stdout.trim()).toBe("still alive");
+    expect(result.status).toBe(0);
+  });
+
+  it("refuses malformed targets and bad options before any I/O", () => {
+    expect(() => connect("localhost")).toThrow(
+      expect.objectContaining({ code: "ERR_INVALID_ADDRESS" }),
+    );
+    expect(() => connect("127.0.0.1:80", { localAddress: "not-an-ip" })).toThrow(
+      expect.objectContaining({ code: "ERR_INVALID_ADDRESS" }),
+    );
+    expect(() => connect("127.0.0.1:80", { localPort: 70000 })).toThrow(
+      expect.objectContaining({ code: "ERR_INVALID_ARGUMENT" }),
+    );
+    expect(() => connect("127.0.0.1:80", { timeout: -5 })).toThrow(
+      expect.objectContaining({ code: "ERR_INVALID_ARGUMENT" }),
+    );
+    expect(() => connect("127.0.0.1:80", { readHighWaterMark: 0 })).toThrow(
+      expect.objectContaining({ code: "ERR_INVALID_ARGUMENT" }),
+    );
+  });
+
+  it("binds the local address and port it is given (Tcl -myaddr/-myport)", async () => {
+    let peerPort: number | undefined;
+    const { target } = await rawPeer((s) => {
+      peerPort = s.remotePort;
+    });
+    const localPort = await closedPort();
+    const socket = connect(target, { localAddress: "127.0.0.1", localPort });
+    const info = await socket.opened;
+    expect(info.localPort).toBe(localPort);
+    expect(info.localAddress).toBe("127.0.0.1");
+    await sleep(20);
+    expect(peerPort).toBe(localPort);
+    await socket.destroy();
+  });
+
+  it("connects to ::1 and names the IPv6 family", async (context) => {
+    const { createServer } = await import("node:net");
+    const server = createServer((s) => s.end("v6\n"));
+    const listening = await new Promise<boolean>((resolve) => {
+      server.once("error", () => resolve(false));
+      server.listen(0, "::1", () => resolve(true));
+    });
+    if (!listening) {
+      console.warn("skipping: ::1 is not available on this machine");
+      context.skip();
+    }
+    const address = server.address();
+    if (address === null || typeof address === "string") throw new Error("no port");
+    const socket = connect(`[::1]:${address.port}`);
+    expect((await socket.readLine()).toString()).toBe("v6");
+    expect(socket.info()).toMatchObject({ family: "IPv6", remoteAddress: "::1" });
+    await socket.close();
+    await new Promise((r) => server.close(r));
+  });
+
+  it("destroys a connection that takes longer than connectTimeout with ERR_CONNECT_TIMEOUT", async () => {
+    // A listener whose accept queue is full drops further SYNs, so a connect hangs.
+    const python = spawnSync("python3", ["--version"]);
+    if (python.status !== 0) return void console.warn("skipping: python3 absent");
+    const { spawn } = await import("node:child_process");
+    const child = spawn("python3", [
+      "-c",
+      "import socket,sys,time\ns=socket.socket();s.bind(('127.0.0.1',0));s.listen(0)\nprint(s.getsockname()[1],flush=True)\ntime.sleep(20)",
+    ]);
+    try {
+      const port = await new Promise<number>((resolve) =>
+        child.stdout.once("data", (d: Buffer) => resolve(Number(d.toString()))),
+      );
+      const fillers = [
+        connect(`127.0.0.1:${port}`),
+        connect(`127.0.0.1:${port}`),
+        connect(`127.0.0.1:${port}`),
+      ];
+      await sleep(100);
+      const socket = connect(`127.0.0.1:${port}`, { connectTimeout: 200 });
+      const started = Date.now();
+      const result = await socket.opened.then(
+        () => "connected",
+        (e: SocketError) => e.code,
+      );
+      if (result === "connected") {
+        console.warn("skipping: this kernel completed the connect despite the full accept queue");
+      } else {
+        expect(result).toBe("ERR_CONNECT_TIMEOUT");
+        expect(Date.now() - started).toBeLessThan(5000);
+      }
+      await Promise.all([socket, ...fillers].map((s) => s.destroy()));
+    } finally {
+      child.kill();
+    }
+  });
+
+  it("aborts a pending connect through its signal", async () => {
+    const { target } = await rawPeer(() => {});
+    const controller = new AbortController();
+    const socket = connect(target, { signal: controller.signal });
+    controller.abort();
+    await expect(socket.opened).rejects.toMatchObject({ code: "ERR_ABORTED" });
+    expect((await socket.closed).error?.code).toBe("ERR_ABORTED");
+  });
+});
+
+describe("reading from a socket", () => {
+  it("serves every read form in order from one stream (hs.socket read queue)", async () => {
+    const { target } = await rawPeer((s) => s.end("HEAD\r\n\r\n12345line one\r\nline two\nrest"));
+    const socket = connect(target);
+    const header = socket.readUntil("\r\n\r\n");
+    const body = socket.readBytes(5);
+    const lines = [socket.readLine(), socket.readLine()];
+    const rest = socket.readAvailable();
+    expect((await header).toString()).toBe("HEAD\r\n\r\n");
+    expect((await body).toString()).toBe("12345");
+    expect((await Promise.all(lines)).map(String)).toEqual(["line one", "line two"]);
+    expect((await rest).toString()).toBe("rest");
+    expect((await socket.readAvailable()).length).toBe(0); // clean end of stream
+  });
+
+  it("delivers tagged reads as 'read' events with their tags", async () => {
+    const { target } = await rawPeer((s) => s.end("Content-Length: 3\r\n\r\nabc"));
+    const socket = connect<string>(target);
+    const events: [string, string | undefined][] = [];
+    socket.on("read", (data, tag) => {
+      events.push([data.toString(), tag]);
+      if (tag === "header") socket.read(3, "body");
+    });
+    socket.read("\r\n\r\n", "header");
+    await socket.closed;
+    await sleep(10);
+    expect(events).toEqual([
+      ["Content-Length: 3\r\n\r\n", "header"],
+      ["abc", "body"],
+    ]);
+  });
+
+  it("hands back the partial bytes when the peer closes in the middle of readBytes", async () => {
+    const { target } = await rawPeer((s) => s.end("only7by"));
+    const socket = connect(target);
+    await expect(socket.readBytes(100)).rejects.toMatchObject({
+      code: "ERR_INCOMPLETE_READ",
+      partial: Buffer.from("only7by"),
+      expected: 100,
+    });
+    await expect(socket.readBytes(1)).rejects.toMatchObject({ code: "ERR_END_OF_STREAM" });
+  });
+
+  it("hands back the partial bytes when the peer closes in the middle of readUntil", async () => {
+    const { target } = await rawPeer((s) => s.end("no delimiter here"));
+    const socket = connect(target);
+    await expect(socket.readUntil("\n")).rejects.toMatchObject({
+      code: "ERR_INCOMPLETE_READ",
+      partial: Buffer.from("no delimiter here"),
+    });
+  });
+
+  it("reports a partial tagged read through 'readError' with its tag", async () => {
+    const { target } = await rawPeer((s) => s.end("abc"));
+    const socket = connect<number>(target);
+    const failure = new Promise<[SocketError, number | undefined]>((r) =>
+      socket.on("readError", (e, t) => r([e, t])),
+    );
+    socket.read(10, 7);
+    const [error, tag] = await failure;
+    expect(tag).toBe(7);
+    expect(error).toMatchObject({ code: "ERR_INCOMPLETE_READ", partial: Buffer.from("abc") });
+  });
+
+  it("refuses a frame over maxLength and keeps its bytes in the buffer", async () => {
+    const { target } = await rawPeer((s) => s.write("0123456789\n"));
+    const socket = connect(target);
+    await expect(socket.readUntil("\n", { maxLength: 4 })).rejects.toMatchObject({
+      code: "ERR_FRAME_TOO_LONG",
+    });
+    expect((await socket.readUntil("\n")).toString()).toBe("0123456789\n");
+    await socket.destroy();
+  });
+
+  it("times out one read, consumes nothing, and keeps the socket usable", async () => {
+    let peer: import("node:net").Socket | undefined;
+    const { target } = await rawPeer((s) => {
+      peer = s;
+      s.write("partial");
+    });
+    const socket = connect(target);
+    await expect(socket.readLine({ timeout: 50 })).rejects.toMatchObject({
+      code: "ERR_READ_TIMEOUT",
+    });
+    expect(socket.connected).toBe(true);
+    peer?.write(" line\n");
+    expect((await socket.readLine()).toString()).toBe("partial line");
+    await socket.destroy();
+  });
+
+  it("stops reading from the kernel above the high-water mark and loses nothing", async () => {
+    const payload = randomBytes(8 * 1024 * 1024);
+    const { target } = await rawPeer((s) => s.end(payload));
+    const socket = connect(target, { readHighWaterMark: 64 * 1024 });
+    await socket.opened;
+    await sleep(200); // the peer has written everything it can; nobody reads
+    expect(socket.available).toBeGreaterThanOrEqual(64 * 1024);
+    expect(socket.available).toBeLessThan(1024 * 1024);
+    const all = await socket.readBytes(payload.length);
+    expect(all.equals(payload)).toBe(true);
+  });
+
+  it("purges the receive buffer (Xojo Purge)", async () => {
+    const { target } = await rawPeer((s) => s.write("junk"));
+    const socket = connect(target);
+    await new Promise((r) => socket.once("dataAvailable", r));
+    expect(socket.purge()).toBe(4);
+    expect(socket.available).toBe(0);
+    await socket.destroy();
+  });
+
+  it("rejects bad read arguments with ERR_INVALID_ARGUMENT, and a tagged read throws", async () => {
+    const { target } = await rawPeer(() => {});
+    const socket = connect(target);
+    const invalid = { code: "ERR_INVALID_ARGUMENT" };
+    await expect(socket.readBytes(-1)).rejects.toMatchObject(invalid);
+    await expect(socket.readUntil("")).rejects.toMatchObject(invalid);
+    await expect(socket.readLine({ maxLength: 1.5 })).rejects.toMatchObject(invalid);
+    expect(() => socket.read(-1, "tag")).toThrow(expect.objectContaining(invalid));
+    await socket.destroy();
+  });
+});
+
+describe("tagged reads that fail", () => {
+  it("do not mark the socket as failed: a clean close stays clean", async () => {
+    const { target } = await rawPeer((s) => {
+      setTimeout(() => s.end("late\n"), 100);
+    });
+    const socket = connect(target);
+    socket.read("\n", "first", { timeout: 20 }); // times out, nobody listens
+    socket.read("\n", "pending at EOF"); // ends with ERR_END_OF_STREAM after "late"
+    const lines: string[] = [];
+    socket.on("read", (data) => lines.push(data.toString()));
+    expect(await socket.closed).toEqual({ hadError: false });
+    expect(lines).toEqual(["late\n"]);
+  });
+
+  it("go to 'error' listeners when no 'readError' listener is attached", async () => {
+    const { target } = await rawPeer((s) => s.end("ab"));
+    const socket = connect(target);
+    const seen = new Promise<SocketError>((r) => socket.on("error", r));
+    socket.read(5, "short");
+    expect(await seen).toMatchObject({ code: "ERR_INCOMPLETE_READ", partial: Buffer.from("ab") });
+  });
+});
