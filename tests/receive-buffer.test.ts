@@ -26,10 +26,13 @@ describe("ReceiveBuffer", () => {
     [["ab", "ab", "ab"], "bab", 2, 3, "from skips an earlier match"],
     [["aaa", "aab"], "aab", 0, 3, "overlapping prefix candidates across a boundary"],
     [["aa", "ab"], "aab", 0, 1, "match starts before the boundary"],
-  ] as const)("indexOf finds %j / %j from %d at %d (%s)", (chunks, needle, from, expected) => {
-    const buffer = bufferOf(...chunks);
-    expect(buffer.indexOf(Buffer.from(needle, "latin1"), from)).toBe(expected);
-  });
+  ] as const)(
+    "indexOf finds %j / %j from %d at %d (%s)",
+    (chunks, needle, from, expected, _comment) => {
+      const buffer = bufferOf(...chunks);
+      expect(buffer.indexOf(Buffer.from(needle, "latin1"), from)).toBe(expected);
+    },
+  );
 
   it("indexOf skips bytes already consumed from the first chunk", () => {
     const buffer = bufferOf("\nab\n");

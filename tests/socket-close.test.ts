@@ -46,7 +46,7 @@ describe("closing a socket", () => {
   it("fails pending reads on destroy, keeps buffered bytes readable, and is idempotent", async () => {
     const { target } = await rawPeer((s) => s.write("abc"));
     const socket = connect(target);
-    await new Promise((r) => socket.once("dataAvailable", r));
+    await new Promise<void>((r) => socket.once("dataAvailable", () => r()));
     const pending = socket.readBytes(10);
     const first = socket.destroy();
     expect(socket.destroy()).toBe(first);
@@ -94,7 +94,7 @@ describe("closing a socket", () => {
     await socket.opened;
     await sleep(20);
     peer?.end();
-    await new Promise((r) => socket.once("end", r));
+    await new Promise<void>((r) => socket.once("end", () => r()));
     expect(await socket.closed).toEqual({ hadError: false });
   });
 
@@ -108,7 +108,7 @@ describe("closing a socket", () => {
       { allowHalfOpen: true },
     );
     const socket = connect(target, { allowHalfOpen: true });
-    await new Promise((r) => socket.once("end", r));
+    await new Promise<void>((r) => socket.once("end", () => r()));
     expect(socket.connected).toBe(true);
     await socket.send("after your FIN");
     await socket.close();
@@ -118,7 +118,7 @@ describe("closing a socket", () => {
   it("emits 'timeout' after the idle time and stays open (LiveCode socketTimeout)", async () => {
     const { target } = await rawPeer(() => {});
     const socket = connect(target, { timeout: 50 });
-    await new Promise((r) => socket.once("timeout", r));
+    await new Promise<void>((r) => socket.once("timeout", () => r()));
     expect(socket.connected).toBe(true);
     await socket.destroy();
   });

@@ -282,7 +282,7 @@ describe("reading from a socket", () => {
   it("purges the receive buffer (Xojo Purge)", async () => {
     const { target } = await rawPeer((s) => s.write("junk"));
     const socket = connect(target);
-    await new Promise((r) => socket.once("dataAvailable", r));
+    await new Promise<void>((r) => socket.once("dataAvailable", () => r()));
     expect(socket.purge()).toBe(4);
     expect(socket.available).toBe(0);
     await socket.destroy();

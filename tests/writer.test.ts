@@ -31,7 +31,7 @@ describe("writing to a socket", () => {
     const { target } = await rawPeer((s) => s.resume());
     const socket = connect(target, { writeHighWaterMark: 1024 });
     await socket.opened;
-    const drained = new Promise((r) => socket.once("drain", r));
+    const drained = new Promise<void>((r) => socket.once("drain", () => r()));
     let room = true;
     for (let i = 0; i < 64 && room; i++) room = socket.write(Buffer.alloc(64 * 1024));
     expect(room).toBe(false);

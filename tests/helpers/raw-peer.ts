@@ -53,3 +53,12 @@ export async function closedPort(): Promise<number> {
 
 /** Resolves after `ms` milliseconds (for waits that are bounded by design). */
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits until `check()` holds, polling every 5 ms for at most `ms`; throws if it never does. */
+export async function waitFor(check: () => boolean, ms = 2000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
+    await sleep(5);
+  }
+}
