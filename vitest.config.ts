@@ -8,5 +8,6 @@ export default defineConfig({
     // Real sockets on loopback: keep the two cores for the peers, not for workers.
     pool: "forks",
     maxWorkers: 2,
+    reporters: ["default", "./tests/helpers/summary-reporter.ts"],
   },
 });
