@@ -136,19 +136,40 @@ describe("sockit connect", () => {
   });
 
   it("prints one line naming ECONNRESET and exits 1 when the peer resets the connection", async () => {
+    let peer: NetSocket | undefined;
     const raw = createServer((socket: NetSocket) => {
-      socket.write("partial", () => socket.resetAndDestroy());
+      peer = socket;
+      socket.once("data", () => socket.write("partial"));
     });
     await new Promise<void>((resolve) => raw.listen(0, "127.0.0.1", resolve));
     try {
       const address = raw.address();
       const port = typeof address === "object" && address !== null ? address.port : 0;
-      const result = await startCli(["connect", `127.0.0.1:${port}`]).exited;
+      const child = startCli(["connect", `127.0.0.1:${port}`]);
+      child.send("x");
+      // Reset only once the CLI has written what it received: an RST that overtakes unread
+      // bytes is reported by some kernels as a plain end of stream.
+      await child.waitForStdout("partial");
+      peer?.resetAndDestroy();
+      const result = await child.exited;
       expect(result.code).toBe(1);
       expect(result.stderr).toBe(`sockit: ECONNRESET 127.0.0.1:${port}\n`);
     } finally {
       raw.close();
     }
+  });
+
+  it("prints `sockit: EPIPE stdout` and exits 1 when the reader of its stdout goes away", async () => {
+    const server = await listen("127.0.0.1:0", async (socket) => {
+      await socket.send(Buffer.alloc(16 * 1024 * 1024)).catch(() => {});
+    });
+    servers.push(server);
+    const child = startCli(["connect", `127.0.0.1:${server.port}`]);
+    await child.waitForStdout(Buffer.alloc(1));
+    child.process.stdout?.destroy();
+    const result = await child.exited;
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe("sockit: EPIPE stdout\n");
   });
 
   it.each(["localhost", "host:99999", "[::1:80", "unix:"])(

@@ -39,7 +39,10 @@ export class Child {
     const child = spawn(command, args, { stdio: ["pipe", "pipe", "pipe"] });
     this.process = child;
     running.add(child);
-    child.stdout?.on("data", (chunk: Buffer) => this.#stdout.push(chunk));
+    child.stdout?.on("data", (chunk: Buffer) => {
+      this.#stdout.push(chunk);
+      for (const wake of this.#waiters) wake();
+    });
     child.stderr?.on("data", (chunk: Buffer) => {
       this.#stderr += chunk.toString("utf8");
       for (const wake of this.#waiters) wake();
@@ -71,15 +74,28 @@ export class Child {
   }
 
   /** Resolves with the first match of `pattern` in stderr; rejects after the bound or on exit. */
-  waitForStderr(pattern: RegExp): Promise<RegExpMatchArray> {
+  async waitForStderr(pattern: RegExp): Promise<RegExpMatchArray> {
+    let match: RegExpMatchArray | null = null;
+    await this.#waitFor(() => {
+      match = pattern.exec(this.#stderr);
+      return match !== null;
+    }, String(pattern));
+    return match as unknown as RegExpMatchArray;
+  }
+
+  /** Resolves once stdout contains `bytes`; rejects after the bound or on exit. */
+  waitForStdout(bytes: string | Buffer): Promise<void> {
+    return this.#waitFor(() => this.stdout.includes(bytes), JSON.stringify(String(bytes)));
+  }
+
+  #waitFor(ready: () => boolean, what: string): Promise<void> {
     return new Promise((resolve, reject) => {
       const check = (): void => {
-        const match = pattern.exec(this.#stderr);
-        if (match !== null) done(() => resolve(match));
-        else if (!this.running) done(() => reject(this.#failure(`exited before ${pattern}`)));
+        if (ready()) done(resolve);
+        else if (!this.running) done(() => reject(this.#failure(`exited before ${what}`)));
       };
       const timer = setTimeout(
-        () => done(() => reject(this.#failure(`no ${pattern} within ${BOUND_MS} ms`))),
+        () => done(() => reject(this.#failure(`no ${what} within ${BOUND_MS} ms`))),
         BOUND_MS,
       );
       const done = (settle: () => void): void => {

@@ -1,0 +1,33 @@
+/**
+ * `sockit connect TARGET`: stdin to the socket, the socket to stdout, like `nc`.
+ *
+ * @module
+ */
+import { type ConnectOptions, connect } from "../index.js";
+import { bridgeAndClose } from "./bridge.js";
+import { type Log, localOf, peerOf } from "./common.js";
+
+/** Options of `sockit connect`. */
+export interface ConnectCommandOptions {
+  /** Connect timeout in milliseconds (`--timeout`); absent or 0: none. */
+  timeout?: number;
+}
+
+/**
+ * Connects to `target` and bridges it with stdin and stdout until the peer closes.
+ * @throws SocketError `ERR_INVALID_ADDRESS` synchronously for a malformed target (bad
+ * usage); rejects with the connect or socket error (`ECONNREFUSED`, `ERR_CONNECT_TIMEOUT`, …).
+ */
+export async function runConnect(
+  target: string,
+  options: ConnectCommandOptions,
+  log: Log,
+): Promise<void> {
+  const connectOptions: ConnectOptions = {};
+  if (options.timeout !== undefined) connectOptions.connectTimeout = options.timeout;
+  const socket = connect(target, connectOptions);
+  const info = await socket.opened;
+  const local = localOf(info);
+  log(`connected to ${peerOf(info, target)}${local === undefined ? "" : ` from ${local}`}`);
+  await bridgeAndClose(socket, log);
+}

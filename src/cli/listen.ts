@@ -1,0 +1,112 @@
+/**
+ * `sockit listen [HOST:]PORT|unix:PATH`: one connection bridged with stdin and stdout, like
+ * `nc -l`, or with `--echo` an echo server for any number of connections.
+ *
+ * @module
+ */
+import { formatAddress, listen, type Server, type Socket } from "../index.js";
+import { bridgeAndClose } from "./bridge.js";
+import { closedLine, exit, type Log, peerOf } from "./common.js";
+
+/** Options of `sockit listen`. */
+export interface ListenCommandOptions {
+  /** Echo every connection's bytes back, until SIGINT or SIGTERM. */
+  echo?: boolean;
+}
+
+/** How long closing waits for a peer to close its side before dropping it. */
+const CLOSE_TIMEOUT_MS = 2000;
+
+/** The signals that stop a listener, with the exit code a shell reports for each (128 + n). */
+const STOP_SIGNALS = { SIGINT: 130, SIGTERM: 143 } as const;
+type StopSignal = keyof typeof STOP_SIGNALS;
+
+function onStopSignal(handler: (signal: StopSignal) => void): void {
+  for (const signal of Object.keys(STOP_SIGNALS) as StopSignal[]) {
+    process.once(signal, () => handler(signal));
+  }
+}
+
+/** Where a server listens, as `listening on` prints it: `[::]:8080`, `127.0.0.1:8080`, `unix:/p`. */
+function whereListening(server: Server): string {
+  if (server.path !== undefined) return `unix:${server.path}`;
+  return formatAddress(server.host ?? "*", server.port ?? 0);
+}
+
+/**
+ * Listens on `local` and prints `listening on …` to stderr (with the real port when 0 was
+ * asked for), then serves: see {@link ListenCommandOptions}.
+ * @throws (rejects) `ERR_INVALID_ADDRESS` for a malformed address (bad usage), or the
+ * listen or socket error (`EADDRINUSE`, `EACCES`, `ECONNRESET`, …).
+ */
+export async function runListen(
+  local: string,
+  options: ListenCommandOptions,
+  log: Log,
+): Promise<void> {
+  const echo = options.echo ?? false;
+  // An echo server must go on writing after the peer's FIN, or the tail of its bytes is lost.
+  const server = await listen(local, { allowHalfOpen: echo, closeTimeout: CLOSE_TIMEOUT_MS });
+  process.stderr.write(`listening on ${whereListening(server)}\n`);
+  if (echo) await serveEcho(server, log);
+  else await serveOne(server, log);
+}
+
+/**
+ * Bridges the first connection with stdin/stdout; connections arriving meanwhile are dropped.
+ * A stop signal interrupts the session (exit 130 or 143, as for any interrupted command), but
+ * closes the server first so that a Unix socket file is not left behind.
+ */
+async function serveOne(server: Server, log: Log): Promise<void> {
+  onStopSignal((signal) => {
+    log(`stopped by ${signal}`);
+    void server.close().then(() => exit(STOP_SIGNALS[signal]));
+  });
+  const first = new Promise<Socket>((resolve) => {
+    let bridged = false;
+    server.on("connection", (socket) => {
+      if (!bridged) {
+        bridged = true;
+        resolve(socket);
+        return;
+      }
+      // stdin can feed one peer only; a second one would get an arbitrary share of it.
+      log(`refused ${peerOf(socket.info())}: already bridging a connection`);
+      void socket.destroy();
+    });
+  });
+  const socket = await first;
+  log(`connection from ${peerOf(socket.info())}`);
+  try {
+    await bridgeAndClose(socket, log);
+  } finally {
+    await server.close();
+  }
+}
+
+/** Echoes every connection until SIGINT or SIGTERM (its normal end: exit 0), then closes them all. */
+async function serveEcho(server: Server, log: Log): Promise<void> {
+  server.on("connection", (socket) => void echo(socket, log));
+  const signal = await new Promise<StopSignal>(onStopSignal);
+  log(`stopping on ${signal}`);
+  await server.closeAll();
+}
+
+/** Sends back what arrives until the peer's end of stream; never rejects. */
+async function echo(socket: Socket, log: Log): Promise<void> {
+  const peer = peerOf(socket.info());
+  log(`connection from ${peer}`);
+  try {
+    for (;;) {
+      const data = await socket.readAvailable();
+      if (data.length === 0) break;
+      // Awaiting the send stops reading while the peer is slow to take its echo.
+      await socket.send(data);
+    }
+    await socket.close();
+  } catch {
+    await socket.destroy();
+  }
+  const closed = await socket.closed;
+  log(closedLine(closed.error, peer));
+}

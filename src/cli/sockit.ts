@@ -1,0 +1,94 @@
+#!/usr/bin/env node
+/**
+ * The `sockit` command: parses the command line and runs one subcommand. Exit codes: 0 done,
+ * 1 a network error (one line on stderr naming the code and the peer), 2 bad usage.
+ *
+ * @module
+ */
+import { readFileSync } from "node:fs";
+import { Command, CommanderError, InvalidArgumentError } from "commander";
+import { createLog, describeError, EXIT_OK, EXIT_USAGE, exit } from "./common.js";
+import { runConnect } from "./connect.js";
+import { runDemo } from "./demo.js";
+import { runListen } from "./listen.js";
+import { runResolve } from "./resolve.js";
+
+/** The package version, read at run time: package.json sits outside the compiled tree. */
+function version(): string {
+  try {
+    const text = readFileSync(new URL("../../package.json", import.meta.url), "utf8");
+    const parsed = JSON.parse(text) as { version?: unknown };
+    return typeof parsed.version === "string" ? parsed.version : "unknown";
+  } catch {
+    return "unknown";
+  }
+}
+
+/** Parses `--timeout MS`: a whole number of milliseconds, 0 for none. */
+function milliseconds(value: string): number {
+  const ms = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(ms) || ms > 2 ** 31 - 1) {
+    throw new InvalidArgumentError("expected a whole number of milliseconds");
+  }
+  return ms;
+}
+
+function verbose(command: Command): boolean {
+  return command.optsWithGlobals<{ verbose?: boolean }>().verbose === true;
+}
+
+/** Builds the command tree. Settings made before `.command()` are inherited by subcommands. */
+function program(): Command {
+  const root = new Command("sockit")
+    .description("Sockets from the command line: connect, listen, resolve, and a demo tour.")
+    .version(version())
+    .option("-v, --verbose", "print connection events to stderr")
+    .exitOverride()
+    .showHelpAfterError("(run sockit --help for usage)");
+
+  root
+    .command("connect")
+    .description("connect to TARGET: stdin to the socket, the socket to stdout (like nc)")
+    .argument("<target>", "host:port, [v6]:port or unix:/path")
+    .option("--timeout <ms>", "give up connecting after this many milliseconds", milliseconds)
+    .action((target: string, options: { timeout?: number }, command: Command) =>
+      runConnect(target, options, createLog(verbose(command))),
+    );
+
+  root
+    .command("listen")
+    .description("accept one connection and bridge it with stdin/stdout, or --echo for many")
+    .argument("<local>", "[host:]port (0: any free port) or unix:/path")
+    .option("--echo", "echo every connection's bytes back until SIGINT/SIGTERM")
+    .action((local: string, options: { echo?: boolean }, command: Command) =>
+      runListen(local, options, createLog(verbose(command))),
+    );
+
+  root
+    .command("resolve")
+    .description("print the addresses of NAME, one per line")
+    .argument("<name>", "host name or IP address")
+    .action((name: string) => runResolve(name));
+
+  root
+    .command("demo")
+    .description("a short narrated tour of the library on loopback")
+    .action(() => runDemo());
+
+  return root;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  try {
+    await program().parseAsync([...argv]);
+    return EXIT_OK;
+  } catch (error) {
+    // Commander has already printed its message (and the hint) to stderr.
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    const { line, exitCode } = describeError(error);
+    process.stderr.write(`${line}\n`);
+    return exitCode;
+  }
+}
+
+await exit(await main(process.argv));
