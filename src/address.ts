@@ -136,6 +136,11 @@ export function parseTarget(target: TargetInput): Endpoint {
  * every interface (dual-stack IPv6 and IPv4 where the system has both, as Tcl does).
  *
  * @throws SocketError `ERR_INVALID_ADDRESS` for anything malformed.
+ * @example
+ * ```ts
+ * parseLocal(":8080"); // { kind: "tcp", host: "", port: 8080 }: every interface
+ * parseLocal("127.0.0.1:0"); // loopback only, a port the OS picks
+ * ```
  */
 export function parseLocal(local: TargetInput | number): Endpoint {
   if (typeof local === "number") {
@@ -168,14 +173,27 @@ function fromObject(
 }
 
 /**
- * Formats a host and port as text, bracketing IPv6: `127.0.0.1:80`, `[::1]:80`.
- * A Unix endpoint is `unix:/path`.
+ * Formats a host and port as text, bracketing IPv6 (RFC 3986 host syntax).
+ *
+ * @example
+ * ```ts
+ * formatAddress("::1", 80); // "[::1]:80"
+ * formatAddress("127.0.0.1", 80); // "127.0.0.1:80"
+ * ```
  */
 export function formatAddress(host: string, port: number): string {
   return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
-/** Formats a parsed endpoint as text (the form the CLI and error messages print). */
+/**
+ * Formats a parsed endpoint as text (the form the CLI and error messages print); the
+ * wildcard host prints as `*`.
+ *
+ * @example
+ * ```ts
+ * formatEndpoint(parseTarget("unix:/run/app.sock")); // "unix:/run/app.sock"
+ * ```
+ */
 export function formatEndpoint(endpoint: Endpoint): string {
   return endpoint.kind === "unix"
     ? `unix:${endpoint.path}`

@@ -89,6 +89,16 @@ export class SocketError extends Error {
  * `partial` holds the bytes that had arrived: they are handed back here, not dropped, and are
  * no longer in the receive buffer. `expected` is the byte count a `readBytes(n)` waited for.
  * `cause` is the socket error when the stream ended by an error rather than a FIN.
+ * (asyncio's `IncompleteReadError` has the same shape.)
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await socket.readBytes(1024);
+ * } catch (error) {
+ *   if (error instanceof IncompleteReadError) save(error.partial); // the last bytes, not lost
+ * }
+ * ```
  */
 export class IncompleteReadError extends SocketError {
   override name = "IncompleteReadError";
@@ -113,6 +123,14 @@ export class IncompleteReadError extends SocketError {
 /**
  * A frame is longer than the read's `maxLength`. The bytes stay in the receive buffer, so
  * the caller decides: read them another way, `purge()` them, or close.
+ *
+ * @example
+ * ```ts
+ * const line = await socket.readLine({ maxLength: 512 }).catch(async (error) => {
+ *   if (error instanceof FrameTooLongError) socket.purge(); // drop the flood, keep the socket
+ *   throw error;
+ * });
+ * ```
  */
 export class FrameTooLongError extends SocketError {
   override name = "FrameTooLongError";

@@ -77,6 +77,38 @@ describe("connect", () => {
     expect(result.status).toBe(0);
   });
 
+  it("rejects opened with a DNS error when the host does not resolve (LiveCode socketError)", (context) => {
+    // The machine's resolver is another host: the lookup runs in a network namespace of its
+    // own, with only a downed loopback, so it fails here and no query leaves the machine.
+    if (spawnSync("unshare", ["-n", "true"], { timeout: 5000 }).status !== 0) {
+      console.warn("skipping: cannot create a network namespace (unshare -n)");
+      context.skip();
+    }
+    const entry = new URL("../dist/index.js", import.meta.url).pathname;
+    const script = `
+      import { connect } from ${JSON.stringify(entry)};
+      const socket = connect("no-such-host.invalid:80");
+      const opened = await socket.opened.then(() => "connected", (e) => e.code);
+      const closed = await socket.closed;
+      console.log(JSON.stringify({ opened, hadError: closed.hadError, code: closed.error?.code }));
+    `;
+    const result = spawnSync(
+      "unshare",
+      ["-n", process.execPath, "--input-type=module", "-e", script],
+      {
+        encoding: "utf8",
+        timeout: 10_000,
+      },
+    );
+    const outcome = JSON.parse(result.stdout) as {
+      opened: string;
+      hadError: boolean;
+      code: string;
+    };
+    expect(["ENOTFOUND", "EAI_AGAIN"]).toContain(outcome.opened);
+    expect(outcome).toMatchObject({ hadError: true, code: outcome.opened });
+  });
+
   it("refuses malformed targets and bad options before any I/O", () => {
     expect(() => connect("localhost")).toThrow(
       expect.objectContaining({ code: "ERR_INVALID_ADDRESS" }),

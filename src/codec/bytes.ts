@@ -8,8 +8,16 @@ import type { ReceiveBuffer } from "../receive-buffer.js";
 import type { Decoder } from "./delimiter.js";
 
 /**
- * Takes exactly `length` bytes. At the end of the stream, fewer bytes are an
- * {@link IncompleteReadError} carrying them as `partial` and `length` as `expected`.
+ * Takes exactly `length` bytes (the decoder behind `socket.readBytes(n)` and hs.socket's
+ * `read(n, tag)`). At the end of the stream, fewer bytes are an {@link IncompleteReadError}
+ * carrying them as `partial` and `length` as `expected`.
+ *
+ * @example
+ * ```ts
+ * buffer.append(Buffer.from("abcde"));
+ * new BytesDecoder(4).decode(buffer); // <Buffer "abcd">
+ * new BytesDecoder(4).decode(buffer); // null: one byte buffered, four needed
+ * ```
  */
 export class BytesDecoder implements Decoder {
   readonly #length: number;
@@ -30,8 +38,16 @@ export class BytesDecoder implements Decoder {
 }
 
 /**
- * Takes every buffered byte once there is at least one. At a clean end of stream with nothing
- * buffered it yields an empty buffer, the classic `read() == 0` end-of-file signal.
+ * Takes every buffered byte once there is at least one (the decoder behind
+ * `socket.readAvailable()`, Xojo's `ReadAll` after `DataAvailable`). At a clean end of stream
+ * with nothing buffered it yields an empty buffer, the classic `read() == 0` end-of-file signal.
+ *
+ * @example
+ * ```ts
+ * buffer.append(Buffer.from("ab"));
+ * buffer.append(Buffer.from("cd"));
+ * availableDecoder.decode(buffer); // <Buffer "abcd">
+ * ```
  */
 export const availableDecoder: Decoder = {
   decode: (buffer) => (buffer.length > 0 ? buffer.takeAll() : null),
