@@ -8,7 +8,7 @@
  * skipped with a printed reason (see {@link findPeer}). `SOCKIT_PEERS_DISABLE=nginx,tclsh`
  * makes the named peers look absent, to check the skip path.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { accessSync, constants, statSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, connect as netConnect } from "node:net";
@@ -139,6 +139,21 @@ export interface ProcessOptions {
   timeout?: number;
 }
 
+/** Spawns with all three pipes, tracked so that the exit hook kills it if a test forgets. */
+function spawnPiped(
+  command: string,
+  args: readonly string[],
+  options: ProcessOptions,
+): ChildProcessWithoutNullStreams {
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  track(child);
+  return child;
+}
+
 /**
  * Runs a program to completion and collects its output. The child is killed (SIGKILL) once
  * it outlives `timeout`; the promise never waits longer than that plus a second.
@@ -150,12 +165,7 @@ export function runProcess(
 ): Promise<ProcessResult> {
   const timeout = options.timeout ?? 10_000;
   return new Promise<ProcessResult>((resolve, reject) => {
-    const child = spawn(command, args, {
-      cwd: options.cwd,
-      env: options.env ?? process.env,
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    track(child);
+    const child = spawnPiped(command, args, options);
     let stdout = "";
     let stderr = "";
     let timedOut = false;
@@ -215,12 +225,7 @@ export function startProcess(
   args: readonly string[],
   options: ProcessOptions = {},
 ): RunningProcess {
-  const child = spawn(command, args, {
-    cwd: options.cwd,
-    env: options.env ?? process.env,
-    stdio: ["pipe", "pipe", "pipe"],
-  });
-  track(child);
+  const child = spawnPiped(command, args, options);
   let out = "";
   let err = "";
   let spawnError: Error | undefined;
