@@ -23,6 +23,8 @@ export const ERROR_CODES = {
   ERR_WRITE_TIMEOUT: "A `send()` did not reach the kernel within its `timeout`.",
   ERR_ABORTED: "A read or send was aborted through its `AbortSignal`.",
   ERR_FRAME_TOO_LONG: "A frame is longer than `maxLength`; the bytes stay in the buffer.",
+  ERR_FRAME_CORRUPT: "A frame header cannot be valid (a varint over 10 bytes, a length below the header).",
+  ERR_INVALID_TEXT: "Bytes are not valid in the text encoding asked for (`invalidText: \"error\"`).",
   ERR_INCOMPLETE_READ: "The stream ended in the middle of a read; `partial` holds the bytes.",
   ERR_END_OF_STREAM: "The stream ended before a read received any byte.",
   ERR_HANDLER_FAILED:
