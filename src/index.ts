@@ -23,6 +23,7 @@ export {
   type DelimiterOptions,
 } from "./codec/delimiter.js";
 export { LineDecoder, type LineEnding, type LineOptions } from "./codec/line.js";
+export { type ConnectOptions, connect } from "./connect.js";
 export {
   ERROR_CODES,
   FrameTooLongError,
@@ -42,12 +43,10 @@ export {
 } from "./server.js";
 export {
   type CloseInfo,
-  type ConnectOptions,
-  connect,
   type SendOptions,
   Socket,
   type SocketEvents,
   type SocketInfo,
-  type SocketOptions,
   type WriteCallback,
 } from "./socket.js";
+export type { SocketOptions } from "./socket-options.js";

@@ -14,7 +14,8 @@ import {
 } from "node:net";
 import { type Endpoint, formatEndpoint, parseLocal, type TargetInput } from "./address.js";
 import { checkInteger, SocketError, toSocketError } from "./errors.js";
-import { resolveSocketOptions, Socket, type SocketOptions } from "./socket.js";
+import { Socket } from "./socket.js";
+import { resolveSocketOptions, type SocketOptions } from "./socket-options.js";
 
 /** Options of {@link listen}; the socket options apply to every accepted connection. */
 export interface ListenOptions extends SocketOptions {

@@ -6,14 +6,8 @@
  * @module
  */
 import { EventEmitter } from "node:events";
-import { isIP, type Socket as NetSocket, connect as netConnect } from "node:net";
-import {
-  type Endpoint,
-  formatAddress,
-  formatEndpoint,
-  parseTarget,
-  type TargetInput,
-} from "./address.js";
+import type { Socket as NetSocket } from "node:net";
+import { type Endpoint, formatAddress, formatEndpoint } from "./address.js";
 import { availableDecoder, BytesDecoder } from "./codec/bytes.js";
 import {
   type Decoder,
@@ -23,61 +17,23 @@ import {
 } from "./codec/delimiter.js";
 import { LineDecoder, type LineOptions } from "./codec/line.js";
 import { checkInteger, SocketError, toSocketError } from "./errors.js";
-import { DEFAULT_READ_HIGH_WATER_MARK, Reader, type ReadOptions } from "./reader.js";
+import { Reader, type ReadOptions } from "./reader.js";
 import {
   type AddressSnapshot,
   emptySnapshot,
   type SocketInfo,
   snapshotAddresses,
 } from "./socket-info.js";
+import {
+  type ResolvedSocketOptions,
+  resolveSocketOptions,
+  type SocketOptions,
+} from "./socket-options.js";
 import { type SendOptions, type WriteCallback, WriteQueue } from "./writer.js";
 
 export type { SocketInfo } from "./socket-info.js";
+export type { SocketOptions } from "./socket-options.js";
 export type { SendOptions, WriteCallback } from "./writer.js";
-
-/** Options shared by client and accepted sockets. */
-export interface SocketOptions {
-  /**
-   * Idle time in milliseconds after which `'timeout'` is emitted (LiveCode `socketTimeout`,
-   * hs.socket `setTimeout`). The socket stays open: the listener decides. `0`: none.
-   * @default 0
-   */
-  timeout?: number;
-  /**
-   * Keep the write side open after the peer's FIN (half-close, as Node's `allowHalfOpen`).
-   * When false, the socket ends once queued writes are flushed.
-   * @default false
-   */
-  allowHalfOpen?: boolean;
-  /** Disable Nagle's algorithm (`TCP_NODELAY`): small writes go out at once. @default true */
-  noDelay?: boolean;
-  /** TCP keep-alive: `true`, or the idle delay in milliseconds before the first probe. @default false */
-  keepAlive?: boolean | number;
-  /**
-   * Bytes buffered with no read waiting before sockit stops reading from the kernel
-   * (backpressure); reading resumes when a read is queued or the buffer drains.
-   * @default 1048576 (1 MiB)
-   */
-  readHighWaterMark?: number;
-  /** Bytes queued for the kernel above which `write()` returns false. @default 65536 (64 KiB) */
-  writeHighWaterMark?: number;
-  /** Milliseconds `close()` waits for the peer to close after our FIN before destroying. @default 5000 */
-  closeTimeout?: number;
-}
-
-/** Options of {@link connect}. */
-export interface ConnectOptions extends SocketOptions {
-  /** Local IP address to bind to (Tcl `-myaddr`, LiveCode `from host`). Default: the OS picks. */
-  localAddress?: string;
-  /** Local port to bind to (Tcl `-myport`, LiveCode `from :port`). Default: the OS picks. */
-  localPort?: number;
-  /** Only IPv4 (4) or only IPv6 (6) addresses of the host. Default: both, happy eyeballs. */
-  family?: 4 | 6;
-  /** Milliseconds to establish the connection, DNS included; then `ERR_CONNECT_TIMEOUT`. `0`: none. @default 0 */
-  connectTimeout?: number;
-  /** Aborting destroys the socket with `ERR_ABORTED` (a pending connect included). */
-  signal?: AbortSignal;
-}
 
 /** How a socket ended: `closed` resolves with this, and `'close'` carries it. */
 export interface CloseInfo {
@@ -112,47 +68,6 @@ export interface SocketEvents<Tag> {
 }
 
 type State = "connecting" | "open" | "closing" | "closed";
-
-/** Socket options with defaults applied, checked. */
-interface Resolved {
-  timeout: number;
-  noDelay: boolean;
-  keepAlive: number | false;
-  readHighWaterMark: number;
-  writeHighWaterMark: number;
-  closeTimeout: number;
-}
-
-const MAX_TIMER = 2 ** 31 - 1;
-
-/**
- * Checks socket options and applies their defaults.
- * @throws SocketError `ERR_INVALID_ARGUMENT` for a value out of range.
- */
-export function resolveSocketOptions(options: SocketOptions): Resolved {
-  const keepAlive = options.keepAlive ?? false;
-  return {
-    timeout: checkInteger("timeout", options.timeout ?? 0, 0, MAX_TIMER),
-    noDelay: options.noDelay ?? true,
-    keepAlive:
-      keepAlive === false
-        ? false
-        : checkInteger("keepAlive", keepAlive === true ? 0 : keepAlive, 0, MAX_TIMER),
-    readHighWaterMark: checkInteger(
-      "readHighWaterMark",
-      options.readHighWaterMark ?? DEFAULT_READ_HIGH_WATER_MARK,
-      1,
-      Number.MAX_SAFE_INTEGER,
-    ),
-    writeHighWaterMark: checkInteger(
-      "writeHighWaterMark",
-      options.writeHighWaterMark ?? 64 * 1024,
-      1,
-      Number.MAX_SAFE_INTEGER,
-    ),
-    closeTimeout: checkInteger("closeTimeout", options.closeTimeout ?? 5000, 0, MAX_TIMER),
-  };
-}
 
 /**
  * A TCP or Unix-domain stream socket with a FIFO read queue and a write queue.
@@ -232,7 +147,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     if (this.#state === "open") this.#onConnect();
   }
 
-  #configure(options: Resolved): void {
+  #configure(options: ResolvedSocketOptions): void {
     if (options.timeout > 0) this.#ns.setTimeout(options.timeout);
     this.#ns.setNoDelay(options.noDelay);
     if (options.keepAlive !== false) this.#ns.setKeepAlive(true, options.keepAlive);
@@ -471,97 +386,4 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
       available: this.#reader.buffer.length,
     };
   }
-}
-
-/**
- * Opens a TCP or Unix-domain connection and returns the socket at once (connect never
- * blocks: DNS and the handshake run in the background, as in LiveCode 4.5+ and Tcl
- * `-async`). Writes made while connecting are queued and sent once connected; reads queue.
- * `socket.opened` resolves with its info or rejects with the connect error
- * (`ECONNREFUSED`, `ENOTFOUND`, `ETIMEDOUT`, `ERR_CONNECT_TIMEOUT`, `ERR_ABORTED`, …);
- * an unobserved failure never crashes the process.
- *
- * @param target `"host:port"`, `"host:port|name"`, `"[v6]:port"`, `"unix:/path"`, or an object.
- * @throws SocketError `ERR_INVALID_ADDRESS` for a malformed target or local address, and
- * `ERR_INVALID_ARGUMENT` for a bad option, synchronously, before any I/O.
- * @example
- * ```ts
- * const socket = connect("example.org:80", { connectTimeout: 5000 });
- * socket.write("GET / HTTP/1.0\r\nHost: example.org\r\n\r\n");
- * const header = await socket.readUntil("\r\n\r\n");
- * ```
- */
-export function connect<Tag = unknown>(
-  target: TargetInput,
-  options: ConnectOptions = {},
-): Socket<Tag> {
-  const endpoint = parseTarget(target);
-  resolveSocketOptions(options);
-  const connectTimeout = checkInteger(
-    "connectTimeout",
-    options.connectTimeout ?? 0,
-    0,
-    2 ** 31 - 1,
-  );
-  const allowHalfOpen = options.allowHalfOpen ?? false;
-  let ns: NetSocket;
-  if (endpoint.kind === "unix") {
-    ns = netConnect({ path: endpoint.path, allowHalfOpen });
-  } else {
-    const local = localBind(options); // checked before netConnect: a bad option opens nothing
-    ns = netConnect({ host: endpoint.host, port: endpoint.port, allowHalfOpen, ...local });
-  }
-  const socket = new Socket<Tag>(ns, { target: endpoint, options });
-  const { signal } = options;
-  const timer =
-    connectTimeout > 0
-      ? setTimeout(() => {
-          const message = `connect to ${formatEndpoint(endpoint)} timed out after ${connectTimeout} ms`;
-          socket.destroy(
-            new SocketError("ERR_CONNECT_TIMEOUT", message, { address: formatEndpoint(endpoint) }),
-          );
-        }, connectTimeout)
-      : undefined;
-  const onAbort = (): void => {
-    socket.destroy(
-      new SocketError("ERR_ABORTED", "the connection was aborted", { cause: signal?.reason }),
-    );
-  };
-  if (signal?.aborted) onAbort();
-  else signal?.addEventListener("abort", onAbort, { once: true });
-  const cleanup = (): void => {
-    if (timer !== undefined) clearTimeout(timer);
-  };
-  socket.opened.then(cleanup, cleanup);
-  void socket.closed.then(() => signal?.removeEventListener("abort", onAbort));
-  return socket;
-}
-
-function localBind(options: ConnectOptions): {
-  localAddress?: string;
-  localPort?: number;
-  family?: number;
-} {
-  const bind: { localAddress?: string; localPort?: number; family?: number } = {};
-  if (options.localAddress !== undefined) {
-    if (isIP(options.localAddress) === 0) {
-      throw new SocketError(
-        "ERR_INVALID_ADDRESS",
-        `localAddress must be an IP address, got ${JSON.stringify(options.localAddress)}`,
-      );
-    }
-    bind.localAddress = options.localAddress;
-  }
-  if (options.localPort !== undefined)
-    bind.localPort = checkInteger("localPort", options.localPort, 0, 65535);
-  if (options.family !== undefined) {
-    if (options.family !== 4 && options.family !== 6) {
-      throw new SocketError(
-        "ERR_INVALID_ARGUMENT",
-        `family must be 4 or 6, got ${String(options.family)}`,
-      );
-    }
-    bind.family = options.family;
-  }
-  return bind;
 }

@@ -3,9 +3,10 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { connect } from "../src/connect.js";
 import type { SocketError } from "../src/errors.js";
 import { listen, type Server } from "../src/server.js";
-import { connect, type Socket } from "../src/socket.js";
+import type { Socket } from "../src/socket.js";
 import { sleep, waitFor } from "./helpers/raw-peer.js";
 
 const servers: Server[] = [];

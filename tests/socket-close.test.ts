@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import type { Socket as NetSocket } from "node:net";
 import { describe, expect, it } from "vitest";
+import { connect } from "../src/connect.js";
 import { SocketError } from "../src/errors.js";
-import { connect } from "../src/socket.js";
 import { collect, rawPeer, sleep } from "./helpers/raw-peer.js";
 
 describe("closing a socket", () => {

@@ -1,7 +1,7 @@
 import type { Socket as NetSocket } from "node:net";
 import { describe, expect, it } from "vitest";
+import { connect } from "../src/connect.js";
 import type { SocketError } from "../src/errors.js";
-import { connect } from "../src/socket.js";
 import { collect, rawPeer, sleep } from "./helpers/raw-peer.js";
 
 describe("writing to a socket", () => {

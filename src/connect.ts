@@ -1,0 +1,117 @@
+/**
+ * `connect()`: opens a TCP or Unix-domain connection and hands back a {@link Socket} at once.
+ *
+ * @module
+ */
+import { isIP, type Socket as NetSocket, connect as netConnect } from "node:net";
+import { formatEndpoint, parseTarget, type TargetInput } from "./address.js";
+import { checkInteger, SocketError } from "./errors.js";
+import { Socket } from "./socket.js";
+import { resolveSocketOptions, type SocketOptions } from "./socket-options.js";
+
+/** Options of {@link connect}. */
+export interface ConnectOptions extends SocketOptions {
+  /** Local IP address to bind to (Tcl `-myaddr`, LiveCode `from host`). Default: the OS picks. */
+  localAddress?: string;
+  /** Local port to bind to (Tcl `-myport`, LiveCode `from :port`). Default: the OS picks. */
+  localPort?: number;
+  /** Only IPv4 (4) or only IPv6 (6) addresses of the host. Default: both, happy eyeballs. */
+  family?: 4 | 6;
+  /** Milliseconds to establish the connection, DNS included; then `ERR_CONNECT_TIMEOUT`. `0`: none. @default 0 */
+  connectTimeout?: number;
+  /** Aborting destroys the socket with `ERR_ABORTED` (a pending connect included). */
+  signal?: AbortSignal;
+}
+
+/**
+ * Opens a TCP or Unix-domain connection and returns the socket at once (connect never
+ * blocks: DNS and the handshake run in the background, as in LiveCode 4.5+ and Tcl
+ * `-async`). Writes made while connecting are queued and sent once connected; reads queue.
+ * `socket.opened` resolves with its info or rejects with the connect error
+ * (`ECONNREFUSED`, `ENOTFOUND`, `ETIMEDOUT`, `ERR_CONNECT_TIMEOUT`, `ERR_ABORTED`, …);
+ * an unobserved failure never crashes the process.
+ *
+ * @param target `"host:port"`, `"host:port|name"`, `"[v6]:port"`, `"unix:/path"`, or an object.
+ * @throws SocketError `ERR_INVALID_ADDRESS` for a malformed target or local address, and
+ * `ERR_INVALID_ARGUMENT` for a bad option, synchronously, before any I/O.
+ * @example
+ * ```ts
+ * const socket = connect("example.org:80", { connectTimeout: 5000 });
+ * socket.write("GET / HTTP/1.0\r\nHost: example.org\r\n\r\n");
+ * const header = await socket.readUntil("\r\n\r\n");
+ * ```
+ */
+export function connect<Tag = unknown>(
+  target: TargetInput,
+  options: ConnectOptions = {},
+): Socket<Tag> {
+  const endpoint = parseTarget(target);
+  resolveSocketOptions(options);
+  const connectTimeout = checkInteger(
+    "connectTimeout",
+    options.connectTimeout ?? 0,
+    0,
+    2 ** 31 - 1,
+  );
+  const allowHalfOpen = options.allowHalfOpen ?? false;
+  let ns: NetSocket;
+  if (endpoint.kind === "unix") {
+    ns = netConnect({ path: endpoint.path, allowHalfOpen });
+  } else {
+    const local = localBind(options); // checked before netConnect: a bad option opens nothing
+    ns = netConnect({ host: endpoint.host, port: endpoint.port, allowHalfOpen, ...local });
+  }
+  const socket = new Socket<Tag>(ns, { target: endpoint, options });
+  const { signal } = options;
+  const timer =
+    connectTimeout > 0
+      ? setTimeout(() => {
+          const message = `connect to ${formatEndpoint(endpoint)} timed out after ${connectTimeout} ms`;
+          socket.destroy(
+            new SocketError("ERR_CONNECT_TIMEOUT", message, { address: formatEndpoint(endpoint) }),
+          );
+        }, connectTimeout)
+      : undefined;
+  const onAbort = (): void => {
+    socket.destroy(
+      new SocketError("ERR_ABORTED", "the connection was aborted", { cause: signal?.reason }),
+    );
+  };
+  if (signal?.aborted) onAbort();
+  else signal?.addEventListener("abort", onAbort, { once: true });
+  const cleanup = (): void => {
+    if (timer !== undefined) clearTimeout(timer);
+  };
+  socket.opened.then(cleanup, cleanup);
+  void socket.closed.then(() => signal?.removeEventListener("abort", onAbort));
+  return socket;
+}
+
+function localBind(options: ConnectOptions): {
+  localAddress?: string;
+  localPort?: number;
+  family?: number;
+} {
+  const bind: { localAddress?: string; localPort?: number; family?: number } = {};
+  if (options.localAddress !== undefined) {
+    if (isIP(options.localAddress) === 0) {
+      throw new SocketError(
+        "ERR_INVALID_ADDRESS",
+        `localAddress must be an IP address, got ${JSON.stringify(options.localAddress)}`,
+      );
+    }
+    bind.localAddress = options.localAddress;
+  }
+  if (options.localPort !== undefined)
+    bind.localPort = checkInteger("localPort", options.localPort, 0, 65535);
+  if (options.family !== undefined) {
+    if (options.family !== 4 && options.family !== 6) {
+      throw new SocketError(
+        "ERR_INVALID_ARGUMENT",
+        `family must be 4 or 6, got ${String(options.family)}`,
+      );
+    }
+    bind.family = options.family;
+  }
+  return bind;
+}

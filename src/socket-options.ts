@@ -1,0 +1,79 @@
+/**
+ * Socket options: their types, defaults and checks, shared by `connect()` and `listen()` so
+ * that a bad option is refused before any I/O.
+ *
+ * @module
+ */
+import { checkInteger } from "./errors.js";
+import { DEFAULT_READ_HIGH_WATER_MARK } from "./reader.js";
+
+/** Options shared by client and accepted sockets. */
+export interface SocketOptions {
+  /**
+   * Idle time in milliseconds after which `'timeout'` is emitted (LiveCode `socketTimeout`,
+   * hs.socket `setTimeout`). The socket stays open: the listener decides. `0`: none.
+   * @default 0
+   */
+  timeout?: number;
+  /**
+   * Keep the write side open after the peer's FIN (half-close, as Node's `allowHalfOpen`).
+   * When false, the socket ends once queued writes are flushed.
+   * @default false
+   */
+  allowHalfOpen?: boolean;
+  /** Disable Nagle's algorithm (`TCP_NODELAY`): small writes go out at once. @default true */
+  noDelay?: boolean;
+  /** TCP keep-alive: `true`, or the idle delay in milliseconds before the first probe. @default false */
+  keepAlive?: boolean | number;
+  /**
+   * Bytes buffered with no read waiting before sockit stops reading from the kernel
+   * (backpressure); reading resumes when a read is queued or the buffer drains.
+   * @default 1048576 (1 MiB)
+   */
+  readHighWaterMark?: number;
+  /** Bytes queued for the kernel above which `write()` returns false. @default 65536 (64 KiB) */
+  writeHighWaterMark?: number;
+  /** Milliseconds `close()` waits for the peer to close after our FIN before destroying. @default 5000 */
+  closeTimeout?: number;
+}
+
+/** Socket options with defaults applied, checked. */
+export interface ResolvedSocketOptions {
+  timeout: number;
+  noDelay: boolean;
+  keepAlive: number | false;
+  readHighWaterMark: number;
+  writeHighWaterMark: number;
+  closeTimeout: number;
+}
+
+const MAX_TIMER = 2 ** 31 - 1;
+
+/**
+ * Checks socket options and applies their defaults.
+ * @throws SocketError `ERR_INVALID_ARGUMENT` for a value out of range.
+ */
+export function resolveSocketOptions(options: SocketOptions): ResolvedSocketOptions {
+  const keepAlive = options.keepAlive ?? false;
+  return {
+    timeout: checkInteger("timeout", options.timeout ?? 0, 0, MAX_TIMER),
+    noDelay: options.noDelay ?? true,
+    keepAlive:
+      keepAlive === false
+        ? false
+        : checkInteger("keepAlive", keepAlive === true ? 0 : keepAlive, 0, MAX_TIMER),
+    readHighWaterMark: checkInteger(
+      "readHighWaterMark",
+      options.readHighWaterMark ?? DEFAULT_READ_HIGH_WATER_MARK,
+      1,
+      Number.MAX_SAFE_INTEGER,
+    ),
+    writeHighWaterMark: checkInteger(
+      "writeHighWaterMark",
+      options.writeHighWaterMark ?? 64 * 1024,
+      1,
+      Number.MAX_SAFE_INTEGER,
+    ),
+    closeTimeout: checkInteger("closeTimeout", options.closeTimeout ?? 5000, 0, MAX_TIMER),
+  };
+}
