@@ -23,8 +23,9 @@ export const ERROR_CODES = {
   ERR_WRITE_TIMEOUT: "A `send()` did not reach the kernel within its `timeout`.",
   ERR_ABORTED: "A read or send was aborted through its `AbortSignal`.",
   ERR_FRAME_TOO_LONG: "A frame is longer than `maxLength`; the bytes stay in the buffer.",
-  ERR_FRAME_CORRUPT: "A frame header cannot be valid (a varint over 10 bytes, a length below the header).",
-  ERR_INVALID_TEXT: "Bytes are not valid in the text encoding asked for (`invalidText: \"error\"`).",
+  ERR_FRAME_CORRUPT:
+    "A frame header cannot be valid (a varint over 10 bytes, a length below the header).",
+  ERR_INVALID_TEXT: 'Bytes are not valid in the text encoding asked for (`invalidText: "error"`).',
   ERR_INCOMPLETE_READ: "The stream ended in the middle of a read; `partial` holds the bytes.",
   ERR_END_OF_STREAM: "The stream ended before a read received any byte.",
   ERR_HANDLER_FAILED:
@@ -139,10 +140,17 @@ export class FrameTooLongError extends SocketError {
   declare readonly code: "ERR_FRAME_TOO_LONG";
   /** The limit that was exceeded, in bytes. */
   readonly maxLength: number;
+  /**
+   * The whole frame's size in bytes (header included) when a length prefix declared it, so
+   * that it can be skipped; undefined for delimited frames, whose end is not known yet.
+   */
+  readonly frameLength: number | undefined;
 
-  constructor(maxLength: number) {
-    super("ERR_FRAME_TOO_LONG", `frame exceeds maxLength of ${maxLength} bytes`);
+  constructor(maxLength: number, frameLength?: number) {
+    const declared = frameLength === undefined ? "" : ` (the frame declares ${frameLength} bytes)`;
+    super("ERR_FRAME_TOO_LONG", `frame exceeds maxLength of ${maxLength} bytes${declared}`);
     this.maxLength = maxLength;
+    this.frameLength = frameLength;
   }
 }
 

@@ -56,3 +56,30 @@ export const availableDecoder: Decoder = {
     return cause === undefined ? Buffer.alloc(0) : null;
   },
 };
+
+/**
+ * Discards exactly `length` bytes as they arrive, never holding more than one chunk: the way
+ * past an over-long length-prefixed frame (`onOverflow: "skip"`). Delivers an empty buffer
+ * once done; at the end of the stream it discards what is left.
+ */
+export class BytesSkipper implements Decoder {
+  #left: number;
+
+  constructor(length: number) {
+    this.#left = length;
+  }
+
+  decode(buffer: ReceiveBuffer): Buffer | null {
+    const drop = Math.min(this.#left, buffer.length);
+    buffer.discard(drop);
+    this.#left -= drop;
+    return this.#left === 0 ? EMPTY : null;
+  }
+
+  decodeEof(buffer: ReceiveBuffer): Buffer | null {
+    this.decode(buffer);
+    return EMPTY;
+  }
+}
+
+const EMPTY = Buffer.alloc(0);

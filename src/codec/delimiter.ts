@@ -92,16 +92,12 @@ export function checkMaxLength(value: number | undefined, fallback: number): num
  * ```
  */
 export class DelimiterDecoder implements Decoder {
-  readonly #delimiters: Buffer[];
-  readonly #maxDelimiter: number;
+  readonly #search: DelimiterSearch;
   readonly #maxLength: number;
   readonly #include: boolean;
-  /** Every position before this one has been ruled out as the start of any delimiter. */
-  #scanned = 0;
 
   constructor(delimiters: Delimiter | readonly Delimiter[], options: DelimiterOptions = {}) {
-    this.#delimiters = toDelimiters(delimiters);
-    this.#maxDelimiter = Math.max(...this.#delimiters.map((d) => d.length));
+    this.#search = new DelimiterSearch(delimiters);
     this.#maxLength = checkMaxLength(options.maxLength, DEFAULT_MAX_LINE_LENGTH);
     this.#include = options.include ?? true;
   }
@@ -114,10 +110,96 @@ export class DelimiterDecoder implements Decoder {
     return this.#decode(buffer, false);
   }
 
+  /** A frame if one is complete; otherwise the leftover bytes as an {@link IncompleteReadError}. */
+  decodeEof(buffer: ReceiveBuffer, cause?: unknown): Buffer | null {
+    const frame = this.#decode(buffer, true);
+    if (frame !== null || buffer.length === 0) return frame;
+    this.#search.reset();
+    throw new IncompleteReadError(buffer.takeAll(), undefined, cause);
+  }
+
+  /** A decoder that discards the over-long frame this one refused, through its delimiter. */
+  skipper(): Decoder {
+    return new DelimiterSkipper(this.#search.delimiters);
+  }
+
   #decode(buffer: ReceiveBuffer, eof: boolean): Buffer | null {
+    const match = this.#search.find(buffer, eof);
+    if (match === null) {
+      // Any later match starts at length - maxDelimiter + 1 or after: too long already?
+      if (buffer.length >= this.#maxLength + this.#search.maxDelimiter) {
+        throw new FrameTooLongError(this.#maxLength);
+      }
+      return null;
+    }
+    if (match === "wait") return null;
+    if (match.at > this.#maxLength) throw new FrameTooLongError(this.#maxLength);
+    const frame = buffer.take(match.at + match.size);
+    return this.#include ? frame : frame.subarray(0, match.at);
+  }
+}
+
+/**
+ * Discards bytes up to and including the next delimiter as they arrive, holding back only
+ * the last `longest delimiter - 1` bytes: the way past an over-long frame (`onOverflow:
+ * "skip"`) without buffering it. Delivers an empty buffer once done; at the end of the
+ * stream it discards what is left.
+ */
+export class DelimiterSkipper implements Decoder {
+  readonly #search: DelimiterSearch;
+
+  constructor(delimiters: Delimiter | readonly Delimiter[]) {
+    this.#search = new DelimiterSearch(delimiters);
+  }
+
+  decode(buffer: ReceiveBuffer): Buffer | null {
+    return this.#skip(buffer, false);
+  }
+
+  decodeEof(buffer: ReceiveBuffer): Buffer | null {
+    return this.#skip(buffer, true);
+  }
+
+  #skip(buffer: ReceiveBuffer, eof: boolean): Buffer | null {
+    const match = this.#search.find(buffer, eof);
+    if (match === "wait") return null;
+    if (match !== null) {
+      buffer.discard(match.at + match.size);
+      return EMPTY;
+    }
+    const drop = eof ? buffer.length : buffer.length - (this.#search.maxDelimiter - 1);
+    if (drop > 0) {
+      buffer.discard(drop);
+      this.#search.reset();
+    }
+    return eof ? EMPTY : null;
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * Finds the earliest delimiter. It resumes where the previous search stopped, so no byte is
+ * scanned twice, and reports `"wait"` while a delimiter starting at or before the match may
+ * still complete (`"\r"` then `"\n"` of `"\r\n"`): otherwise frames would depend on how
+ * the bytes were chunked.
+ */
+class DelimiterSearch {
+  readonly delimiters: Buffer[];
+  readonly maxDelimiter: number;
+  /** Every position before this one has been ruled out as the start of any delimiter. */
+  #scanned = 0;
+
+  constructor(delimiters: Delimiter | readonly Delimiter[]) {
+    this.delimiters = toDelimiters(delimiters);
+    this.maxDelimiter = Math.max(...this.delimiters.map((d) => d.length));
+  }
+
+  /** The earliest complete match (the caller consumes it), `"wait"`, or null for none yet. */
+  find(buffer: ReceiveBuffer, eof: boolean): { at: number; size: number } | "wait" | null {
     let at = -1;
     let size = 0;
-    for (const delimiter of this.#delimiters) {
+    for (const delimiter of this.delimiters) {
       const found = buffer.indexOf(delimiter, this.#scanned);
       if (found >= 0 && (at < 0 || found < at || (found === at && delimiter.length > size))) {
         at = found;
@@ -125,36 +207,25 @@ export class DelimiterDecoder implements Decoder {
       }
     }
     if (at < 0) {
-      // No delimiter: any later match starts at length - maxDelimiter + 1 or after.
-      this.#scanned = Math.max(0, buffer.length - this.#maxDelimiter + 1);
-      if (buffer.length >= this.#maxLength + this.#maxDelimiter) {
-        throw new FrameTooLongError(this.#maxLength);
-      }
+      this.#scanned = Math.max(0, buffer.length - this.maxDelimiter + 1);
       return null;
     }
-    // With several delimiters, one that starts at or before `at` may still complete ("\r"
-    // then "\n" of "\r\n"): wait for it, or the frames would depend on how bytes arrive.
-    if (!eof && this.#delimiters.length > 1 && this.#couldStillMatch(buffer, at)) return null;
-    if (at > this.#maxLength) throw new FrameTooLongError(this.#maxLength);
+    if (!eof && this.delimiters.length > 1 && this.#couldStillMatch(buffer, at)) return "wait";
     this.#scanned = 0;
-    const frame = buffer.take(at + size);
-    return this.#include ? frame : frame.subarray(0, at);
+    return { at, size };
+  }
+
+  /** Forgets the scan position (the bytes before it were discarded). */
+  reset(): void {
+    this.#scanned = 0;
   }
 
   #couldStillMatch(buffer: ReceiveBuffer, at: number): boolean {
-    for (const delimiter of this.#delimiters) {
+    for (const delimiter of this.delimiters) {
       for (let p = Math.max(0, buffer.length - delimiter.length + 1); p <= at; p++) {
         if (buffer.couldMatchAt(delimiter, p)) return true;
       }
     }
     return false;
-  }
-
-  /** A frame if one is complete; otherwise the leftover bytes as an {@link IncompleteReadError}. */
-  decodeEof(buffer: ReceiveBuffer, cause?: unknown): Buffer | null {
-    const frame = this.#decode(buffer, true);
-    if (frame !== null || buffer.length === 0) return frame;
-    this.#scanned = 0;
-    throw new IncompleteReadError(buffer.takeAll(), undefined, cause);
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { availableDecoder, BytesDecoder } from "../../src/codec/bytes.js";
+import { availableDecoder, BytesDecoder, BytesSkipper } from "../../src/codec/bytes.js";
 import { ReceiveBuffer } from "../../src/receive-buffer.js";
 import { bytewise, decodeAll } from "../helpers/chunking.js";
 
@@ -47,5 +47,25 @@ describe("availableDecoder", () => {
     const buffer = new ReceiveBuffer();
     expect(availableDecoder.decodeEof(buffer)).toEqual(Buffer.alloc(0));
     expect(availableDecoder.decodeEof(buffer, new Error("reset"))).toBeNull();
+  });
+});
+
+describe("BytesSkipper", () => {
+  it("discards exactly n bytes as they arrive and leaves the rest", () => {
+    const buffer = new ReceiveBuffer();
+    const skipper = new BytesSkipper(5);
+    buffer.append(Buffer.from("abc"));
+    expect(skipper.decode(buffer)).toBeNull();
+    expect(buffer.length).toBe(0); // nothing held while skipping
+    buffer.append(Buffer.from("defgh"));
+    expect(skipper.decode(buffer)).toEqual(Buffer.alloc(0));
+    expect(buffer.takeAll().toString()).toBe("fgh");
+  });
+
+  it("ends quietly when the stream ends in the middle of the skipped frame", () => {
+    const buffer = new ReceiveBuffer();
+    buffer.append(Buffer.from("ab"));
+    expect(new BytesSkipper(10).decodeEof(buffer)).toEqual(Buffer.alloc(0));
+    expect(buffer.length).toBe(0);
   });
 });

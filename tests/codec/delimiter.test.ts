@@ -223,3 +223,47 @@ describe("DelimiterDecoder with delimiters that overlap", () => {
     expect(new DelimiterDecoder(["\r", "\r\n"]).decodeEof(buffer)?.toString()).toBe("a\r");
   });
 });
+
+describe("DelimiterSkipper", () => {
+  const skipAll = (delimiters: string[], chunks: Buffer[]) => {
+    const buffer = new ReceiveBuffer();
+    const skipper = new DelimiterDecoder(delimiters).skipper();
+    let held = 0;
+    for (const chunk of chunks) {
+      buffer.append(chunk);
+      if (skipper.decode(buffer) !== null) {
+        const rest = chunks.slice(chunks.indexOf(chunk) + 1);
+        return { rest: Buffer.concat([buffer.takeAll(), ...rest]).toString("latin1"), held };
+      }
+      held = Math.max(held, buffer.length);
+    }
+    return { rest: undefined, held };
+  };
+
+  it("discards exactly through the next delimiter, whole, byte by byte and in random chunkings", () => {
+    const bytes = Buffer.from("aaaaaaaaaa\r\r\nnext\r\n", "latin1");
+    const expected = "next\r\n";
+    expect(skipAll(["\r\n"], [bytes]).rest).toBe(expected);
+    expect(skipAll(["\r\n"], bytewise(bytes)).rest).toBe(expected);
+    fc.assert(
+      fc.property(fc.array(fc.nat({ max: bytes.length }), { maxLength: 8 }), (at) => {
+        expect(skipAll(["\r\n"], cut(bytes, at)).rest).toBe(expected);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("holds back no more than the longest delimiter minus one byte while skipping", () => {
+    const flood = bytewise(Buffer.alloc(10_000, 0x61));
+    const { rest, held } = skipAll(["\r\n\r\n"], flood);
+    expect(rest).toBeUndefined(); // no delimiter yet: still skipping
+    expect(held).toBeLessThanOrEqual(3);
+  });
+
+  it("discards what is left at the end of the stream", () => {
+    const buffer = new ReceiveBuffer();
+    buffer.append(Buffer.from("unterminated"));
+    expect(new DelimiterDecoder("\n").skipper().decodeEof(buffer)).toEqual(Buffer.alloc(0));
+    expect(buffer.length).toBe(0);
+  });
+});
