@@ -112,7 +112,7 @@ export class IncompleteReadError extends SocketError {
   readonly expected: number | undefined;
 
   constructor(partial: Buffer, expected: number | undefined, cause?: unknown) {
-    const wanted = expected === undefined ? "a delimiter" : `${expected} bytes`;
+    const wanted = expected === undefined ? "the rest of the frame" : `${expected} bytes`;
     super(
       "ERR_INCOMPLETE_READ",
       `stream ended after ${partial.length} bytes while waiting for ${wanted}`,

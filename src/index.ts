@@ -14,15 +14,31 @@ export {
   type TcpEndpoint,
   type UnixEndpoint,
 } from "./address.js";
-export { availableDecoder, BytesDecoder } from "./codec/bytes.js";
+export { availableDecoder, BytesDecoder, BytesSkipper } from "./codec/bytes.js";
 export {
   DEFAULT_MAX_LINE_LENGTH,
   type Decoder,
   type Delimiter,
   DelimiterDecoder,
   type DelimiterOptions,
+  DelimiterSkipper,
 } from "./codec/delimiter.js";
+export { encodeFrame, type FrameOptions, frameDecoder } from "./codec/frame.js";
+export {
+  DEFAULT_MAX_FRAME_LENGTH,
+  encodeLengthPrefixed,
+  type LengthFieldWidth,
+  LengthPrefixedDecoder,
+  type LengthPrefixOptions,
+} from "./codec/length.js";
 export { LineDecoder, type LineEnding, type LineOptions } from "./codec/line.js";
+export {
+  encodeVarint,
+  encodeVarintLength,
+  MAX_VARINT_BYTES,
+  VarintDecoder,
+  type VarintOptions,
+} from "./codec/varint.js";
 export { type ConnectOptions, connect } from "./connect.js";
 export {
   ERROR_CODES,
@@ -32,6 +48,7 @@ export {
   type SocketErrorCode,
   type SockitErrorCode,
 } from "./errors.js";
+export type { IterateOptions, OnOverflow } from "./iterate.js";
 export { DEFAULT_READ_HIGH_WATER_MARK, type ReadOptions } from "./reader.js";
 export { ReceiveBuffer } from "./receive-buffer.js";
 export {
@@ -43,10 +60,25 @@ export {
 } from "./server.js";
 export {
   type CloseInfo,
+  type LinesOptions,
   type SendOptions,
   Socket,
   type SocketEvents,
   type SocketInfo,
+  type TextOptions,
   type WriteCallback,
 } from "./socket.js";
 export type { SocketOptions } from "./socket-options.js";
+export {
+  convertEol,
+  decodeText,
+  EolConverter,
+  type EolStyle,
+  type InvalidText,
+  type TextEncoding,
+} from "./text.js";
+export {
+  type ToReadableStreamOptions,
+  toReadableStream,
+  toWritableStream,
+} from "./web-streams.js";

@@ -56,6 +56,8 @@ export class Reader {
   readonly #highWaterMark: number;
   #paused = false;
   #processing = false;
+  /** Closing: keep reading to see the peer's FIN, but buffer nothing past the mark. */
+  #discarding = false;
   #ended = false;
   #endCause: SocketError | undefined;
 
@@ -76,8 +78,19 @@ export class Reader {
 
   /** Adds bytes from the transport and serves what reads it can. */
   push(chunk: Buffer): void {
+    if (this.#discarding && this.#queue.length === 0 && this.buffer.length >= this.#highWaterMark)
+      return;
     this.buffer.append(chunk);
     this.#process();
+  }
+
+  /**
+   * The socket is closing: read on so that the peer's FIN is seen, but once the buffer holds
+   * `highWaterMark` bytes with no read waiting, discard what arrives instead of buffering it.
+   */
+  discardOverflow(): void {
+    this.#discarding = true;
+    this.#applyFlow();
   }
 
   /** The stream has ended; `cause` is the error when it ended by one. Idempotent. */
@@ -121,6 +134,7 @@ export class Reader {
   /** Drops every buffered byte (Xojo `Purge`); returns how many. Queued reads stay queued. */
   purge(): number {
     const dropped = this.buffer.clear();
+    for (const pending of this.#queue) pending.decoder.reset?.(); // their scan state is stale
     this.#applyFlow();
     return dropped;
   }
@@ -175,7 +189,8 @@ export class Reader {
   }
 
   #applyFlow(): void {
-    const full = this.#queue.length === 0 && this.buffer.length >= this.#highWaterMark;
+    const full =
+      !this.#discarding && this.#queue.length === 0 && this.buffer.length >= this.#highWaterMark;
     if (full && !this.#paused && !this.#ended) {
       this.#paused = true;
       this.#flow.pause();

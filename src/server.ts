@@ -13,9 +13,10 @@ import {
   type Socket as NetSocket,
 } from "node:net";
 import { type Endpoint, formatEndpoint, parseLocal, type TargetInput } from "./address.js";
+import { encodeFrame, type FrameOptions } from "./codec/frame.js";
 import { checkInteger, SocketError, toSocketError } from "./errors.js";
 import { Socket } from "./socket.js";
-import { resolveSocketOptions, type SocketOptions } from "./socket-options.js";
+import { mergeFrameOptions, resolveSocketOptions, type SocketOptions } from "./socket-options.js";
 
 /** Options of {@link listen}; the socket options apply to every accepted connection. */
 export interface ListenOptions extends SocketOptions {
@@ -191,6 +192,15 @@ export class Server extends EventEmitter<ServerEvents> {
       count++;
     }
     return count;
+  }
+
+  /**
+   * Writes one length-prefixed frame to every open connection: encoded once with the
+   * server's `frame` option (overridden by `options`). Returns how many connections.
+   */
+  broadcastFrame(payload: string | Uint8Array, options?: FrameOptions): number {
+    const codec = mergeFrameOptions(this.#options.frame, options ?? {});
+    return this.broadcast(encodeFrame(payload, codec));
   }
 
   /**

@@ -4,11 +4,18 @@
  *
  * @module
  */
+import { type FrameOptions, frameDecoder } from "./codec/frame.js";
 import { checkInteger } from "./errors.js";
 import { DEFAULT_READ_HIGH_WATER_MARK } from "./reader.js";
 
 /** Options shared by client and accepted sockets. */
 export interface SocketOptions {
+  /**
+   * The socket's length-prefix codec, used by `readFrame()`, `writeFrame()`, `frames()` and
+   * a server's `broadcastFrame()` unless they are given options of their own.
+   * @default a 4-byte big-endian length, payloads up to 8 MiB
+   */
+  frame?: FrameOptions;
   /**
    * Idle time in milliseconds after which `'timeout'` is emitted (LiveCode `socketTimeout`,
    * hs.socket `setTimeout`). The socket stays open: the listener decides. `0`: none.
@@ -55,6 +62,7 @@ const MAX_TIMER = 2 ** 31 - 1;
  */
 export function resolveSocketOptions(options: SocketOptions): ResolvedSocketOptions {
   const keepAlive = options.keepAlive ?? false;
+  if (options.frame !== undefined) frameDecoder(options.frame); // refuses bad codec options now
   return {
     timeout: checkInteger("timeout", options.timeout ?? 0, 0, MAX_TIMER),
     noDelay: options.noDelay ?? true,
@@ -76,4 +84,16 @@ export function resolveSocketOptions(options: SocketOptions): ResolvedSocketOpti
     ),
     closeTimeout: checkInteger("closeTimeout", options.closeTimeout ?? 5000, 0, MAX_TIMER),
   };
+}
+
+/**
+ * The frame codec for one call: the socket's (or server's) `frame` option with the call's
+ * own fields on top; undefined means the codec's defaults.
+ */
+export function mergeFrameOptions(
+  base: FrameOptions | undefined,
+  override: object,
+): FrameOptions | undefined {
+  if (Object.keys(override).length === 0) return base;
+  return { ...base, ...override } as FrameOptions;
 }

@@ -8,16 +8,19 @@
 import { EventEmitter } from "node:events";
 import type { Socket as NetSocket } from "node:net";
 import { type Endpoint, formatAddress, formatEndpoint } from "./address.js";
-import { availableDecoder, BytesDecoder } from "./codec/bytes.js";
+import { availableDecoder, BytesDecoder, BytesSkipper } from "./codec/bytes.js";
 import {
   type Decoder,
   type Delimiter,
   DelimiterDecoder,
   type DelimiterOptions,
 } from "./codec/delimiter.js";
+import { encodeFrame, type FrameOptions, frameDecoder } from "./codec/frame.js";
 import { LineDecoder, type LineOptions } from "./codec/line.js";
-import { checkInteger, SocketError, toSocketError } from "./errors.js";
+import { checkInteger, IncompleteReadError, SocketError, toSocketError } from "./errors.js";
+import { type IterateOptions, iterateFrames } from "./iterate.js";
 import { Reader, type ReadOptions } from "./reader.js";
+import type { CloseInfo, SocketEvents } from "./socket-events.js";
 import {
   type AddressSnapshot,
   emptySnapshot,
@@ -25,47 +28,37 @@ import {
   snapshotAddresses,
 } from "./socket-info.js";
 import {
+  mergeFrameOptions,
   type ResolvedSocketOptions,
   resolveSocketOptions,
   type SocketOptions,
 } from "./socket-options.js";
+import { decodeText, type InvalidText } from "./text.js";
+import { toReadableStream, toWritableStream } from "./web-streams.js";
 import { type SendOptions, type WriteCallback, WriteQueue } from "./writer.js";
 
+export type { CloseInfo, SocketEvents } from "./socket-events.js";
 export type { SocketInfo } from "./socket-info.js";
 export type { SocketOptions } from "./socket-options.js";
 export type { SendOptions, WriteCallback } from "./writer.js";
 
-/** How a socket ended: `closed` resolves with this, and `'close'` carries it. */
-export interface CloseInfo {
-  /** Whether the socket ended by an error (a reset, a failed connect, `destroy(error)`). */
-  hadError: boolean;
-  /** The error, when `hadError`. */
-  error?: SocketError;
+/**
+ * Decoding a delimited read to text (Tcl `-encoding`): with `encoding` the read resolves
+ * with a string instead of a `Buffer`.
+ */
+export interface TextOptions {
+  /** The text encoding, any Node `BufferEncoding` (`"utf8"`, `"latin1"`, `"utf16le"`, …). */
+  encoding: BufferEncoding;
+  /**
+   * Invalid bytes: `"replace"` each bad sequence with U+FFFD, or `"error"`: reject with
+   * `ERR_INVALID_TEXT` (the frame is consumed).
+   * @default "replace"
+   */
+  invalidText?: InvalidText;
 }
 
-/** Events of a {@link Socket}. `Tag` is the type of the tags given to `read()` and `write()`. */
-export interface SocketEvents<Tag> {
-  /** Connected (LiveCode's callback message; hs.socket's connect callback). */
-  connect: [info: SocketInfo];
-  /** A tagged `read()` completed (hs.socket read callback). */
-  read: [data: Buffer, tag: Tag | undefined];
-  /** A tagged `read()` failed; `error.partial` holds bytes when the stream ended mid-read. */
-  readError: [error: SocketError, tag: Tag | undefined];
-  /** The bytes of a `write()` reached the kernel (hs.socket write callback, Xojo `SendComplete`). */
-  written: [tag: Tag | undefined];
-  /** Queued writes fell below the write high-water mark: `write()` has room again. */
-  drain: [];
-  /** New bytes arrived in the receive buffer (Xojo `DataAvailable`). */
-  dataAvailable: [];
-  /** The peer sent FIN: no more bytes will arrive. */
-  end: [];
-  /** No traffic for `timeout` ms (LiveCode `socketTimeout`). The socket stays open. */
-  timeout: [];
-  /** An error. Emitted only when a listener is attached; it never crashes the process. */
-  error: [error: SocketError];
-  /** The socket is closed; always the last event. */
-  close: [info: CloseInfo];
-}
+/** Options of `lines()`: the line codec, the text decoding (UTF-8 by default), iteration. */
+export type LinesOptions = LineOptions & Partial<TextOptions> & IterateOptions;
 
 type State = "connecting" | "open" | "closing" | "closed";
 
@@ -99,6 +92,9 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
   readonly #writer: WriteQueue<Tag>;
   readonly #target: Endpoint | undefined;
   readonly #closeTimeout: number;
+  readonly #frame: FrameOptions | undefined;
+  #readable: ReadableStream<Uint8Array> | undefined;
+  #writable: WritableStream<Uint8Array> | undefined;
   #state: State;
   #error: SocketError | undefined;
   #addresses: AddressSnapshot;
@@ -124,6 +120,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     const path = init.target?.kind === "unix" ? init.target.path : init.path;
     this.#addresses = emptySnapshot(path);
     this.#closeTimeout = options.closeTimeout;
+    this.#frame = init.options.frame;
     this.#reader = new Reader(
       { pause: () => ns.pause(), resume: () => ns.resume() },
       options.readHighWaterMark,
@@ -241,17 +238,34 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    * Reads up to and including a delimiter (hs.socket). With several delimiters the shortest
    * frame wins. Over `maxLength` (default 1 MiB, not counting the delimiter) it rejects with
    * `ERR_FRAME_TOO_LONG` and the bytes stay buffered; see also {@link readBytes}'s errors.
+   * With `encoding` it resolves with text (see {@link TextOptions}).
    */
   readUntil(
     delimiter: Delimiter | readonly Delimiter[],
+    options: DelimiterOptions & ReadOptions & TextOptions,
+  ): Promise<string>;
+  readUntil(
+    delimiter: Delimiter | readonly Delimiter[],
     options?: DelimiterOptions & ReadOptions,
-  ): Promise<Buffer> {
-    return this.#read(() => new DelimiterDecoder(delimiter, options), options);
+  ): Promise<Buffer>;
+  readUntil(
+    delimiter: Delimiter | readonly Delimiter[],
+    options?: DelimiterOptions & ReadOptions & Partial<TextOptions>,
+  ): Promise<Buffer | string> {
+    return this.#text(
+      this.#read(() => new DelimiterDecoder(delimiter, options), options),
+      options,
+    );
   }
 
   /** Reads one line and returns it without its line ending (Tcl `gets`). See {@link LineOptions}. */
-  readLine(options?: LineOptions & ReadOptions): Promise<Buffer> {
-    return this.#read(() => new LineDecoder(options), options);
+  readLine(options: LineOptions & ReadOptions & TextOptions): Promise<string>;
+  readLine(options?: LineOptions & ReadOptions): Promise<Buffer>;
+  readLine(options?: LineOptions & ReadOptions & Partial<TextOptions>): Promise<Buffer | string> {
+    return this.#text(
+      this.#read(() => new LineDecoder(options), options),
+      options,
+    );
   }
 
   /**
@@ -289,6 +303,105 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     return new Promise<Buffer>((resolve, reject) => {
       this.#reader.enqueue(make(), { resolve, reject }, options);
     });
+  }
+
+  /** Decodes the result of a read when an `encoding` is asked for. */
+  #text(
+    read: Promise<Buffer>,
+    options: Partial<TextOptions> | undefined,
+  ): Promise<Buffer | string> {
+    const encoding = options?.encoding;
+    if (encoding === undefined) return read;
+    return read.then((data) => decodeText(data, encoding, options?.invalidText ?? "replace"));
+  }
+
+  /**
+   * Reads one length-prefixed frame and returns its payload. `options` override the
+   * socket's `frame` option (default: a 4-byte big-endian length, 8 MiB at most). A length
+   * over `maxLength` is refused with `ERR_FRAME_TOO_LONG` before its payload is buffered.
+   * See `FrameOptions` for the layouts; also takes `timeout` and `signal`.
+   */
+  readFrame(options?: FrameOptions & ReadOptions): Promise<Buffer> {
+    const { timeout: _t, signal: _s, ...frame } = options ?? {};
+    return this.#read(() => frameDecoder(mergeFrameOptions(this.#frame, frame)), options);
+  }
+
+  /** Writes `payload` with a length prefix (the socket's `frame` option, overridden by `options`). */
+  writeFrame(
+    payload: string | Uint8Array,
+    options?: FrameOptions,
+    tag?: Tag,
+    onWritten?: WriteCallback<Tag>,
+  ): boolean {
+    return this.write(
+      encodeFrame(payload, mergeFrameOptions(this.#frame, options ?? {})),
+      tag,
+      onWritten,
+    );
+  }
+
+  /**
+   * Iterates over lines as text (UTF-8 by default) until the stream ends; a last line
+   * without a line ending is yielded too, as Node's readline does. Breaking out of the loop
+   * leaves unread bytes buffered. See {@link LinesOptions} for `onOverflow` and `signal`.
+   * @example
+   * ```ts
+   * for await (const line of socket.lines({ eol: "crlf", maxLength: 998 })) handle(line);
+   * ```
+   */
+  async *lines(options: LinesOptions = {}): AsyncGenerator<string, void, undefined> {
+    const { encoding = "utf8", invalidText = "replace" } = options;
+    const make = (): LineDecoder => new LineDecoder(options);
+    const frames = iterateFrames(this.#queued, make, () => make().skipper(), options);
+    try {
+      for await (const line of frames) yield decodeText(line, encoding, invalidText);
+    } catch (error) {
+      if (!(error instanceof IncompleteReadError) || error.cause !== undefined) throw error;
+      yield decodeText(error.partial, encoding, invalidText); // the last, unterminated line
+    }
+  }
+
+  /**
+   * Iterates over length-prefixed frames (payloads) until the stream ends cleanly; a frame
+   * cut short throws `ERR_INCOMPLETE_READ`. `options` override the socket's `frame` option.
+   * @example
+   * ```ts
+   * for await (const payload of socket.frames({ width: 2, onOverflow: "skip" })) handle(payload);
+   * ```
+   */
+  frames(options: FrameOptions & IterateOptions = {}): AsyncGenerator<Buffer, void, undefined> {
+    const { onOverflow: _o, signal: _s, ...frame } = options;
+    const codec = mergeFrameOptions(this.#frame, frame);
+    const skip = (error: { frameLength: number | undefined }) =>
+      error.frameLength === undefined ? undefined : new BytesSkipper(error.frameLength);
+    return iterateFrames(this.#queued, () => frameDecoder(codec), skip, options);
+  }
+
+  /** Iterates over chunks as they arrive (`readAvailable()`) until the stream ends. */
+  async *[Symbol.asyncIterator](): AsyncGenerator<Buffer, void, undefined> {
+    for (;;) {
+      const chunk = await this.readAvailable();
+      if (chunk.length === 0) return;
+      yield chunk;
+    }
+  }
+
+  readonly #queued = (decoder: Decoder, signal: AbortSignal | undefined): Promise<Buffer> =>
+    this.#read(() => decoder, signal === undefined ? undefined : { signal });
+
+  /**
+   * The socket's bytes as a WHATWG `ReadableStream` (WinterTC sockets shape), created on
+   * first use; it reads through the same queue, with backpressure.
+   */
+  get readable(): ReadableStream<Uint8Array> {
+    this.#readable ??= toReadableStream(this);
+    return this.#readable;
+  }
+
+  /** A WHATWG `WritableStream` to the peer (WinterTC sockets shape); `close()` half-closes. */
+  get writable(): WritableStream<Uint8Array> {
+    this.#writable ??= toWritableStream(this);
+    return this.#writable;
   }
 
   /** Drops every byte in the receive buffer (Xojo `Purge`); returns how many. */
@@ -351,6 +464,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
   close(): Promise<CloseInfo> {
     if (this.#state === "closing" || this.#state === "closed") return this.closed;
     this.#state = "closing";
+    this.#reader.discardOverflow(); // a paused socket would never see the peer's FIN
     void this.#writer.end();
     const timer = setTimeout(() => this.#ns.destroy(), this.#closeTimeout);
     void this.closed.then(() => clearTimeout(timer));

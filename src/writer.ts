@@ -66,7 +66,12 @@ export class WriteQueue<Tag> {
     const fail = (error: SocketError): void => settle(error);
     this.#unsettled.add(fail);
     this.#ns.write(data, (error) => {
-      settle(error ? toSocketError(error, this.#hooks.describe()) : null);
+      if (error) settle(toSocketError(error, this.#hooks.describe()));
+      // Node reports null for a write that was still in flight when the socket was destroyed:
+      // those bytes are not known to have left, so the write fails.
+      else if (this.#ns.destroyed)
+        settle(new SocketError("ERR_SOCKET_CLOSED", "destroyed before the write completed"));
+      else settle(null);
     });
     const room = this.#ns.writableLength < this.#highWaterMark;
     if (!room) this.#full = true;

@@ -171,3 +171,14 @@ describe("Reader", () => {
     expect(reader.pending).toBe(0);
   });
 });
+
+describe("Reader.purge with reads waiting", () => {
+  it("resets a waiting delimiter read so it rescans the bytes that arrive after the purge", async () => {
+    const { reader, read } = setup(1 << 20);
+    const line = read(new DelimiterDecoder("\n"));
+    reader.push(Buffer.from("garbage without end"));
+    reader.purge();
+    reader.push(Buffer.from("ok\n"));
+    expect((await line).toString()).toBe("ok\n");
+  });
+});

@@ -3,7 +3,7 @@ import type { Socket as NetSocket } from "node:net";
 import { describe, expect, it } from "vitest";
 import { connect } from "../src/connect.js";
 import { SocketError } from "../src/errors.js";
-import { collect, rawPeer, sleep } from "./helpers/raw-peer.js";
+import { collect, rawPeer, sleep, waitFor } from "./helpers/raw-peer.js";
 
 describe("closing a socket", () => {
   it("flushes queued writes before the FIN on a graceful close", async () => {
@@ -121,5 +121,21 @@ describe("closing a socket", () => {
     await new Promise<void>((r) => socket.once("timeout", () => r()));
     expect(socket.connected).toBe(true);
     await socket.destroy();
+  });
+
+  it("sees the peer's FIN on close() even while reading is paused, and buffers no more", async () => {
+    const payload = randomBytes(8 * 1024 * 1024);
+    const { target } = await rawPeer((s) => s.end(payload));
+    const socket = connect(target, { readHighWaterMark: 64 * 1024, closeTimeout: 30_000 });
+    await socket.opened;
+    await waitFor(() => socket.available >= 64 * 1024); // paused: nobody reads
+    const buffered = socket.available;
+    const outcome = await Promise.race([
+      socket.close().then(() => "closed"),
+      sleep(10_000).then(() => "stuck"),
+    ]);
+    expect(outcome).toBe("closed"); // not the 30 s closeTimeout
+    expect(socket.available).toBeLessThan(buffered + 1024 * 1024);
+    expect((await socket.readBytes(buffered)).equals(payload.subarray(0, buffered))).toBe(true);
   });
 });

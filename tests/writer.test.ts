@@ -107,4 +107,14 @@ describe("writing to a socket", () => {
     const failures = [...settled.values()].filter(([code]) => code !== null);
     expect(failures.length).toBeGreaterThan(0);
   });
+
+  it("fails a send still in flight when the socket is destroyed, never reports it written", async () => {
+    const { target } = await rawPeer((s) => s.pause());
+    const socket = connect(target);
+    await socket.opened;
+    const sending = socket.send(Buffer.alloc(128 * 1024 * 1024));
+    await sleep(50);
+    void socket.destroy();
+    await expect(sending).rejects.toMatchObject({ code: "ERR_SOCKET_CLOSED" });
+  });
 });

@@ -11,6 +11,8 @@ import { type Log, localOf, peerOf } from "./common.js";
 export interface ConnectCommandOptions {
   /** Connect timeout in milliseconds (`--timeout`); absent or 0: none. */
   timeout?: number;
+  /** Send stdin's line endings (LF, CR or CRLF) as CRLF (`--crlf`, like `nc -C`). */
+  crlf?: boolean;
 }
 
 /**
@@ -29,5 +31,5 @@ export async function runConnect(
   const info = await socket.opened;
   const local = localOf(info);
   log(`connected to ${peerOf(info, target)}${local === undefined ? "" : ` from ${local}`}`);
-  await bridgeAndClose(socket, log);
+  await bridgeAndClose(socket, log, { crlf: options.crlf ?? false });
 }

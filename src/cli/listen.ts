@@ -12,6 +12,11 @@ import { closedLine, exit, type Log, peerOf } from "./common.js";
 export interface ListenCommandOptions {
   /** Echo every connection's bytes back, until SIGINT or SIGTERM. */
   echo?: boolean;
+  /**
+   * Send stdin's line endings (LF, CR or CRLF) as CRLF (`--crlf`, like `nc -C`). Bridge mode
+   * only: the command line refuses it with `--echo`, where stdin is not used.
+   */
+  crlf?: boolean;
 }
 
 /** How long closing waits for a peer to close its side before dropping it. */
@@ -49,7 +54,7 @@ export async function runListen(
   const server = await listen(local, { allowHalfOpen: echo, closeTimeout: CLOSE_TIMEOUT_MS });
   process.stderr.write(`listening on ${whereListening(server)}\n`);
   if (echo) await serveEcho(server, log);
-  else await serveOne(server, log);
+  else await serveOne(server, log, options.crlf ?? false);
 }
 
 /**
@@ -57,7 +62,7 @@ export async function runListen(
  * A stop signal interrupts the session (exit 130 or 143, as for any interrupted command), but
  * closes the server first so that a Unix socket file is not left behind.
  */
-async function serveOne(server: Server, log: Log): Promise<void> {
+async function serveOne(server: Server, log: Log, crlf: boolean): Promise<void> {
   onStopSignal((signal) => {
     log(`stopped by ${signal}`);
     void server.close().then(() => exit(STOP_SIGNALS[signal]));
@@ -78,7 +83,7 @@ async function serveOne(server: Server, log: Log): Promise<void> {
   const socket = await first;
   log(`connection from ${peerOf(socket.info())}`);
   try {
-    await bridgeAndClose(socket, log);
+    await bridgeAndClose(socket, log, { crlf });
   } finally {
     await server.close();
   }

@@ -6,7 +6,7 @@
  * @module
  */
 import { readFileSync } from "node:fs";
-import { Command, CommanderError, InvalidArgumentError } from "commander";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { createLog, describeError, EXIT_OK, EXIT_USAGE, exit } from "./common.js";
 import { runConnect } from "./connect.js";
 import { runDemo } from "./demo.js";
@@ -23,6 +23,9 @@ function version(): string {
     return "unknown";
   }
 }
+
+/** `--crlf`, shared by connect and listen (nc -C, ncat --crlf). */
+const CRLF_HELP = "send line endings typed on stdin (LF, CR or CRLF) as CRLF; output is unchanged";
 
 /** Parses `--timeout MS`: a whole number of milliseconds, 0 for none. */
 function milliseconds(value: string): number {
@@ -51,7 +54,8 @@ function program(): Command {
     .description("connect to TARGET: stdin to the socket, the socket to stdout (like nc)")
     .argument("<target>", "host:port, [v6]:port or unix:/path")
     .option("--timeout <ms>", "give up connecting after this many milliseconds", milliseconds)
-    .action((target: string, options: { timeout?: number }, command: Command) =>
+    .option("--crlf", CRLF_HELP)
+    .action((target: string, options: { timeout?: number; crlf?: boolean }, command: Command) =>
       runConnect(target, options, createLog(verbose(command))),
     );
 
@@ -60,7 +64,9 @@ function program(): Command {
     .description("accept one connection and bridge it with stdin/stdout, or --echo for many")
     .argument("<local>", "[host:]port (0: any free port) or unix:/path")
     .option("--echo", "echo every connection's bytes back until SIGINT/SIGTERM")
-    .action((local: string, options: { echo?: boolean }, command: Command) =>
+    // --echo does not read stdin: --crlf there would be silently ignored, so it is bad usage.
+    .addOption(new Option("--crlf", `${CRLF_HELP} (not with --echo)`).conflicts("echo"))
+    .action((local: string, options: { echo?: boolean; crlf?: boolean }, command: Command) =>
       runListen(local, options, createLog(verbose(command))),
     );
 

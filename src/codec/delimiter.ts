@@ -35,6 +35,8 @@ export interface DelimiterOptions {
 export interface Decoder {
   /** Takes one frame out of `buffer`, or returns `null` when more bytes are needed. */
   decode(buffer: ReceiveBuffer): Buffer | null;
+  /** Forgets what it learnt of the buffered bytes (they were purged). Optional. */
+  reset?(): void;
   /**
    * Called once the stream has ended: a last frame, `null` when the buffer is empty, or an
    * {@link IncompleteReadError} holding the leftover bytes (taken out of the buffer).
@@ -116,6 +118,11 @@ export class DelimiterDecoder implements Decoder {
     if (frame !== null || buffer.length === 0) return frame;
     this.#search.reset();
     throw new IncompleteReadError(buffer.takeAll(), undefined, cause);
+  }
+
+  /** Forgets the scan position: the buffered bytes were purged. */
+  reset(): void {
+    this.#search.reset();
   }
 
   /** A decoder that discards the over-long frame this one refused, through its delimiter. */
