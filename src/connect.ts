@@ -4,10 +4,17 @@
  * @module
  */
 import { isIP, type Socket as NetSocket, connect as netConnect } from "node:net";
+import { connect as tlsConnect } from "node:tls";
 import { formatEndpoint, parseTarget, type TargetInput } from "./address.js";
 import { checkInteger, SocketError } from "./errors.js";
 import { Socket } from "./socket.js";
 import { resolveSocketOptions, type SocketOptions } from "./socket-options.js";
+import {
+  clientTlsOptions,
+  DEFAULT_HANDSHAKE_TIMEOUT,
+  type TlsClientOptions,
+  TlsError,
+} from "./tls.js";
 
 /** Options of {@link connect}. */
 export interface ConnectOptions extends SocketOptions {
@@ -21,6 +28,14 @@ export interface ConnectOptions extends SocketOptions {
   connectTimeout?: number;
   /** Aborting destroys the socket with `ERR_ABORTED` (a pending connect included). */
   signal?: AbortSignal;
+  /**
+   * TLS (LiveCode `open secure socket`): `true` for the defaults, or options. Verified by
+   * default, host name included; `opened` resolves once the handshake is done and rejects
+   * with `ERR_TLS_CERT` (`reason` says why), `ERR_TLS_HANDSHAKE` or
+   * `ERR_TLS_HANDSHAKE_TIMEOUT`. See {@link TlsClientOptions}.
+   * @default false
+   */
+  tls?: boolean | TlsClientOptions;
 }
 
 /**
@@ -54,14 +69,21 @@ export function connect<Tag = unknown>(
     2 ** 31 - 1,
   );
   const allowHalfOpen = options.allowHalfOpen ?? false;
-  let ns: NetSocket;
-  if (endpoint.kind === "unix") {
-    ns = netConnect({ path: endpoint.path, allowHalfOpen });
-  } else {
-    const local = localBind(options); // checked before netConnect: a bad option opens nothing
-    ns = netConnect({ host: endpoint.host, port: endpoint.port, allowHalfOpen, ...local });
+  const tlsOptions = options.tls === true ? {} : options.tls === false ? undefined : options.tls;
+  const host = endpoint.kind === "tcp" ? endpoint.host : undefined;
+  // Checked before any socket exists: a bad option opens nothing.
+  const secure = tlsOptions === undefined ? undefined : clientTlsOptions(tlsOptions, host);
+  const local = endpoint.kind === "tcp" ? localBind(options) : {};
+  const address =
+    endpoint.kind === "unix"
+      ? { path: endpoint.path, allowHalfOpen }
+      : { host: endpoint.host, port: endpoint.port, allowHalfOpen, ...local };
+  const ns: NetSocket =
+    secure === undefined ? netConnect(address) : tlsConnect({ ...address, ...secure });
+  const socket = new Socket<Tag>(ns, { target: endpoint, options, secure: secure !== undefined });
+  if (tlsOptions !== undefined) {
+    armHandshakeTimeout(socket, ns, tlsOptions.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT);
   }
-  const socket = new Socket<Tag>(ns, { target: endpoint, options });
   const { signal } = options;
   const timer =
     connectTimeout > 0
@@ -85,6 +107,22 @@ export function connect<Tag = unknown>(
   socket.opened.then(cleanup, cleanup);
   void socket.closed.then(() => signal?.removeEventListener("abort", onAbort));
   return socket;
+}
+
+/** From the TCP connect on, the TLS handshake has `ms` milliseconds. */
+function armHandshakeTimeout(socket: Socket<unknown>, ns: NetSocket, ms: number): void {
+  ns.once("connect", () => {
+    const timer = setTimeout(() => {
+      const error = new TlsError(
+        "ERR_TLS_HANDSHAKE_TIMEOUT",
+        "ERR_TLS_HANDSHAKE_TIMEOUT",
+        `TLS handshake timed out after ${ms} ms`,
+      );
+      void socket.destroy(error);
+    }, ms);
+    const clear = (): void => clearTimeout(timer);
+    socket.opened.then(clear, clear);
+  });
 }
 
 function localBind(options: ConnectOptions): {

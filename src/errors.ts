@@ -28,6 +28,11 @@ export const ERROR_CODES = {
   ERR_INVALID_TEXT: 'Bytes are not valid in the text encoding asked for (`invalidText: "error"`).',
   ERR_INCOMPLETE_READ: "The stream ended in the middle of a read; `partial` holds the bytes.",
   ERR_END_OF_STREAM: "The stream ended before a read received any byte.",
+  ERR_TLS_CERT:
+    "A certificate check failed (self-signed, unknown CA, expired, wrong host, a client certificate required); `reason` says which.",
+  ERR_TLS_HANDSHAKE:
+    "The TLS handshake failed for a reason other than a certificate (version, cipher, a plaintext peer); `reason` has Node's code.",
+  ERR_TLS_HANDSHAKE_TIMEOUT: "The TLS handshake did not finish within `handshakeTimeout`.",
   ERR_HANDLER_FAILED:
     "A server's connection handler threw or rejected; that connection was destroyed.",
 } as const;

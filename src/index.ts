@@ -65,6 +65,7 @@ export {
   Socket,
   type SocketEvents,
   type SocketInfo,
+  type StartTlsOptions,
   type TextOptions,
   type WriteCallback,
 } from "./socket.js";
@@ -77,6 +78,15 @@ export {
   type InvalidText,
   type TextEncoding,
 } from "./text.js";
+export {
+  type PeerCertificate,
+  type PemSource,
+  type TlsClientOptions,
+  TlsError,
+  type TlsIdentity,
+  type TlsInfo,
+  type TlsServerOptions,
+} from "./tls.js";
 export {
   type ToReadableStreamOptions,
   toReadableStream,

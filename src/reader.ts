@@ -58,6 +58,8 @@ export class Reader {
   #processing = false;
   /** Closing: keep reading to see the peer's FIN, but buffer nothing past the mark. */
   #discarding = false;
+  /** A TLS upgrade is under way: buffer, but serve no read until the secure layer is in. */
+  #held = false;
   #ended = false;
   #endCause: SocketError | undefined;
 
@@ -81,6 +83,17 @@ export class Reader {
     if (this.#discarding && this.#queue.length === 0 && this.buffer.length >= this.#highWaterMark)
       return;
     this.buffer.append(chunk);
+    this.#process();
+  }
+
+  /** Serves no read until {@link release} (a STARTTLS upgrade owns the bytes meanwhile). */
+  hold(): void {
+    this.#held = true;
+  }
+
+  /** Serves reads again, from what arrives through the new layer. */
+  release(): void {
+    this.#held = false;
     this.#process();
   }
 
@@ -154,6 +167,7 @@ export class Reader {
   }
 
   #process(): void {
+    if (this.#held) return;
     if (this.#processing) return; // a read callback queued another read: the loop picks it up
     this.#processing = true;
     try {

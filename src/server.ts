@@ -12,11 +12,13 @@ import {
   type Server as NetServer,
   type Socket as NetSocket,
 } from "node:net";
+import { createServer as createTlsServer, type TLSSocket } from "node:tls";
 import { type Endpoint, formatEndpoint, parseLocal, type TargetInput } from "./address.js";
 import { encodeFrame, type FrameOptions } from "./codec/frame.js";
 import { checkInteger, SocketError, toSocketError } from "./errors.js";
 import { Socket } from "./socket.js";
 import { mergeFrameOptions, resolveSocketOptions, type SocketOptions } from "./socket-options.js";
+import { serverTlsOptions, type TlsServerOptions, toTlsError } from "./tls.js";
 
 /** Options of {@link listen}; the socket options apply to every accepted connection. */
 export interface ListenOptions extends SocketOptions {
@@ -26,6 +28,12 @@ export interface ListenOptions extends SocketOptions {
   ipv6Only?: boolean;
   /** Refuse connections beyond this many open ones (the kernel closes them). Default: no limit. */
   maxConnections?: number;
+  /**
+   * Serve TLS: a certificate and key (PEM text or paths), client certificates, SNI, ALPN
+   * (see {@link TlsServerOptions}). A client whose handshake fails never becomes a
+   * connection; the failure is the server's `'error'` (`ERR_TLS_CERT`, `ERR_TLS_HANDSHAKE`).
+   */
+  tls?: TlsServerOptions;
 }
 
 /**
@@ -67,13 +75,28 @@ export class Server extends EventEmitter<ServerEvents> {
   #closing: Promise<void> | undefined;
 
   /** @internal Use {@link listen}. */
-  constructor(ns: NetServer, local: Endpoint, options: SocketOptions, handler?: ConnectionHandler) {
+  constructor(
+    ns: NetServer,
+    local: Endpoint,
+    options: SocketOptions,
+    handler?: ConnectionHandler,
+    secure = false,
+  ) {
     super();
     this.#ns = ns;
     this.#local = local;
     this.#options = options;
     this.#handler = handler;
-    ns.on("connection", (raw: NetSocket) => this.#accept(raw));
+    if (secure) {
+      ns.on("secureConnection", (raw: TLSSocket) => this.#accept(raw, true));
+      ns.on("tlsClientError", (error: Error, raw: TLSSocket) => {
+        const peer =
+          raw.remoteAddress === undefined ? undefined : `${raw.remoteAddress}:${raw.remotePort}`;
+        this.#fail(toTlsError(error, peer) ?? toSocketError(error, peer));
+      });
+    } else {
+      ns.on("connection", (raw: NetSocket) => this.#accept(raw, false));
+    }
     ns.on("error", (error) => this.#fail(toSocketError(error, formatEndpoint(local))));
   }
 
@@ -148,11 +171,12 @@ export class Server extends EventEmitter<ServerEvents> {
     });
   }
 
-  #accept(raw: NetSocket): void {
+  #accept(raw: NetSocket, secure: boolean): void {
     const path = this.path;
     const socket = new Socket(raw, {
       id: this.#nextId++,
       options: this.#options,
+      secure,
       ...(path === undefined ? {} : { path }),
     });
     this.#connections.add(socket);
@@ -276,8 +300,12 @@ export async function listen(
   const options = typeof optionsOrHandler === "function" ? {} : (optionsOrHandler ?? {});
   const onConnection = typeof optionsOrHandler === "function" ? optionsOrHandler : handler;
   resolveSocketOptions(options);
-  const ns = createServer({ allowHalfOpen: options.allowHalfOpen ?? false });
-  const server = new Server(ns, local, options, onConnection);
+  const allowHalfOpen = options.allowHalfOpen ?? false;
+  const ns =
+    options.tls === undefined
+      ? createServer({ allowHalfOpen })
+      : createTlsServer({ ...serverTlsOptions(options.tls), allowHalfOpen });
+  const server = new Server(ns, local, options, onConnection, options.tls !== undefined);
   await server.start(options);
   return server;
 }

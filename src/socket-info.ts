@@ -5,6 +5,7 @@
  * @module
  */
 import type { Socket as NetSocket } from "node:net";
+import type { TlsInfo } from "./tls.js";
 
 /**
  * A socket's addresses and state (hs.socket `info`, Tcl `-sockname`/`-peername`/`-connecting`,
@@ -31,8 +32,10 @@ export interface SocketInfo {
   readonly connected: boolean;
   /** Whether a connect is in progress. */
   readonly connecting: boolean;
-  /** Whether the connection is TLS. */
+  /** Whether the connection is TLS (and its handshake is done). */
   readonly secure: boolean;
+  /** Protocol, cipher, ALPN and the peer's certificate of a TLS connection; kept after close. */
+  readonly tls: TlsInfo | undefined;
   /** Bytes received from the peer, in all. */
   readonly bytesRead: number;
   /** Bytes handed to the kernel for the peer, in all. */

@@ -7,6 +7,7 @@
  */
 import { EventEmitter } from "node:events";
 import type { Socket as NetSocket } from "node:net";
+import { createSecureContext, TLSSocket, connect as tlsConnect } from "node:tls";
 import { type Endpoint, formatAddress, formatEndpoint } from "./address.js";
 import { availableDecoder, BytesDecoder, BytesSkipper } from "./codec/bytes.js";
 import {
@@ -34,6 +35,17 @@ import {
   type SocketOptions,
 } from "./socket-options.js";
 import { decodeText, type InvalidText } from "./text.js";
+import {
+  clientTlsOptions,
+  DEFAULT_HANDSHAKE_TIMEOUT,
+  serverTlsOptions,
+  type TlsClientOptions,
+  TlsError,
+  type TlsInfo,
+  type TlsServerOptions,
+  tlsInfo,
+  toTlsError,
+} from "./tls.js";
 import { toReadableStream, toWritableStream } from "./web-streams.js";
 import { type SendOptions, type WriteCallback, WriteQueue } from "./writer.js";
 
@@ -56,6 +68,16 @@ export interface TextOptions {
    */
   invalidText?: InvalidText;
 }
+
+/**
+ * Options of `startTLS()`: a client's (verification, `verifyHost`, `ca`, client identity) or
+ * a server's (`cert` and `key` required, client certificates). `side` defaults to `"server"`
+ * for a socket a server accepted and `"client"` for one made by `connect()`.
+ */
+export type StartTlsOptions =
+  | (TlsClientOptions & { side?: "client" })
+  | (TlsServerOptions & { side: "server" })
+  | (Partial<TlsServerOptions> & TlsClientOptions & { side?: undefined });
 
 /** Options of `lines()`: the line codec, the text decoding (UTF-8 by default), iteration. */
 export type LinesOptions = LineOptions & Partial<TextOptions> & IterateOptions;
@@ -87,7 +109,13 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
   /** Resolves (never rejects) once the socket is closed. */
   readonly closed: Promise<CloseInfo>;
 
-  readonly #ns: NetSocket;
+  /** The transport: a `net.Socket`, or the `TLSSocket` that `startTLS()` put in its place. */
+  #ns: NetSocket;
+  #detach: () => void = () => {};
+  #secure: boolean;
+  #upgrading = false;
+  /** What the TLS handshake established, once it has. */
+  #tls: TlsInfo | undefined;
   readonly #reader: Reader;
   readonly #writer: WriteQueue<Tag>;
   readonly #target: Endpoint | undefined;
@@ -109,11 +137,19 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
   /** @internal Use {@link connect}, or take sockets from a `Server`. */
   constructor(
     ns: NetSocket,
-    init: { target?: Endpoint; id?: number; path?: string; options: SocketOptions },
+    init: {
+      target?: Endpoint;
+      id?: number;
+      path?: string;
+      options: SocketOptions;
+      /** A TLS socket: `opened` waits for the handshake when it is still connecting. */
+      secure?: boolean;
+    },
   ) {
     super();
     const options = resolveSocketOptions(init.options);
     this.#ns = ns;
+    this.#secure = init.secure ?? false;
     this.#target = init.target;
     this.id = init.id;
     this.name = init.target?.name;
@@ -122,7 +158,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     this.#closeTimeout = options.closeTimeout;
     this.#frame = init.options.frame;
     this.#reader = new Reader(
-      { pause: () => ns.pause(), resume: () => ns.resume() },
+      { pause: () => this.#ns.pause(), resume: () => this.#ns.resume() },
       options.readHighWaterMark,
     );
     this.#writer = new WriteQueue<Tag>(ns, options.writeHighWaterMark, {
@@ -140,7 +176,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     });
     this.#state = ns.connecting || ns.pending ? "connecting" : "open";
     this.#configure(options);
-    this.#listen();
+    this.#detach = this.#listen(ns, this.#secure ? "secureConnect" : "connect");
     if (this.#state === "open") this.#onConnect();
   }
 
@@ -150,24 +186,44 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     if (options.keepAlive !== false) this.#ns.setKeepAlive(true, options.keepAlive);
   }
 
-  #listen(): void {
-    const ns = this.#ns;
-    ns.on("connect", () => this.#onConnect());
-    ns.on("data", (chunk: Buffer) => {
-      this.#reader.push(chunk);
-      this.emit("dataAvailable");
-    });
-    ns.on("end", () => {
-      this.#reader.end();
-      this.emit("end");
-    });
-    ns.on("timeout", () => this.emit("timeout"));
-    ns.on("error", (error) => this.#fail(toSocketError(error, this.#describePeer())));
-    ns.on("close", () => this.#onClose());
+  /** Attaches to a transport; returns what detaches again (for STARTTLS). */
+  #listen(ns: NetSocket, ready: "connect" | "secureConnect" | undefined): () => void {
+    // biome-ignore lint/suspicious/noExplicitAny: Node's listener type is (...args: any[]) => void
+    const handlers: [string, (...args: any[]) => void][] = [
+      [
+        "data",
+        (chunk: Buffer) => {
+          this.#reader.push(chunk);
+          this.emit("dataAvailable");
+        },
+      ],
+      [
+        "end",
+        () => {
+          // A TLS alert arrives as 'error' just before 'end': reads must see that, not EOF.
+          this.#reader.end(this.#error);
+          this.emit("end");
+        },
+      ],
+      ["timeout", () => this.emit("timeout")],
+      ["error", (error: Error) => this.#fail(this.#toError(error))],
+      ["close", () => this.#onClose()],
+    ];
+    if (ready !== undefined) handlers.push([ready, () => this.#onConnect()]);
+    for (const [event, handler] of handlers) ns.on(event, handler);
+    return () => {
+      for (const [event, handler] of handlers) ns.off(event, handler);
+    };
+  }
+
+  #toError(error: unknown): SocketError {
+    const peer = this.#describePeer();
+    return (this.#secure ? toTlsError(error, peer) : undefined) ?? toSocketError(error, peer);
   }
 
   #onConnect(): void {
     if (this.#state === "connecting") this.#state = "open";
+    if (this.#secure && this.#ns instanceof TLSSocket) this.#tls = tlsInfo(this.#ns);
     const info = this.info();
     this.#openedSettled = true;
     this.#resolveOpened(info);
@@ -446,6 +502,121 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     }
   }
 
+  // ---- TLS ----
+
+  /**
+   * Upgrades the connection to TLS in place (STARTTLS: SMTP, IMAP, PostgreSQL's SSLRequest;
+   * hs.socket `startTLS`). Call it once the plaintext exchange that announces TLS is done.
+   * Plaintext writes already queued reach the peer first; bytes already received and not
+   * read (a ClientHello that came with the command) go to the handshake, not to a read.
+   * Reads and writes made meanwhile wait for the handshake, then go through TLS. As a
+   * client, the host name checked is the one connected to, unless `verifyHost` says another.
+   * Resolves with `info()` (`secure`, `tls`).
+   * @throws (rejects) `ERR_TLS_CERT` (with `reason`), `ERR_TLS_HANDSHAKE`,
+   * `ERR_TLS_HANDSHAKE_TIMEOUT` (the socket is destroyed), `ERR_INVALID_STATE` (already
+   * secure or upgrading), `ERR_SOCKET_CLOSED`, `ERR_INVALID_ARGUMENT` (a server side without
+   * `cert` and `key`).
+   * @example
+   * ```ts
+   * await socket.send("STARTTLS\r\n");
+   * await socket.readLine(); // "220 Ready to start TLS"
+   * await socket.startTLS(); // verified against the host connected to
+   * ```
+   */
+  async startTLS(options: StartTlsOptions = {}): Promise<SocketInfo> {
+    if (this.#state === "connecting") await this.opened; // like writes, it waits for the connect
+    if (this.#state !== "open")
+      throw new SocketError("ERR_SOCKET_CLOSED", "cannot start TLS: the socket is not open");
+    if (this.#secure || this.#upgrading)
+      throw new SocketError("ERR_INVALID_STATE", "the socket is already secure");
+    const side = options.side ?? (this.id === undefined ? "client" : "server");
+    const timeout = options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT;
+    const wrap = this.#tlsWrapper(side, options); // bad options fail here, before any change
+    this.#upgrading = true;
+    this.#reader.hold();
+    this.#writer.hold();
+    try {
+      await this.#writer.flushed(); // the plaintext before the upgrade goes out first
+      if (this.#state !== "open")
+        throw this.#error ?? new SocketError("ERR_SOCKET_CLOSED", "closed during STARTTLS");
+      const raw = this.#ns;
+      this.#detach();
+      raw.pause();
+      const early = this.#reader.buffer.takeAll();
+      if (early.length > 0) raw.unshift(early); // the peer's first handshake bytes
+      const secure = wrap(raw);
+      this.#ns = secure;
+      this.#secure = true;
+      this.#detach = this.#listen(secure, undefined);
+      this.#writer.setTransport(secure);
+      await this.#handshake(secure, side, timeout, options);
+      this.#tls = tlsInfo(secure);
+    } finally {
+      this.#upgrading = false;
+    }
+    this.#reader.release();
+    return this.info();
+  }
+
+  #tlsWrapper(side: "client" | "server", options: StartTlsOptions): (raw: NetSocket) => TLSSocket {
+    if (side === "client") {
+      const host = this.#target?.kind === "tcp" ? this.#target.host : undefined;
+      const client = clientTlsOptions(options, host);
+      // `host` is what the certificate is checked against when no servername (an IP address).
+      return (raw) =>
+        tlsConnect({ ...client, socket: raw, ...(host === undefined ? {} : { host }) });
+    }
+    const { cert, key } = options as Partial<TlsServerOptions>;
+    if (cert === undefined || key === undefined) {
+      throw new SocketError("ERR_INVALID_ARGUMENT", "startTLS as a server needs cert and key");
+    }
+    const server = serverTlsOptions({ ...(options as TlsServerOptions), cert, key });
+    const secureContext = createSecureContext(server);
+    return (raw) => new TLSSocket(raw, { ...server, isServer: true, secureContext });
+  }
+
+  /** Waits for the handshake; on failure destroys the socket and rejects with the reason. */
+  #handshake(
+    secure: TLSSocket,
+    side: "client" | "server",
+    timeout: number,
+    options: StartTlsOptions,
+  ): Promise<void> {
+    const requireClient =
+      side === "server" && (options as TlsServerOptions).clientCertificate === "require";
+    return new Promise<void>((resolve, reject) => {
+      const fail = (error: SocketError): void => {
+        clearTimeout(timer);
+        void this.destroy(error);
+        reject(error);
+      };
+      const timer = setTimeout(() => {
+        fail(
+          new TlsError(
+            "ERR_TLS_HANDSHAKE_TIMEOUT",
+            "ERR_TLS_HANDSHAKE_TIMEOUT",
+            `TLS handshake timed out after ${timeout} ms`,
+          ),
+        );
+      }, timeout);
+      secure.once(side === "client" ? "secureConnect" : "secure", () => {
+        if (requireClient && !secure.authorized) {
+          const reason = String(secure.authorizationError ?? "NO_CLIENT_CERTIFICATE");
+          fail(new TlsError("ERR_TLS_CERT", reason, `client certificate refused: ${reason}`));
+          return;
+        }
+        clearTimeout(timer);
+        resolve();
+      });
+      secure.once("error", (error) => fail(this.#toError(error)));
+      secure.once("close", () =>
+        fail(
+          this.#error ?? new SocketError("ERR_SOCKET_CLOSED", "closed during the TLS handshake"),
+        ),
+      );
+    });
+  }
+
   // ---- closing ----
 
   /**
@@ -494,10 +665,11 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
       ...this.#addresses,
       connected: this.#state === "open",
       connecting: this.#state === "connecting",
-      secure: false,
+      secure: this.#tls !== undefined,
       bytesRead: this.#ns.bytesRead,
       bytesWritten: this.#ns.bytesWritten,
       available: this.#reader.buffer.length,
+      tls: this.#tls,
     };
   }
 }

@@ -35,13 +35,17 @@ export interface WriterHooks<Tag> {
 
 /** Writes to a Node socket with exactly-once settlement. */
 export class WriteQueue<Tag> {
-  readonly #ns: NetSocket;
+  #ns: NetSocket;
   readonly #highWaterMark: number;
   readonly #hooks: WriterHooks<Tag>;
   /** Writes not settled yet, by their failure function: `failAll` settles the stragglers. */
   readonly #unsettled = new Set<(error: SocketError) => void>();
   #full = false;
   #ended: Promise<void> | undefined;
+  /** Writes made while the transport is being replaced (STARTTLS), in order. */
+  #held: (() => void)[] | undefined;
+  /** Called once no write is unsettled. */
+  #onFlushed: (() => void)[] = [];
 
   constructor(ns: NetSocket, highWaterMark: number, hooks: WriterHooks<Tag>) {
     this.#ns = ns;
@@ -51,11 +55,16 @@ export class WriteQueue<Tag> {
 
   /** Queues bytes; returns false when queued bytes reach the high-water mark. */
   write(data: string | Uint8Array, tag: Tag | undefined, onWritten?: WriteCallback<Tag>): boolean {
+    if (this.#held !== undefined) {
+      this.#held.push(() => this.write(data, tag, onWritten));
+      return false; // no room until the new transport takes them
+    }
     let settled = false;
     const settle = (error: SocketError | null): void => {
       if (settled) return;
       settled = true;
       this.#unsettled.delete(fail);
+      if (this.#unsettled.size === 0) for (const done of this.#onFlushed.splice(0)) done();
       if (error === null) this.#hooks.written(tag);
       onWritten?.(error, tag);
       if (error === null && this.#full && this.#ns.writableLength < this.#highWaterMark) {
@@ -127,8 +136,30 @@ export class WriteQueue<Tag> {
     return this.#ended;
   }
 
+  /** Holds new writes until {@link setTransport}. */
+  hold(): void {
+    this.#held ??= [];
+  }
+
+  /** Resolves once every write made so far has reached the kernel (or failed). */
+  flushed(): Promise<void> {
+    if (this.#unsettled.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#onFlushed.push(resolve));
+  }
+
+  /** Writes go to `ns` from now on, the held ones first. */
+  setTransport(ns: NetSocket): void {
+    this.#ns = ns;
+    const held = this.#held ?? [];
+    this.#held = undefined;
+    for (const write of held) write();
+  }
+
   /** Settles every write still pending with `error` (the socket has closed). */
   failAll(error: SocketError): void {
     for (const fail of [...this.#unsettled]) fail(error);
+    const held = this.#held ?? [];
+    this.#held = undefined;
+    for (const write of held) write(); // each fails on the dead transport, and settles
   }
 }

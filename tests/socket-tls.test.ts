@@ -1,0 +1,314 @@
+import { Duplex } from "node:stream";
+import { connect as tlsConnect } from "node:tls";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { connect } from "../src/connect.js";
+import type { SocketError } from "../src/errors.js";
+import { listen, type Server } from "../src/server.js";
+import type { Socket } from "../src/socket.js";
+import type { TlsError } from "../src/tls.js";
+import {
+  type Certificates,
+  cleanupCertificates,
+  makeCertificates,
+  opensslPeer,
+} from "./helpers/certs.js";
+import { rawPeer } from "./helpers/raw-peer.js";
+
+const servers: Server[] = [];
+const sockets: Socket[] = [];
+let certs: Certificates;
+
+beforeAll(async () => {
+  if (opensslPeer.path !== undefined) certs = await makeCertificates();
+});
+afterAll(async () => {
+  await cleanupCertificates();
+});
+afterEach(async () => {
+  await Promise.all(sockets.splice(0).map((s) => s.destroy()));
+  await Promise.all(servers.splice(0).map((s) => s.closeAll()));
+});
+
+function track<T extends Socket>(socket: T): T {
+  sockets.push(socket);
+  return socket;
+}
+
+/** A TLS server that greets with its protocol and the client certificate's CN, then closes. */
+async function tlsServer(
+  tls: Parameters<typeof listen>[1] extends infer O ? O : never,
+): Promise<Server> {
+  const server = await listen("127.0.0.1:0", tls as object, async (s) => {
+    const cn = s.info().tls?.peerCertificate?.subject.CN ?? "-";
+    await s.send(`hello ${cn}\n`);
+    await s.close();
+  });
+  servers.push(server);
+  return server;
+}
+
+const refusal = (socket: Socket) =>
+  socket.opened.then(
+    () => "connected",
+    (e: TlsError) => `${e.code} ${e.reason}`,
+  );
+
+describe.skipIf(opensslPeer.path === undefined)("TLS clients and servers", () => {
+  it("verifies the server against the CA and the host name by default", async () => {
+    const server = await tlsServer({
+      tls: { cert: certs.server.certPath, key: certs.server.keyPath },
+    });
+    const socket = track(connect(`localhost:${server.port}`, { tls: { ca: certs.ca.cert } }));
+    const info = await socket.opened;
+    expect(info.secure).toBe(true);
+    expect(info.tls).toMatchObject({ authorized: true, protocol: "TLSv1.3" });
+    expect(info.tls?.peerCertificate).toMatchObject({
+      subject: { CN: "localhost" },
+      fingerprint256: certs.server.fingerprint256,
+    });
+    expect(info.tls?.peerCertificate?.validTo).toBeInstanceOf(Date);
+    expect((await socket.readLine()).toString()).toBe("hello -");
+  });
+
+  it("refuses a server whose CA is not trusted: Node's roots by default", async () => {
+    const server = await tlsServer({
+      tls: { cert: certs.server.certPath, key: certs.server.keyPath },
+    });
+    const result = await refusal(track(connect(`localhost:${server.port}`, { tls: true })));
+    expect(result).toMatch(
+      /^ERR_TLS_CERT (UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY|SELF_SIGNED_CERT_IN_CHAIN)$/,
+    );
+  });
+
+  it("refuses a certificate for another name unless verifyHost names it", async () => {
+    const server = await tlsServer({
+      tls: { cert: certs.server.certPath, key: certs.server.keyPath },
+    });
+    const byIp = track(connect(`127.0.0.1:${server.port}`, { tls: { ca: certs.ca.certPath } }));
+    expect(await refusal(byIp)).toBe("ERR_TLS_CERT ERR_TLS_CERT_ALTNAME_INVALID");
+    const named = track(
+      connect(`127.0.0.1:${server.port}`, {
+        tls: { ca: certs.ca.certPath, verifyHost: "localhost" },
+      }),
+    );
+    expect((await named.opened).tls?.authorized).toBe(true);
+  });
+
+  it("takes CAs as a folder of PEM files and as a bundle file", async () => {
+    const server = await tlsServer({
+      tls: { cert: certs.server.certPath, key: certs.server.keyPath },
+    });
+    for (const ca of [certs.caDir, certs.caBundle.path, [certs.otherCa.cert, certs.ca.cert]]) {
+      const socket = track(connect(`localhost:${server.port}`, { tls: { ca } }));
+      expect((await socket.opened).tls?.authorized).toBe(true);
+    }
+  });
+
+  it("refuses an expired certificate with its reason", async () => {
+    const server = await tlsServer({
+      tls: { cert: certs.expired.certPath, key: certs.expired.keyPath },
+    });
+    expect(
+      await refusal(track(connect(`localhost:${server.port}`, { tls: { ca: certs.ca.cert } }))),
+    ).toBe("ERR_TLS_CERT CERT_HAS_EXPIRED");
+  });
+
+  it("accepts any certificate with verify: false", async () => {
+    const server = await tlsServer({
+      tls: { cert: certs.selfSigned.certPath, key: certs.selfSigned.keyPath },
+    });
+    const socket = track(connect(`127.0.0.1:${server.port}`, { tls: { verify: false } }));
+    expect((await socket.opened).tls?.authorized).toBe(false);
+    expect((await socket.readLine()).toString()).toBe("hello -");
+  });
+
+  it("demands a client certificate when the server requires one", async () => {
+    const server = await tlsServer({
+      tls: {
+        cert: certs.server.certPath,
+        key: certs.server.keyPath,
+        ca: certs.ca.cert,
+        clientCertificate: "require",
+      },
+    });
+    const errors: SocketError[] = [];
+    server.on("error", (e) => errors.push(e));
+    const without = track(connect(`localhost:${server.port}`, { tls: { ca: certs.ca.cert } }));
+    // TLS 1.3: the client finishes first; the refusal arrives as the first read's error.
+    const failure = await without.opened
+      .then(() => without.readLine())
+      .then(
+        () => "read",
+        (e: TlsError) => `${e.code} ${e.reason}`,
+      );
+    expect(failure).toMatch(/^ERR_TLS_CERT ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED$/);
+    const withCert = track(
+      connect(`localhost:${server.port}`, {
+        tls: {
+          ca: certs.ca.cert,
+          cert: certs.client.certPath,
+          key: certs.clientEncryptedKey.keyPath,
+          passphrase: certs.clientEncryptedKey.passphrase,
+        },
+      }),
+    );
+    expect((await withCert.readLine()).toString()).toMatch(/^hello \S+/);
+    expect(await withCert.readLine().catch((e: SocketError) => e.code)).toBe("ERR_END_OF_STREAM");
+  });
+
+  it("serves another certificate by SNI and agrees on ALPN", async () => {
+    const server = await tlsServer({
+      tls: {
+        cert: certs.server.certPath,
+        key: certs.server.keyPath,
+        sni: { "other.test": { cert: certs.other.certPath, key: certs.other.keyPath } },
+        alpn: ["h2", "sockit/1"],
+      },
+    });
+    const socket = track(
+      connect(`127.0.0.1:${server.port}`, {
+        tls: { ca: certs.ca.cert, verifyHost: "other.test", alpn: ["sockit/1"] },
+      }),
+    );
+    const info = await socket.opened;
+    expect(info.tls?.peerCertificate?.subject.CN).toBe("other.test");
+    expect(info.tls?.alpn).toBe("sockit/1");
+  });
+
+  it("times out a handshake with a peer that never answers it", async () => {
+    const { target } = await rawPeer((s) => s.resume()); // accepts TCP, never speaks TLS
+    const socket = track(connect(target, { tls: { verify: false, handshakeTimeout: 100 } }));
+    expect(await refusal(socket)).toBe("ERR_TLS_HANDSHAKE_TIMEOUT ERR_TLS_HANDSHAKE_TIMEOUT");
+    expect((await socket.closed).error?.code).toBe("ERR_TLS_HANDSHAKE_TIMEOUT");
+  });
+
+  it("fails the handshake against a plaintext server with ERR_TLS_HANDSHAKE", async () => {
+    const { target } = await rawPeer((s) => s.write("220 plain text here\r\n"));
+    const result = await refusal(track(connect(target, { tls: { verify: false } })));
+    expect(result).toMatch(/^ERR_TLS_HANDSHAKE ERR_SSL_/);
+  });
+
+  it("refuses unreadable certificate paths before connecting", () => {
+    expect(() => connect("127.0.0.1:9", { tls: { ca: "/nonexistent/ca.pem" } })).toThrow(
+      expect.objectContaining({ code: "ERR_INVALID_ARGUMENT" }),
+    );
+  });
+});
+
+describe.skipIf(opensslPeer.path === undefined)("STARTTLS", () => {
+  const serverIdentity = () => ({ cert: certs.server.cert, key: certs.server.key });
+
+  it("upgrades both sides in place, plaintext first, then verified TLS", async () => {
+    const server = await listen("127.0.0.1:0", async (s) => {
+      expect((await s.readLine()).toString()).toBe("STARTTLS");
+      await s.send("220 go ahead\r\n");
+      const info = await s.startTLS(serverIdentity());
+      expect(info.secure).toBe(true);
+      s.write(`secure: ${(await s.readLine()).toString()}\n`);
+      await s.close();
+    });
+    servers.push(server);
+    const socket = track(connect(`localhost:${server.port}`));
+    socket.write("STARTTLS\r\n");
+    expect((await socket.readLine()).toString()).toBe("220 go ahead");
+    expect(socket.info().secure).toBe(false);
+    const info = await socket.startTLS({ ca: certs.ca.cert }); // host name carried from the target
+    expect(info.tls).toMatchObject({ authorized: true });
+    socket.write("ping\n");
+    expect((await socket.readLine()).toString()).toBe("secure: ping");
+  });
+
+  it("feeds a ClientHello that came in the same write as the command to the handshake", async () => {
+    const server = await listen("127.0.0.1:0", async (s) => {
+      await s.readLine(); // "STARTTLS": the ClientHello sits in the buffer behind it
+      await s.startTLS(serverIdentity());
+      await s.send(`upgraded ${(await s.readLine()).toString()}\n`);
+      await s.close();
+    });
+    servers.push(server);
+    // A TLS client over a relay whose first write to the wire is "STARTTLS\r\n" + ClientHello.
+    const { connect: netConnect } = await import("node:net");
+    const wire = netConnect(server.port ?? 0, "127.0.0.1");
+    let prefix: Buffer | undefined = Buffer.from("STARTTLS\r\n");
+    const relay = new Duplex({
+      read() {},
+      write(chunk: Buffer, _encoding, done) {
+        wire.write(prefix === undefined ? chunk : Buffer.concat([prefix, chunk]), done);
+        prefix = undefined;
+      },
+    });
+    wire.on("data", (d) => relay.push(d));
+    wire.on("end", () => relay.push(null));
+    const client = tlsConnect({ socket: relay, ca: certs.ca.cert, servername: "localhost" });
+    await new Promise<void>((resolve, reject) => {
+      client.once("secureConnect", resolve);
+      client.once("error", reject);
+    });
+    client.write("hi\n");
+    const reply = await new Promise<string>((resolve) =>
+      client.once("data", (d) => resolve(String(d))),
+    );
+    expect(reply).toBe("upgraded hi\n");
+    client.destroy();
+    wire.destroy();
+  });
+
+  it("sends the command and the ClientHello back to back from a client that does not wait", async () => {
+    const server = await listen("127.0.0.1:0", async (s) => {
+      await s.readLine();
+      await s.startTLS(serverIdentity());
+      await s.send("secret\n");
+      await s.close();
+    });
+    servers.push(server);
+    const socket = track(connect(`localhost:${server.port}`));
+    socket.write("STARTTLS\r\n");
+    const upgrading = socket.startTLS({ ca: certs.ca.cert });
+    const line = socket.readLine(); // waits for the upgrade, then reads through TLS
+    await upgrading;
+    expect((await line).toString()).toBe("secret");
+  });
+
+  it("keeps plaintext bytes meant for the application readable before the upgrade", async () => {
+    const server = await listen("127.0.0.1:0", async (s) => {
+      await s.send("banner one\r\nbanner two\r\n");
+      await s.startTLS(serverIdentity());
+      await s.send("after\n");
+      await s.close();
+    });
+    servers.push(server);
+    const socket = track(connect(`localhost:${server.port}`));
+    expect((await socket.readLine()).toString()).toBe("banner one");
+    expect((await socket.readLine()).toString()).toBe("banner two");
+    await socket.startTLS({ ca: certs.ca.cert });
+    expect((await socket.readLine()).toString()).toBe("after");
+  });
+
+  it("rejects the upgrade on a certificate error and destroys the socket", async () => {
+    const server = await listen("127.0.0.1:0", async (s) => {
+      await s.startTLS(serverIdentity()).catch(() => {});
+    });
+    servers.push(server);
+    const socket = track(connect(`127.0.0.1:${server.port}`)); // an IP: the localhost cert does not match
+    await socket.opened;
+    await expect(socket.startTLS({ ca: certs.ca.cert })).rejects.toMatchObject({
+      code: "ERR_TLS_CERT",
+      reason: "ERR_TLS_CERT_ALTNAME_INVALID",
+    });
+    expect((await socket.closed).hadError).toBe(true);
+  });
+
+  it("refuses to upgrade twice, or a server side without a certificate", async () => {
+    const server = await listen("127.0.0.1:0", async (s) => {
+      await expect(s.startTLS()).rejects.toMatchObject({ code: "ERR_INVALID_ARGUMENT" });
+      await s.startTLS(serverIdentity());
+    });
+    servers.push(server);
+    const socket = track(connect(`localhost:${server.port}`));
+    await socket.opened;
+    await socket.startTLS({ ca: certs.ca.cert });
+    await expect(socket.startTLS({ ca: certs.ca.cert })).rejects.toMatchObject({
+      code: "ERR_INVALID_STATE",
+    });
+  });
+});
