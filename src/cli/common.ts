@@ -51,7 +51,9 @@ export function describeError(error: unknown): { line: string; exitCode: number 
       return { line: `sockit: ${oneLine(error.message)}`, exitCode: EXIT_USAGE };
     }
     const where = error.address ?? error.message;
-    return { line: `sockit: ${error.code} ${oneLine(where)}`, exitCode: EXIT_NETWORK };
+    // A TLS error's reason says which check failed (CERT_HAS_EXPIRED, …).
+    const reason = "reason" in error && typeof error.reason === "string" ? ` ${error.reason}` : "";
+    return { line: `sockit: ${error.code}${reason} ${oneLine(where)}`, exitCode: EXIT_NETWORK };
   }
   const coded = (typeof error === "object" && error !== null ? error : {}) as CodedError;
   const message = oneLine(typeof coded.message === "string" ? coded.message : String(error));

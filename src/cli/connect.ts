@@ -6,9 +6,10 @@
 import { type ConnectOptions, connect } from "../index.js";
 import { bridgeAndClose } from "./bridge.js";
 import { type Log, localOf, peerOf } from "./common.js";
+import { clientTls, describeTls, type TlsFlags } from "./tls-flags.js";
 
 /** Options of `sockit connect`. */
-export interface ConnectCommandOptions {
+export interface ConnectCommandOptions extends TlsFlags {
   /** Connect timeout in milliseconds (`--timeout`); absent or 0: none. */
   timeout?: number;
   /** Send stdin's line endings (LF, CR or CRLF) as CRLF (`--crlf`, like `nc -C`). */
@@ -27,9 +28,13 @@ export async function runConnect(
 ): Promise<void> {
   const connectOptions: ConnectOptions = {};
   if (options.timeout !== undefined) connectOptions.connectTimeout = options.timeout;
+  const tls = clientTls(options);
+  if (tls !== undefined) connectOptions.tls = tls;
   const socket = connect(target, connectOptions);
   const info = await socket.opened;
   const local = localOf(info);
   log(`connected to ${peerOf(info, target)}${local === undefined ? "" : ` from ${local}`}`);
+  const secure = describeTls(info);
+  if (secure !== undefined) log(`secured: ${secure}`);
   await bridgeAndClose(socket, log, { crlf: options.crlf ?? false });
 }

@@ -7,9 +7,10 @@
 import { formatAddress, listen, type Server, type Socket } from "../index.js";
 import { bridgeAndClose } from "./bridge.js";
 import { closedLine, exit, type Log, peerOf } from "./common.js";
+import { serverTls, type TlsFlags } from "./tls-flags.js";
 
 /** Options of `sockit listen`. */
-export interface ListenCommandOptions {
+export interface ListenCommandOptions extends TlsFlags {
   /** Echo every connection's bytes back, until SIGINT or SIGTERM. */
   echo?: boolean;
   /**
@@ -51,7 +52,17 @@ export async function runListen(
 ): Promise<void> {
   const echo = options.echo ?? false;
   // An echo server must go on writing after the peer's FIN, or the tail of its bytes is lost.
-  const server = await listen(local, { allowHalfOpen: echo, closeTimeout: CLOSE_TIMEOUT_MS });
+  const tls = serverTls(options);
+  const server = await listen(local, {
+    allowHalfOpen: echo,
+    closeTimeout: CLOSE_TIMEOUT_MS,
+    ...(tls === undefined ? {} : { tls }),
+  });
+  // A client whose TLS handshake fails never becomes a connection: say why, and go on.
+  server.on("error", (error) => {
+    const reason = "reason" in error ? ` ${String(error.reason)}` : "";
+    log(`refused a client: ${error.code}${reason}`);
+  });
   process.stderr.write(`listening on ${whereListening(server)}\n`);
   if (echo) await serveEcho(server, log);
   else await serveOne(server, log, options.crlf ?? false);

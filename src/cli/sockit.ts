@@ -12,6 +12,7 @@ import { runConnect } from "./connect.js";
 import { runDemo } from "./demo.js";
 import { runListen } from "./listen.js";
 import { runResolve } from "./resolve.js";
+import type { TlsFlags } from "./tls-flags.js";
 
 /** The package version, read at run time: package.json sits outside the compiled tree. */
 function version(): string {
@@ -36,6 +37,28 @@ function milliseconds(value: string): number {
   return ms;
 }
 
+/** The TLS flags, on a client (all) or a server (`--tls --cert --key [--ca]`). */
+function tlsFlags(command: Command, side: "client" | "server"): Command {
+  command.option(
+    "--tls",
+    side === "client" ? "use TLS, verified (host name included)" : "serve TLS",
+  );
+  if (side === "client") {
+    command
+      .option("--insecure", "TLS without verifying the server (LiveCode: without verification)")
+      .option("--verify-host <name>", "check the certificate against NAME (and send it as SNI)")
+      .option("--ca <path>", "trust the CAs in this PEM file or folder instead of the defaults")
+      .option("--cert <path>", "client certificate (PEM)")
+      .option("--key <path>", "client certificate's key (PEM)");
+  } else {
+    command
+      .option("--cert <path>", "server certificate (PEM)")
+      .option("--key <path>", "server certificate's key (PEM)")
+      .option("--ca <path>", "require client certificates from the CAs in this PEM file or folder");
+  }
+  return command;
+}
+
 function verbose(command: Command): boolean {
   return command.optsWithGlobals<{ verbose?: boolean }>().verbose === true;
 }
@@ -49,26 +72,32 @@ function program(): Command {
     .exitOverride()
     .showHelpAfterError("(run sockit --help for usage)");
 
-  root
-    .command("connect")
-    .description("connect to TARGET: stdin to the socket, the socket to stdout (like nc)")
-    .argument("<target>", "host:port, [v6]:port or unix:/path")
-    .option("--timeout <ms>", "give up connecting after this many milliseconds", milliseconds)
-    .option("--crlf", CRLF_HELP)
-    .action((target: string, options: { timeout?: number; crlf?: boolean }, command: Command) =>
+  tlsFlags(
+    root
+      .command("connect")
+      .description("connect to TARGET: stdin to the socket, the socket to stdout (like nc)")
+      .argument("<target>", "host:port, [v6]:port or unix:/path")
+      .option("--timeout <ms>", "give up connecting after this many milliseconds", milliseconds)
+      .option("--crlf", CRLF_HELP),
+    "client",
+  ).action(
+    (target: string, options: { timeout?: number; crlf?: boolean } & TlsFlags, command: Command) =>
       runConnect(target, options, createLog(verbose(command))),
-    );
+  );
 
-  root
-    .command("listen")
-    .description("accept one connection and bridge it with stdin/stdout, or --echo for many")
-    .argument("<local>", "[host:]port (0: any free port) or unix:/path")
-    .option("--echo", "echo every connection's bytes back until SIGINT/SIGTERM")
-    // --echo does not read stdin: --crlf there would be silently ignored, so it is bad usage.
-    .addOption(new Option("--crlf", `${CRLF_HELP} (not with --echo)`).conflicts("echo"))
-    .action((local: string, options: { echo?: boolean; crlf?: boolean }, command: Command) =>
+  tlsFlags(
+    root
+      .command("listen")
+      .description("accept one connection and bridge it with stdin/stdout, or --echo for many")
+      .argument("<local>", "[host:]port (0: any free port) or unix:/path")
+      .option("--echo", "echo every connection's bytes back until SIGINT/SIGTERM")
+      // --echo does not read stdin: --crlf there would be silently ignored, so it is bad usage.
+      .addOption(new Option("--crlf", `${CRLF_HELP} (not with --echo)`).conflicts("echo")),
+    "server",
+  ).action(
+    (local: string, options: { echo?: boolean; crlf?: boolean } & TlsFlags, command: Command) =>
       runListen(local, options, createLog(verbose(command))),
-    );
+  );
 
   root
     .command("resolve")
