@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the programs the real-peer tests (tests/peers) talk to over loopback:
-#   nginx (package nginx-light), socat, nc (netcat-openbsd), tclsh (tcl).
+#   nginx (package nginx-light), socat, nc (netcat-openbsd), tclsh (tcl), openssl, and the
+#   PostgreSQL server (package postgresql: initdb and postgres, for the STARTTLS tests).
 #
 # Idempotent and quick: when every command is already present it does not touch apt at all.
 # Otherwise it runs `apt-get update` once and installs only what is missing, as root, or
@@ -10,6 +11,8 @@
 # No service is left running: while installing, a temporary /usr/sbin/policy-rc.d forbids
 # package scripts to start daemons (Debian's invoke-rc.d honours it), and if a system nginx
 # runs afterwards anyway (its pid file /run/nginx.pid) it is stopped, so nothing holds port 80.
+# Likewise a PostgreSQL cluster that the package started (on 5432) is stopped: the tests make
+# their own throwaway cluster on a free loopback port.
 #
 # Prints one line per peer: "<command>: present", "<command>: installed" or
 # "<command>: missing (...)".
@@ -21,6 +24,8 @@ PEERS=(
   "socat socat"
   "nc netcat-openbsd"
   "tclsh tcl"
+  "openssl openssl"
+  "initdb postgresql"
 )
 
 # nginx lives in /usr/sbin, which a non-root PATH may lack.
@@ -28,11 +33,25 @@ export PATH="${PATH}:/usr/local/sbin:/usr/sbin:/sbin"
 
 has() { command -v "$1" >/dev/null 2>&1; }
 
+# Debian keeps the PostgreSQL server programs off PATH, in /usr/lib/postgresql/<version>/bin.
+has_initdb() {
+  local candidate
+  for candidate in /usr/lib/postgresql/*/bin/initdb; do
+    if [ -x "${candidate}" ]; then return 0; fi
+  done
+  has initdb
+}
+
+# Whether the peer program is present (initdb: see has_initdb).
+has_peer() {
+  if [ "$1" = "initdb" ]; then has_initdb; else has "$1"; fi
+}
+
 missing_cmds=()
 missing_pkgs=()
 for entry in "${PEERS[@]}"; do
   read -r cmd pkg <<<"${entry}"
-  if has "${cmd}"; then
+  if has_peer "${cmd}"; then
     echo "${cmd}: present"
   else
     missing_cmds+=("${cmd}")
@@ -115,8 +134,18 @@ if [ -s /run/nginx.pid ] && has nginx; then
 fi
 
 
+# Same for a PostgreSQL cluster the package created and started (pg_lsclusters lists it).
+if has pg_lsclusters; then
+  while read -r pg_version pg_cluster _port pg_status _rest; do
+    if [ "${pg_status}" = "online" ]; then
+      run_root pg_ctlcluster "${pg_version}" "${pg_cluster}" stop >/dev/null 2>&1 || true
+      echo "install-peers: stopped the PostgreSQL cluster ${pg_version}/${pg_cluster} started by its package"
+    fi
+  done < <(pg_lsclusters -h 2>/dev/null || true)
+fi
+
 for cmd in "${missing_cmds[@]}"; do
-  if has "${cmd}"; then
+  if has_peer "${cmd}"; then
     echo "${cmd}: installed"
   else
     echo "${cmd}: missing (install failed; peer tests that need it will skip)"
