@@ -114,7 +114,9 @@ describe.skipIf(python.path === undefined)("frames with a Python struct.pack('>I
         Buffer.from(Array.from({ length: 256 * 40 }, (_, i) => i % 256)),
         Buffer.from("héllo"),
       ];
-      expect(result.stdout.replace(/\n$/, "").split("\n")).toEqual(expected.map((b) => b.toString("hex")));
+      expect(result.stdout.replace(/\n$/, "").split("\n")).toEqual(
+        expected.map((b) => b.toString("hex")),
+      );
     } finally {
       await server.closeAll();
     }
