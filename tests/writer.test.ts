@@ -28,13 +28,18 @@ describe("writing to a socket", () => {
   });
 
   it("returns false above the write high-water mark and emits 'drain' once there is room", async () => {
-    const { target } = await rawPeer((s) => s.resume());
+    let peer: NetSocket | undefined;
+    const { target } = await rawPeer((s) => {
+      peer = s;
+      s.pause(); // reads nothing until the mark is crossed: the kernel buffers fill up
+    });
     const socket = connect(target, { writeHighWaterMark: 1024 });
     await socket.opened;
     const drained = new Promise<void>((r) => socket.once("drain", () => r()));
     let room = true;
-    for (let i = 0; i < 64 && room; i++) room = socket.write(Buffer.alloc(64 * 1024));
+    for (let i = 0; i < 2048 && room; i++) room = socket.write(Buffer.alloc(64 * 1024)); // ≤ 128 MiB
     expect(room).toBe(false);
+    peer?.resume();
     await drained;
     await socket.destroy();
   });
