@@ -6,8 +6,12 @@
  *
  * @module
  */
+import { BytesSkipper } from "./codec/bytes.js";
 import type { Decoder } from "./codec/delimiter.js";
-import { FrameTooLongError, type SocketError } from "./errors.js";
+import { type FrameOptions, frameDecoder } from "./codec/frame.js";
+import { LineDecoder, type LineOptions } from "./codec/line.js";
+import { FrameTooLongError, IncompleteReadError, type SocketError } from "./errors.js";
+import { decodeText, type TextOptions } from "./text.js";
 
 /** What to do with a frame over `maxLength` while iterating. */
 export type OnOverflow = "error" | "skip";
@@ -60,4 +64,41 @@ export async function* iterateFrames(
     }
     yield frame;
   }
+}
+
+/** Options of `lines()`: the line codec, the text decoding (UTF-8 by default), iteration. */
+export type LinesOptions = LineOptions & Partial<TextOptions> & IterateOptions;
+
+/**
+ * Lines as text until the stream ends; a last line without a line ending is yielded too,
+ * as Node's readline does. An over-long line is skipped through its line ending.
+ */
+export async function* iterateLines(
+  read: QueuedRead,
+  options: LinesOptions,
+): AsyncGenerator<string, void, undefined> {
+  const { encoding = "utf8", invalidText = "replace" } = options;
+  const make = (): LineDecoder => new LineDecoder(options);
+  try {
+    for await (const line of iterateFrames(read, make, () => make().skipper(), options)) {
+      yield decodeText(line, encoding, invalidText);
+    }
+  } catch (error) {
+    if (!(error instanceof IncompleteReadError) || error.cause !== undefined) throw error;
+    yield decodeText(error.partial, encoding, invalidText); // the last, unterminated line
+  }
+}
+
+/**
+ * Length-prefixed payloads until the stream ends cleanly; an over-long frame is skipped by
+ * its declared length when `onOverflow` is `"skip"`.
+ */
+export function iterateLengthFrames(
+  read: QueuedRead,
+  codec: FrameOptions | undefined,
+  options: IterateOptions,
+): AsyncGenerator<Buffer, void, undefined> {
+  const skip = (error: FrameTooLongError) =>
+    error.frameLength === undefined ? undefined : new BytesSkipper(error.frameLength);
+  return iterateFrames(read, () => frameDecoder(codec), skip, options);
 }

@@ -7,9 +7,9 @@
  */
 import { EventEmitter } from "node:events";
 import type { Socket as NetSocket } from "node:net";
-import { createSecureContext, TLSSocket, connect as tlsConnect } from "node:tls";
+import { TLSSocket } from "node:tls";
 import { type Endpoint, formatAddress, formatEndpoint } from "./address.js";
-import { availableDecoder, BytesDecoder, BytesSkipper } from "./codec/bytes.js";
+import { availableDecoder, BytesDecoder } from "./codec/bytes.js";
 import {
   type Decoder,
   type Delimiter,
@@ -18,8 +18,13 @@ import {
 } from "./codec/delimiter.js";
 import { encodeFrame, type FrameOptions, frameDecoder } from "./codec/frame.js";
 import { LineDecoder, type LineOptions } from "./codec/line.js";
-import { checkInteger, IncompleteReadError, SocketError, toSocketError } from "./errors.js";
-import { type IterateOptions, iterateFrames } from "./iterate.js";
+import { checkInteger, SocketError, toSocketError } from "./errors.js";
+import {
+  type IterateOptions,
+  iterateLengthFrames,
+  iterateLines,
+  type LinesOptions,
+} from "./iterate.js";
 import { Reader, type ReadOptions } from "./reader.js";
 import type { CloseInfo, SocketEvents } from "./socket-events.js";
 import {
@@ -34,53 +39,19 @@ import {
   resolveSocketOptions,
   type SocketOptions,
 } from "./socket-options.js";
-import { decodeText, type InvalidText } from "./text.js";
-import {
-  clientTlsOptions,
-  DEFAULT_HANDSHAKE_TIMEOUT,
-  serverTlsOptions,
-  type TlsClientOptions,
-  TlsError,
-  type TlsInfo,
-  type TlsServerOptions,
-  tlsInfo,
-  toTlsError,
-} from "./tls.js";
+import { awaitHandshake, type StartTlsOptions, tlsWrapper } from "./starttls.js";
+import { decodeText, type TextOptions } from "./text.js";
+import { DEFAULT_HANDSHAKE_TIMEOUT, type TlsInfo, tlsInfo, toTlsError } from "./tls.js";
 import { toReadableStream, toWritableStream } from "./web-streams.js";
 import { type SendOptions, type WriteCallback, WriteQueue } from "./writer.js";
 
+export type { LinesOptions } from "./iterate.js";
 export type { CloseInfo, SocketEvents } from "./socket-events.js";
 export type { SocketInfo } from "./socket-info.js";
 export type { SocketOptions } from "./socket-options.js";
+export type { StartTlsOptions } from "./starttls.js";
+export type { TextOptions } from "./text.js";
 export type { SendOptions, WriteCallback } from "./writer.js";
-
-/**
- * Decoding a delimited read to text (Tcl `-encoding`): with `encoding` the read resolves
- * with a string instead of a `Buffer`.
- */
-export interface TextOptions {
-  /** The text encoding, any Node `BufferEncoding` (`"utf8"`, `"latin1"`, `"utf16le"`, …). */
-  encoding: BufferEncoding;
-  /**
-   * Invalid bytes: `"replace"` each bad sequence with U+FFFD, or `"error"`: reject with
-   * `ERR_INVALID_TEXT` (the frame is consumed).
-   * @default "replace"
-   */
-  invalidText?: InvalidText;
-}
-
-/**
- * Options of `startTLS()`: a client's (verification, `verifyHost`, `ca`, client identity) or
- * a server's (`cert` and `key` required, client certificates). `side` defaults to `"server"`
- * for a socket a server accepted and `"client"` for one made by `connect()`.
- */
-export type StartTlsOptions =
-  | (TlsClientOptions & { side?: "client" })
-  | (TlsServerOptions & { side: "server" })
-  | (Partial<TlsServerOptions> & TlsClientOptions & { side?: undefined });
-
-/** Options of `lines()`: the line codec, the text decoding (UTF-8 by default), iteration. */
-export type LinesOptions = LineOptions & Partial<TextOptions> & IterateOptions;
 
 type State = "connecting" | "open" | "closing" | "closed";
 
@@ -406,15 +377,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    * ```
    */
   async *lines(options: LinesOptions = {}): AsyncGenerator<string, void, undefined> {
-    const { encoding = "utf8", invalidText = "replace" } = options;
-    const make = (): LineDecoder => new LineDecoder(options);
-    const frames = iterateFrames(this.#queued, make, () => make().skipper(), options);
-    try {
-      for await (const line of frames) yield decodeText(line, encoding, invalidText);
-    } catch (error) {
-      if (!(error instanceof IncompleteReadError) || error.cause !== undefined) throw error;
-      yield decodeText(error.partial, encoding, invalidText); // the last, unterminated line
-    }
+    yield* iterateLines(this.#queued, options);
   }
 
   /**
@@ -428,9 +391,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
   frames(options: FrameOptions & IterateOptions = {}): AsyncGenerator<Buffer, void, undefined> {
     const { onOverflow: _o, signal: _s, ...frame } = options;
     const codec = mergeFrameOptions(this.#frame, frame);
-    const skip = (error: { frameLength: number | undefined }) =>
-      error.frameLength === undefined ? undefined : new BytesSkipper(error.frameLength);
-    return iterateFrames(this.#queued, () => frameDecoder(codec), skip, options);
+    return iterateLengthFrames(this.#queued, codec, options);
   }
 
   /** Iterates over chunks as they arrive (`readAvailable()`) until the stream ends. */
@@ -531,7 +492,8 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
       throw new SocketError("ERR_INVALID_STATE", "the socket is already secure");
     const side = options.side ?? (this.id === undefined ? "client" : "server");
     const timeout = options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT;
-    const wrap = this.#tlsWrapper(side, options); // bad options fail here, before any change
+    const host = this.#target?.kind === "tcp" ? this.#target.host : undefined;
+    const wrap = tlsWrapper(side, options, host); // bad options fail here, before any change
     this.#upgrading = true;
     this.#reader.hold();
     this.#writer.hold();
@@ -549,72 +511,19 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
       this.#secure = true;
       this.#detach = this.#listen(secure, undefined);
       this.#writer.setTransport(secure);
-      await this.#handshake(secure, side, timeout, options);
+      await awaitHandshake(secure, side, timeout, options, (e) => this.#toError(e)).catch(
+        (error: SocketError) => {
+          const cause = this.#error ?? error; // a TLS alert recorded just before the close
+          void this.destroy(cause);
+          throw cause;
+        },
+      );
       this.#tls = tlsInfo(secure);
     } finally {
       this.#upgrading = false;
     }
     this.#reader.release();
     return this.info();
-  }
-
-  #tlsWrapper(side: "client" | "server", options: StartTlsOptions): (raw: NetSocket) => TLSSocket {
-    if (side === "client") {
-      const host = this.#target?.kind === "tcp" ? this.#target.host : undefined;
-      const client = clientTlsOptions(options, host);
-      // `host` is what the certificate is checked against when no servername (an IP address).
-      return (raw) =>
-        tlsConnect({ ...client, socket: raw, ...(host === undefined ? {} : { host }) });
-    }
-    const { cert, key } = options as Partial<TlsServerOptions>;
-    if (cert === undefined || key === undefined) {
-      throw new SocketError("ERR_INVALID_ARGUMENT", "startTLS as a server needs cert and key");
-    }
-    const server = serverTlsOptions({ ...(options as TlsServerOptions), cert, key });
-    const secureContext = createSecureContext(server);
-    return (raw) => new TLSSocket(raw, { ...server, isServer: true, secureContext });
-  }
-
-  /** Waits for the handshake; on failure destroys the socket and rejects with the reason. */
-  #handshake(
-    secure: TLSSocket,
-    side: "client" | "server",
-    timeout: number,
-    options: StartTlsOptions,
-  ): Promise<void> {
-    const requireClient =
-      side === "server" && (options as TlsServerOptions).clientCertificate === "require";
-    return new Promise<void>((resolve, reject) => {
-      const fail = (error: SocketError): void => {
-        clearTimeout(timer);
-        void this.destroy(error);
-        reject(error);
-      };
-      const timer = setTimeout(() => {
-        fail(
-          new TlsError(
-            "ERR_TLS_HANDSHAKE_TIMEOUT",
-            "ERR_TLS_HANDSHAKE_TIMEOUT",
-            `TLS handshake timed out after ${timeout} ms`,
-          ),
-        );
-      }, timeout);
-      secure.once(side === "client" ? "secureConnect" : "secure", () => {
-        if (requireClient && !secure.authorized) {
-          const reason = String(secure.authorizationError ?? "NO_CLIENT_CERTIFICATE");
-          fail(new TlsError("ERR_TLS_CERT", reason, `client certificate refused: ${reason}`));
-          return;
-        }
-        clearTimeout(timer);
-        resolve();
-      });
-      secure.once("error", (error) => fail(this.#toError(error)));
-      secure.once("close", () =>
-        fail(
-          this.#error ?? new SocketError("ERR_SOCKET_CLOSED", "closed during the TLS handshake"),
-        ),
-      );
-    });
   }
 
   // ---- closing ----

@@ -226,3 +226,18 @@ export function convertEol(data: Uint8Array | string, to: EolStyle): Buffer {
   const tail = converter.end();
   return tail.length === 0 ? body : Buffer.concat([body, tail]);
 }
+
+/**
+ * Decoding a delimited read to text (Tcl `-encoding`): with `encoding` the read resolves
+ * with a string instead of a `Buffer`.
+ */
+export interface TextOptions {
+  /** The text encoding, any Node `BufferEncoding` (`"utf8"`, `"latin1"`, `"utf16le"`, …). */
+  encoding: BufferEncoding;
+  /**
+   * Invalid bytes: `"replace"` each bad sequence with U+FFFD, or `"error"`: reject with
+   * `ERR_INVALID_TEXT` (the frame is consumed).
+   * @default "replace"
+   */
+  invalidText?: InvalidText;
+}
