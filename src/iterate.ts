@@ -13,6 +13,8 @@ import { LineDecoder, type LineOptions } from "./codec/line.js";
 import { FrameTooLongError, IncompleteReadError, type SocketError } from "./errors.js";
 import { decodeText, type TextOptions } from "./text.js";
 
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+
 /** What to do with a frame over `maxLength` while iterating. */
 export type OnOverflow = "error" | "skip";
 
@@ -31,39 +33,122 @@ export interface IterateOptions {
   signal?: AbortSignal;
 }
 
-/** One queued read of the socket, as the iterator uses it. */
-export type QueuedRead = (decoder: Decoder, signal: AbortSignal | undefined) => Promise<Buffer>;
+/** Where an iterator's frames come from: the socket's read queue. */
+export interface FrameSource {
+  /** One queued read. */
+  read(decoder: Decoder, signal: AbortSignal | undefined): Promise<Buffer>;
+  /**
+   * A frame decoded at once when no other read waits and one is complete, or null: the fast
+   * path that spares a queued read and its promise when frames are already buffered.
+   */
+  now(decoder: Decoder): Buffer | null;
+}
 
 /**
- * Yields frames from successive reads until the stream ends cleanly. A frame cut short by
- * the end of the stream throws `ERR_INCOMPLETE_READ` with its `partial` bytes.
- *
- * @param makeDecoder a decoder for one frame (one per read: a decoder keeps scan state).
- * @param skipper the decoder that discards a frame refused as too long, or undefined when
- * it cannot be skipped.
+ * Frames from successive reads until the stream ends cleanly, as an async iterator written
+ * by hand rather than as an async generator: when a frame is already buffered and no other
+ * read waits, `next()` hands it over without queueing a read (one settled promise per frame,
+ * where nested generators cost several). A frame cut short by the end of the stream throws
+ * `ERR_INCOMPLETE_READ` with its `partial` bytes, unless `last` turns it into a last value.
  */
-export async function* iterateFrames(
-  read: QueuedRead,
-  makeDecoder: () => Decoder,
+class FrameIterator<T> implements AsyncIterableIterator<T, undefined, undefined> {
+  readonly #source: FrameSource;
+  readonly #decoder: Decoder;
+  readonly #skipper: (error: FrameTooLongError) => Decoder | undefined;
+  readonly #map: (frame: Buffer) => T;
+  readonly #last: ((error: IncompleteReadError) => T | undefined) | undefined;
+  readonly #skip: boolean;
+  readonly #signal: AbortSignal | undefined;
+  #done = false;
+
+  constructor(
+    source: FrameSource,
+    decoder: Decoder,
+    map: (frame: Buffer) => T,
+    skipper: (error: FrameTooLongError) => Decoder | undefined,
+    options: IterateOptions,
+    last?: (error: IncompleteReadError) => T | undefined,
+  ) {
+    this.#source = source;
+    this.#decoder = decoder;
+    this.#map = map;
+    this.#skipper = skipper;
+    this.#skip = (options.onOverflow ?? "error") === "skip";
+    this.#signal = options.signal;
+    this.#last = last;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<T, undefined>> {
+    if (this.#done) return Promise.resolve(DONE);
+    if (!this.#signal?.aborted) {
+      try {
+        const frame = this.#source.now(this.#decoder);
+        if (frame !== null) return Promise.resolve({ done: false, value: this.#map(frame) });
+      } catch (error) {
+        if (!this.#skippable(error)) return this.#fail(error);
+      }
+    }
+    return this.#slow();
+  }
+
+  /** Ends the iteration; unread bytes stay in the receive buffer. */
+  return(): Promise<IteratorResult<T, undefined>> {
+    this.#done = true;
+    return Promise.resolve(DONE);
+  }
+
+  async #slow(): Promise<IteratorResult<T, undefined>> {
+    for (;;) {
+      try {
+        const frame = await this.#source.read(this.#decoder, this.#signal);
+        return { done: false, value: this.#map(frame) };
+      } catch (error) {
+        const code = (error as SocketError).code;
+        if (code === "ERR_END_OF_STREAM") {
+          this.#done = true;
+          return DONE;
+        }
+        const skipper = this.#skippable(error);
+        if (skipper === undefined) return this.#fail(error);
+        try {
+          await this.#source.read(skipper, this.#signal);
+        } catch (skipError) {
+          return this.#fail(skipError);
+        }
+      }
+    }
+  }
+
+  /** The skipper for an over-long frame, when the caller chose to skip and it can be skipped. */
+  #skippable(error: unknown): Decoder | undefined {
+    return this.#skip && error instanceof FrameTooLongError ? this.#skipper(error) : undefined;
+  }
+
+  #fail(error: unknown): Promise<IteratorResult<T, undefined>> {
+    this.#done = true;
+    if (this.#last !== undefined && error instanceof IncompleteReadError) {
+      const value = this.#last(error);
+      if (value !== undefined) return Promise.resolve({ done: false, value });
+    }
+    return Promise.reject(error);
+  }
+}
+
+/**
+ * Frames until the stream ends cleanly; `skipper` gives the decoder that discards a frame
+ * refused as too long (undefined: it cannot be skipped).
+ */
+export function iterateFrames(
+  source: FrameSource,
+  decoder: Decoder,
   skipper: (error: FrameTooLongError) => Decoder | undefined,
   options: IterateOptions = {},
-): AsyncGenerator<Buffer, void, undefined> {
-  const { onOverflow = "error", signal } = options;
-  for (;;) {
-    let frame: Buffer;
-    try {
-      frame = await read(makeDecoder(), signal);
-    } catch (error) {
-      const code = (error as SocketError).code;
-      if (code === "ERR_END_OF_STREAM") return;
-      const skip =
-        onOverflow === "skip" && error instanceof FrameTooLongError ? skipper(error) : undefined;
-      if (skip === undefined) throw error;
-      await read(skip, signal);
-      continue;
-    }
-    yield frame;
-  }
+): AsyncIterableIterator<Buffer, undefined, undefined> {
+  return new FrameIterator(source, decoder, (frame) => frame, skipper, options);
 }
 
 /** Options of `lines()`: the line codec, the text decoding (UTF-8 by default), iteration. */
@@ -71,22 +156,23 @@ export type LinesOptions = LineOptions & Partial<TextOptions> & IterateOptions;
 
 /**
  * Lines as text until the stream ends; a last line without a line ending is yielded too,
- * as Node's readline does. An over-long line is skipped through its line ending.
+ * as Node's readline does (but not one cut short by an error). An over-long line is
+ * skipped through its line ending.
  */
-export async function* iterateLines(
-  read: QueuedRead,
+export function iterateLines(
+  source: FrameSource,
   options: LinesOptions,
-): AsyncGenerator<string, void, undefined> {
+): AsyncIterableIterator<string, undefined, undefined> {
   const { encoding = "utf8", invalidText = "replace" } = options;
-  const make = (): LineDecoder => new LineDecoder(options);
-  try {
-    for await (const line of iterateFrames(read, make, () => make().skipper(), options)) {
-      yield decodeText(line, encoding, invalidText);
-    }
-  } catch (error) {
-    if (!(error instanceof IncompleteReadError) || error.cause !== undefined) throw error;
-    yield decodeText(error.partial, encoding, invalidText); // the last, unterminated line
-  }
+  const lines = new LineDecoder(options);
+  // UTF-8 with replacement is Node's own decoding: call it directly for every line.
+  const fast = invalidText === "replace" && (encoding === "utf8" || encoding === "utf-8");
+  const text = fast
+    ? (line: Buffer): string => line.toString("utf8")
+    : (line: Buffer): string => decodeText(line, encoding, invalidText);
+  const last = (error: IncompleteReadError): string | undefined =>
+    error.cause === undefined ? text(error.partial) : undefined;
+  return new FrameIterator(source, lines, text, () => lines.skipper(), options, last);
 }
 
 /**
@@ -94,11 +180,11 @@ export async function* iterateLines(
  * its declared length when `onOverflow` is `"skip"`.
  */
 export function iterateLengthFrames(
-  read: QueuedRead,
+  source: FrameSource,
   codec: FrameOptions | undefined,
   options: IterateOptions,
-): AsyncGenerator<Buffer, void, undefined> {
+): AsyncIterableIterator<Buffer, undefined, undefined> {
   const skip = (error: FrameTooLongError) =>
     error.frameLength === undefined ? undefined : new BytesSkipper(error.frameLength);
-  return iterateFrames(read, () => frameDecoder(codec), skip, options);
+  return iterateFrames(source, frameDecoder(codec), skip, options);
 }

@@ -60,6 +60,8 @@ export class Reader {
   #discarding = false;
   /** A TLS upgrade is under way: buffer, but serve no read until the secure layer is in. */
   #held = false;
+  /** The read being served: a decoder reused by a later read starts that read afresh. */
+  #serving: Pending | undefined;
   #ended = false;
   #endCause: SocketError | undefined;
 
@@ -117,10 +119,9 @@ export class Reader {
   /** Queues a read. It settles through `settle` exactly once. */
   enqueue(decoder: Decoder, settle: ReadSettle, options: ReadOptions = {}): void {
     const { timeout = 0, signal } = options;
-    if (!Number.isFinite(timeout) || timeout < 0) {
-      settle.reject(
-        new SocketError("ERR_INVALID_ARGUMENT", `timeout must be >= 0 ms, got ${timeout}`),
-      );
+    const invalid = checkReadOptions(options);
+    if (invalid !== undefined) {
+      settle.reject(invalid);
       return;
     }
     if (signal?.aborted) {
@@ -142,6 +143,20 @@ export class Reader {
     }
     this.#queue.push(pending);
     this.#process();
+  }
+
+  /**
+   * Decodes a frame at once, without queueing a read, when that keeps the FIFO order: no
+   * read is waiting, no upgrade holds the bytes, the stream has not ended. Returns null when
+   * that is not so or no frame is complete yet (then queue a read). Decoder errors throw.
+   */
+  decodeNow(decoder: Decoder): Buffer | null {
+    if (this.#queue.length > 0 || this.#held || this.#ended || this.buffer.length === 0)
+      return null;
+    this.#serving = undefined; // a queued read with this decoder later starts afresh
+    const frame = decoder.decode(this.buffer);
+    if (frame !== null) this.#applyFlow();
+    return frame;
   }
 
   /** Drops every buffered byte (Xojo `Purge`); returns how many. Queued reads stay queued. */
@@ -173,6 +188,10 @@ export class Reader {
     try {
       while (this.#queue.length > 0) {
         const head = this.#queue[0] as Pending;
+        if (head !== this.#serving) {
+          this.#serving = head;
+          head.decoder.reset?.(); // its scan state may date from bytes another read took
+        }
         let result: Buffer | null;
         try {
           result = this.#ended
@@ -213,6 +232,13 @@ export class Reader {
       this.#flow.resume();
     }
   }
+}
+
+/** The error for a bad `timeout`, or undefined when the options are good. */
+export function checkReadOptions(options: ReadOptions | undefined): SocketError | undefined {
+  const timeout = options?.timeout ?? 0;
+  if (Number.isFinite(timeout) && timeout >= 0) return undefined;
+  return new SocketError("ERR_INVALID_ARGUMENT", `timeout must be >= 0 ms, got ${timeout}`);
 }
 
 function endOfStream(): SocketError {

@@ -111,6 +111,25 @@ export class ReceiveBuffer {
     return this.#matchesAt(needle.subarray(0, available), i, p);
   }
 
+  /**
+   * Reads an unsigned integer of `width` bytes (1 to 6) at `position`, without copying: from
+   * the chunk itself when the field sits in one, byte by byte across chunks otherwise.
+   * The caller makes sure `position + width` ≤ `length`.
+   */
+  readUInt(position: number, width: number, littleEndian: boolean): number {
+    const first = this.#chunks[this.#head];
+    const at = this.#offset + position;
+    if (first !== undefined && at + width <= first.length) {
+      return littleEndian ? first.readUIntLE(at, width) : first.readUIntBE(at, width);
+    }
+    let value = 0;
+    for (let i = 0; i < width; i++) {
+      const byte = this.byteAt(position + (littleEndian ? width - 1 - i : i)) ?? 0;
+      value = value * 256 + byte;
+    }
+    return value;
+  }
+
   /** The byte at `position`, or undefined past the end. */
   byteAt(position: number): number | undefined {
     if (position < 0 || position >= this.#length) return undefined;

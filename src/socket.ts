@@ -20,12 +20,13 @@ import { encodeFrame, type FrameOptions, frameDecoder } from "./codec/frame.js";
 import { LineDecoder, type LineOptions } from "./codec/line.js";
 import { checkInteger, SocketError, toSocketError } from "./errors.js";
 import {
+  type FrameSource,
   type IterateOptions,
   iterateLengthFrames,
   iterateLines,
   type LinesOptions,
 } from "./iterate.js";
-import { Reader, type ReadOptions } from "./reader.js";
+import { checkReadOptions, Reader, type ReadOptions } from "./reader.js";
 import type { CloseInfo, SocketEvents } from "./socket-events.js";
 import {
   type AddressSnapshot,
@@ -280,7 +281,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     options?: DelimiterOptions & ReadOptions & Partial<TextOptions>,
   ): Promise<Buffer | string> {
     return this.#text(
-      this.#read(() => new DelimiterDecoder(delimiter, options), options),
+      this.#read(() => this.#delimited(delimiter, options), options),
       options,
     );
   }
@@ -290,7 +291,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
   readLine(options?: LineOptions & ReadOptions): Promise<Buffer>;
   readLine(options?: LineOptions & ReadOptions & Partial<TextOptions>): Promise<Buffer | string> {
     return this.#text(
-      this.#read(() => new LineDecoder(options), options),
+      this.#read(() => this.#lines(options), options),
       options,
     );
   }
@@ -312,7 +313,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     const decoder =
       typeof what === "number"
         ? new BytesDecoder(checkInteger("length", what, 0, 2 ** 32))
-        : new DelimiterDecoder(what);
+        : this.#delimited(what, undefined);
     // Plain callbacks, not a promise: a throwing listener throws like any event listener.
     const settle = {
       resolve: (data: Buffer) => this.emit("read", data, tag),
@@ -325,10 +326,23 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     return this;
   }
 
-  /** Queues a read; a bad argument (thrown by `make`) rejects like any other failure. */
+  /**
+   * Queues a read; a bad argument (thrown by `make`) rejects like any other failure. When no
+   * read waits and the frame is already buffered, it settles at once without queueing.
+   */
   #read(make: () => Decoder, options: ReadOptions | undefined): Promise<Buffer> {
+    let decoder: Decoder;
+    try {
+      decoder = make();
+      if (options?.signal?.aborted !== true && checkReadOptions(options) === undefined) {
+        const frame = this.#reader.decodeNow(decoder);
+        if (frame !== null) return Promise.resolve(frame);
+      }
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return new Promise<Buffer>((resolve, reject) => {
-      this.#reader.enqueue(make(), { resolve, reject }, options);
+      this.#reader.enqueue(decoder, { resolve, reject }, options);
     });
   }
 
@@ -350,7 +364,11 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    */
   readFrame(options?: FrameOptions & ReadOptions): Promise<Buffer> {
     const { timeout: _t, signal: _s, ...frame } = options ?? {};
-    return this.#read(() => frameDecoder(mergeFrameOptions(this.#frame, frame)), options);
+    const decoder =
+      Object.keys(frame).length === 0
+        ? (this.#defaults.frame ??= frameDecoder(this.#frame))
+        : frameDecoder(mergeFrameOptions(this.#frame, frame));
+    return this.#read(() => decoder, options);
   }
 
   /** Writes `payload` with a length prefix (the socket's `frame` option, overridden by `options`). */
@@ -376,8 +394,8 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    * for await (const line of socket.lines({ eol: "crlf", maxLength: 998 })) handle(line);
    * ```
    */
-  async *lines(options: LinesOptions = {}): AsyncGenerator<string, void, undefined> {
-    yield* iterateLines(this.#queued, options);
+  lines(options: LinesOptions = {}): AsyncIterableIterator<string, undefined, undefined> {
+    return iterateLines(this.#queued, options);
   }
 
   /**
@@ -388,7 +406,9 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    * for await (const payload of socket.frames({ width: 2, onOverflow: "skip" })) handle(payload);
    * ```
    */
-  frames(options: FrameOptions & IterateOptions = {}): AsyncGenerator<Buffer, void, undefined> {
+  frames(
+    options: FrameOptions & IterateOptions = {},
+  ): AsyncIterableIterator<Buffer, undefined, undefined> {
     const { onOverflow: _o, signal: _s, ...frame } = options;
     const codec = mergeFrameOptions(this.#frame, frame);
     return iterateLengthFrames(this.#queued, codec, options);
@@ -403,8 +423,43 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     }
   }
 
-  readonly #queued = (decoder: Decoder, signal: AbortSignal | undefined): Promise<Buffer> =>
-    this.#read(() => decoder, signal === undefined ? undefined : { signal });
+  /**
+   * Decoders for the common calls, made once per socket: a read with default options reuses
+   * one (the reader resets it as each read starts) instead of building one per call.
+   */
+  readonly #defaults: {
+    line?: LineDecoder;
+    frame?: Decoder;
+    delimited?: Map<string, DelimiterDecoder>;
+  } = {};
+
+  #lines(options: LineOptions | undefined): LineDecoder {
+    if (options?.eol !== undefined || options?.maxLength !== undefined)
+      return new LineDecoder(options);
+    this.#defaults.line ??= new LineDecoder();
+    return this.#defaults.line;
+  }
+
+  #delimited(
+    delimiter: Delimiter | readonly Delimiter[],
+    options: DelimiterOptions | undefined,
+  ): DelimiterDecoder {
+    const plain = options?.maxLength === undefined && options?.include === undefined;
+    if (!plain || typeof delimiter !== "string") return new DelimiterDecoder(delimiter, options);
+    this.#defaults.delimited ??= new Map();
+    let decoder = this.#defaults.delimited.get(delimiter);
+    if (decoder === undefined) {
+      decoder = new DelimiterDecoder(delimiter);
+      if (this.#defaults.delimited.size < 16) this.#defaults.delimited.set(delimiter, decoder);
+    }
+    return decoder;
+  }
+
+  readonly #queued: FrameSource = {
+    read: (decoder, signal) =>
+      this.#read(() => decoder, signal === undefined ? undefined : { signal }),
+    now: (decoder) => this.#reader.decodeNow(decoder),
+  };
 
   /**
    * The socket's bytes as a WHATWG `ReadableStream` (WinterTC sockets shape), created on

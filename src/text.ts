@@ -24,10 +24,26 @@ function invalidArgument(message: string): SocketError {
   return new SocketError("ERR_INVALID_ARGUMENT", message);
 }
 
+/** One decoder per label and mode: `decode()` without `stream` keeps no state between calls. */
+const decoders = new Map<string, InstanceType<typeof TextDecoder>>();
+
 /** Wraps a `TextDecoder` for the encodings whose invalid input it detects. */
 function whatwgDecode(label: "utf-8" | "utf-16le", bytes: Uint8Array, invalid: InvalidText) {
-  // ignoreBOM keeps a leading U+FEFF in the text, as Buffer#toString does: nothing is dropped.
-  const decoder = new TextDecoder(label, { fatal: invalid === "error", ignoreBOM: true });
+  if (label === "utf-8" && invalid === "replace") {
+    // Node's own UTF-8 decoder gives the same text (U+FFFD per maximal invalid subpart, BOM
+    // kept) and is the fast path for every line of lines().
+    const view = Buffer.isBuffer(bytes)
+      ? bytes
+      : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    return view.toString("utf8");
+  }
+  const key = `${label}/${invalid}`;
+  let decoder = decoders.get(key);
+  if (decoder === undefined) {
+    // ignoreBOM keeps a leading U+FEFF in the text, as Buffer#toString does: nothing is dropped.
+    decoder = new TextDecoder(label, { fatal: invalid === "error", ignoreBOM: true });
+    decoders.set(key, decoder);
+  }
   try {
     return decoder.decode(bytes);
   } catch (error) {

@@ -182,3 +182,26 @@ describe("Reader.purge with reads waiting", () => {
     expect((await line).toString()).toBe("ok\n");
   });
 });
+
+describe("Reader and reused decoders", () => {
+  it("restarts a reused decoder's scan when another read took bytes in between", async () => {
+    const { reader, read } = setup(1 << 20);
+    const lines = new DelimiterDecoder("\n"); // one instance, as a socket reuses for readLine()
+    reader.push(Buffer.from("0123456789"));
+    await expect(read(lines, { timeout: 10 })).rejects.toMatchObject({ code: "ERR_READ_TIMEOUT" });
+    expect((await read(new BytesDecoder(8))).toString()).toBe("01234567"); // the scan stood at 10
+    reader.push(Buffer.from("\nrest")); // before the next read: a stale scan would start past it
+    expect((await read(lines, { timeout: 1000 })).toString()).toBe("89\n");
+  });
+
+  it("decodes at once only when no read is waiting", async () => {
+    const { reader, read } = setup();
+    reader.push(Buffer.from("a\nb\n"));
+    const lines = new DelimiterDecoder("\n");
+    expect(reader.decodeNow(lines)?.toString()).toBe("a\n");
+    const waiting = read(new BytesDecoder(10));
+    expect(reader.decodeNow(lines)).toBeNull(); // would jump the queue
+    reader.push(Buffer.from("12345678"));
+    expect((await waiting).toString()).toBe("b\n12345678");
+  });
+});

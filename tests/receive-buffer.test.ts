@@ -98,3 +98,26 @@ describe("ReceiveBuffer", () => {
     expect(buffer.takeAll().toString()).toBe(expected);
   });
 });
+
+describe("ReceiveBuffer.readUInt", () => {
+  it.each([
+    [["\u0001\u0002\u0003\u0004"], 0, 4, false, 0x01020304, "in one chunk, big-endian"],
+    [["\u0001\u0002\u0003\u0004"], 0, 4, true, 0x04030201, "in one chunk, little-endian"],
+    [["\u0001\u0002", "\u0003\u0004"], 0, 4, false, 0x01020304, "split across chunks (1/2)"],
+    [["x\u0001", "\u0002", "\u0003"], 1, 3, true, 0x030201, "offset, three chunks, little-endian"],
+    [["\u00ff\u00ff\u00ff\u00ff\u00ff\u00ff"], 0, 6, false, 2 ** 48 - 1, "six bytes"],
+  ] as const)(
+    "reads %j at %d, width %d, little %s: %d (%s)",
+    (chunks, at, width, little, expected, _c) => {
+      const buffer = bufferOf(...chunks);
+      expect(buffer.readUInt(at, width, little)).toBe(expected);
+      expect(buffer.length).toBe(chunks.join("").length); // nothing consumed
+    },
+  );
+
+  it("reads past bytes already consumed from the first chunk", () => {
+    const buffer = bufferOf("ab\u0000\u0007");
+    buffer.discard(2);
+    expect(buffer.readUInt(0, 2, false)).toBe(7);
+  });
+});

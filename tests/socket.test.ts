@@ -149,3 +149,16 @@ describe("tagged reads that fail", () => {
     expect(await seen).toMatchObject({ code: "ERR_INCOMPLETE_READ", partial: Buffer.from("ab") });
   });
 });
+
+describe("reads served at once from the buffer", () => {
+  it("still refuses a negative timeout when the bytes are already there", async () => {
+    const { target } = await rawPeer((s) => s.write("ready\n"));
+    const socket = connect(target);
+    await new Promise<void>((r) => socket.once("dataAvailable", () => r()));
+    await expect(socket.readLine({ timeout: -1 })).rejects.toMatchObject({
+      code: "ERR_INVALID_ARGUMENT",
+    });
+    expect((await socket.readLine()).toString()).toBe("ready");
+    await socket.destroy();
+  });
+});

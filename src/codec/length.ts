@@ -209,7 +209,11 @@ export class LengthPrefixedDecoder implements Decoder {
     this.#total = -1;
     const layout = this.#layout;
     if (buffer.length < layout.header) return -1;
-    const value = readField(buffer.peek(layout.header), layout);
+    // Widths up to 4 are read in place (no copy per frame); 8 needs a BigInt, from a copy.
+    const value =
+      layout.width === 8
+        ? readField(buffer.peek(layout.header), layout)
+        : buffer.readUInt(layout.offset, layout.width, layout.little);
     // Infinity (over 2^53 - 1) + any adjustment stays over maxLength.
     const after = value + layout.adjustment;
     if (after < 0) {

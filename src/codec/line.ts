@@ -3,7 +3,15 @@
  *
  * @module
  */
-import { DelimiterDecoder } from "./delimiter.js";
+import { FrameTooLongError, IncompleteReadError } from "../errors.js";
+import type { ReceiveBuffer } from "../receive-buffer.js";
+import {
+  checkMaxLength,
+  DEFAULT_MAX_LINE_LENGTH,
+  type Decoder,
+  DelimiterDecoder,
+  DelimiterSkipper,
+} from "./delimiter.js";
 
 /**
  * Which line endings end a line:
@@ -29,8 +37,13 @@ export interface LineOptions {
   eol?: LineEnding;
 }
 
+const CR = 0x0d;
+const NEWLINE = Buffer.from("\n");
+
 /**
- * Takes one line and returns it without its line ending.
+ * Takes one line and returns it without its line ending. `"any"` and `"lf"` search for a
+ * single LF byte (the fast path: one `indexOf` of a byte, resumed where the last one
+ * stopped); `"crlf"` searches for the two-byte delimiter.
  *
  * @example
  * ```ts
@@ -40,12 +53,65 @@ export interface LineOptions {
  * lines.decode(buffer); // <Buffer "QUIT">
  * ```
  */
-export class LineDecoder extends DelimiterDecoder {
+export class LineDecoder implements Decoder {
+  readonly #maxLength: number;
+  /** "any": a CR before the LF is part of the line ending. */
+  readonly #stripCr: boolean;
+  /** CRLF only: the generic delimiter search. */
+  readonly #crlf: DelimiterDecoder | undefined;
+  /** Every position before this one has been ruled out as the LF. */
+  #scanned = 0;
+
   constructor(options: LineOptions = {}) {
     const eol = options.eol ?? "any";
-    // "any": CRLF starts one byte before its LF, so the earliest match takes the CR too.
-    const delimiters = eol === "any" ? ["\r\n", "\n"] : eol === "crlf" ? "\r\n" : "\n";
-    const limit = options.maxLength === undefined ? {} : { maxLength: options.maxLength };
-    super(delimiters, { ...limit, include: false });
+    this.#maxLength = checkMaxLength(options.maxLength, DEFAULT_MAX_LINE_LENGTH);
+    this.#stripCr = eol === "any";
+    this.#crlf =
+      eol === "crlf"
+        ? new DelimiterDecoder("\r\n", { maxLength: this.#maxLength, include: false })
+        : undefined;
+  }
+
+  /**
+   * @throws FrameTooLongError `ERR_FRAME_TOO_LONG` as soon as the line (without its line
+   * ending) is proven longer than `maxLength`; nothing is consumed.
+   */
+  decode(buffer: ReceiveBuffer): Buffer | null {
+    if (this.#crlf !== undefined) return this.#crlf.decode(buffer);
+    const at = buffer.indexOf(NEWLINE, this.#scanned);
+    if (at < 0) {
+      const length = buffer.length;
+      this.#scanned = length;
+      // A trailing CR may still turn out to be the line ending's ("any").
+      const pending = this.#stripCr && buffer.byteAt(length - 1) === CR ? length - 1 : length;
+      if (pending > this.#maxLength) throw new FrameTooLongError(this.#maxLength);
+      return null;
+    }
+    const end = this.#stripCr && at > 0 && buffer.byteAt(at - 1) === CR ? at - 1 : at;
+    if (end > this.#maxLength) throw new FrameTooLongError(this.#maxLength);
+    this.#scanned = 0;
+    const line = buffer.peek(end); // one view of the line, then drop it and its line ending
+    buffer.discard(at + 1);
+    return line;
+  }
+
+  /** A line if one is complete; otherwise the leftover bytes as an {@link IncompleteReadError}. */
+  decodeEof(buffer: ReceiveBuffer, cause?: unknown): Buffer | null {
+    if (this.#crlf !== undefined) return this.#crlf.decodeEof(buffer, cause);
+    const line = this.decode(buffer);
+    if (line !== null || buffer.length === 0) return line;
+    this.#scanned = 0;
+    throw new IncompleteReadError(buffer.takeAll(), undefined, cause);
+  }
+
+  /** Forgets the scan position: the buffered bytes were purged or consumed by another read. */
+  reset(): void {
+    this.#scanned = 0;
+    this.#crlf?.reset();
+  }
+
+  /** A decoder that discards the over-long line this one refused, through its line ending. */
+  skipper(): Decoder {
+    return this.#crlf?.skipper() ?? new DelimiterSkipper(NEWLINE);
   }
 }

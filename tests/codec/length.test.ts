@@ -213,13 +213,15 @@ describe("LengthPrefixedDecoder limits and buffering", () => {
   it("parses the header once while a large frame arrives in many chunks", () => {
     const buffer = new ReceiveBuffer();
     const peek = vi.spyOn(buffer, "peek");
+    const readUInt = vi.spyOn(buffer, "readUInt");
     const decoder = new LengthPrefixedDecoder();
     buffer.append(b("00000064")); // 100 bytes
     for (let i = 0; i < 99; i++) {
       buffer.append(Buffer.from("x"));
       expect(decoder.decode(buffer)).toBeNull();
     }
-    expect(peek).toHaveBeenCalledTimes(1);
+    // The header is read once, whichever way it is read (in place, or from a copy).
+    expect(peek.mock.calls.length + readUInt.mock.calls.length).toBe(1);
     buffer.append(Buffer.from("x"));
     expect(decoder.decode(buffer)?.length).toBe(100);
   });
