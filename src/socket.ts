@@ -364,11 +364,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    */
   readFrame(options?: FrameOptions & ReadOptions): Promise<Buffer> {
     const { timeout: _t, signal: _s, ...frame } = options ?? {};
-    const decoder =
-      Object.keys(frame).length === 0
-        ? (this.#defaults.frame ??= frameDecoder(this.#frame))
-        : frameDecoder(mergeFrameOptions(this.#frame, frame));
-    return this.#read(() => decoder, options);
+    return this.#read(() => this.#frames(frame), options);
   }
 
   /** Writes `payload` with a length prefix (the socket's `frame` option, overridden by `options`). */
@@ -432,6 +428,14 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     frame?: Decoder;
     delimited?: Map<string, DelimiterDecoder>;
   } = {};
+
+  #frames(override: object): Decoder {
+    if (Object.keys(override).length > 0) {
+      return frameDecoder(mergeFrameOptions(this.#frame, override));
+    }
+    this.#defaults.frame ??= frameDecoder(this.#frame);
+    return this.#defaults.frame;
+  }
 
   #lines(options: LineOptions | undefined): LineDecoder {
     if (options?.eol !== undefined || options?.maxLength !== undefined)
