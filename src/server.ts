@@ -180,7 +180,7 @@ export class Server extends EventEmitter<ServerEvents> {
       ...(path === undefined ? {} : { path }),
     });
     this.#connections.add(socket);
-    void socket.closed.then(() => this.#connections.delete(socket));
+    socket.once("close", () => this.#connections.delete(socket)); // no promise per connection
     this.emit("connection", socket);
     if (this.#handler === undefined) return;
     const failed = (cause: unknown): void => {

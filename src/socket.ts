@@ -56,6 +56,20 @@ export type { SendOptions, WriteCallback } from "./writer.js";
 
 type State = "connecting" | "open" | "closing" | "closed";
 
+/** A promise with its settle functions, made when a promise is first asked for. */
+class Deferred<T> {
+  readonly promise: Promise<T>;
+  resolve!: (value: T) => void;
+  reject!: (error: SocketError) => void;
+
+  constructor() {
+    this.promise = new Promise<T>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
+}
+
 /**
  * A TCP or Unix-domain stream socket with a FIFO read queue and a write queue.
  *
@@ -77,9 +91,26 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
   /** The LiveCode connection name from `"host:port|name"`, when given. */
   readonly name: string | undefined;
   /** Resolves with the socket's info once connected; rejects with the connect error. */
-  readonly opened: Promise<SocketInfo>;
+  get opened(): Promise<SocketInfo> {
+    // Made on first use: most accepted sockets never ask, and a server holds thousands.
+    if (this.#opened === undefined) {
+      const outcome = this.#openedOutcome;
+      this.#opened = new Deferred<SocketInfo>();
+      this.#opened.promise.catch(() => {}); // a failed connect nobody awaits must not crash
+      if (outcome instanceof SocketError) this.#opened.reject(outcome);
+      else if (outcome !== undefined) this.#opened.resolve(outcome);
+    }
+    return this.#opened.promise;
+  }
+
   /** Resolves (never rejects) once the socket is closed. */
-  readonly closed: Promise<CloseInfo>;
+  get closed(): Promise<CloseInfo> {
+    if (this.#closed === undefined) {
+      this.#closed = new Deferred<CloseInfo>();
+      if (this.#closeInfo !== undefined) this.#closed.resolve(this.#closeInfo);
+    }
+    return this.#closed.promise;
+  }
 
   /** The transport: a `net.Socket`, or the `TLSSocket` that `startTLS()` put in its place. */
   #ns: NetSocket;
@@ -98,13 +129,14 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
   #state: State;
   #error: SocketError | undefined;
   #addresses: AddressSnapshot;
-  /** Whether `opened` has settled (a close before connecting must still reject it). */
-  #openedSettled = false;
+  /** How the connect ended, once it has: the info, or the error (`opened` settles with it). */
+  #openedOutcome: SocketInfo | SocketError | undefined;
+  #opened: Deferred<SocketInfo> | undefined;
+  /** How the socket ended, once it has (`closed` resolves with it). */
+  #closeInfo: CloseInfo | undefined;
+  #closed: Deferred<CloseInfo> | undefined;
   /** Whether the owner called `destroy()`: later reads fail with `ERR_SOCKET_CLOSED`. */
   #destroyed = false;
-  #resolveOpened!: (info: SocketInfo) => void;
-  #rejectOpened!: (error: SocketError) => void;
-  #resolveClosed!: (info: CloseInfo) => void;
 
   /** @internal Use {@link connect}, or take sockets from a `Server`. */
   constructor(
@@ -137,14 +169,6 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
       written: (tag) => this.emit("written", tag),
       drain: () => this.emit("drain"),
       describe: () => this.#describePeer(),
-    });
-    this.opened = new Promise<SocketInfo>((resolve, reject) => {
-      this.#resolveOpened = resolve;
-      this.#rejectOpened = reject;
-    });
-    this.opened.catch(() => {}); // a failed connect nobody awaits must not crash the process
-    this.closed = new Promise<CloseInfo>((resolve) => {
-      this.#resolveClosed = resolve;
     });
     this.#state = ns.connecting || ns.pending ? "connecting" : "open";
     this.#configure(options);
@@ -197,8 +221,8 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     if (this.#state === "connecting") this.#state = "open";
     if (this.#secure && this.#ns instanceof TLSSocket) this.#tls = tlsInfo(this.#ns);
     const info = this.info();
-    this.#openedSettled = true;
-    this.#resolveOpened(info);
+    this.#openedOutcome = info;
+    this.#opened?.resolve(info);
     this.emit("connect", info);
   }
 
@@ -218,14 +242,15 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     this.#state = "closed";
     const error = this.#error;
     const closedError = error ?? new SocketError("ERR_SOCKET_CLOSED", "the socket is closed");
-    if (!this.#openedSettled) {
-      this.#openedSettled = true;
-      this.#rejectOpened(closedError);
+    if (this.#openedOutcome === undefined) {
+      this.#openedOutcome = closedError;
+      this.#opened?.reject(closedError);
     }
     this.#writer.failAll(closedError);
     this.#reader.end(this.#destroyed ? closedError : error);
     const info: CloseInfo = error === undefined ? { hadError: false } : { hadError: true, error };
-    this.#resolveClosed(info);
+    this.#closeInfo = info;
+    this.#closed?.resolve(info);
     this.emit("close", info);
   }
 

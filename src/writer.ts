@@ -39,13 +39,13 @@ export class WriteQueue<Tag> {
   readonly #highWaterMark: number;
   readonly #hooks: WriterHooks<Tag>;
   /** Writes not settled yet, by their failure function: `failAll` settles the stragglers. */
-  readonly #unsettled = new Set<(error: SocketError) => void>();
+  #unsettled: Set<(error: SocketError) => void> | undefined; // made at the first write
   #full = false;
   #ended: Promise<void> | undefined;
   /** Writes made while the transport is being replaced (STARTTLS), in order. */
   #held: (() => void)[] | undefined;
   /** Called once no write is unsettled. */
-  #onFlushed: (() => void)[] = [];
+  #onFlushed: (() => void)[] | undefined;
 
   constructor(ns: NetSocket, highWaterMark: number, hooks: WriterHooks<Tag>) {
     this.#ns = ns;
@@ -63,8 +63,8 @@ export class WriteQueue<Tag> {
     const settle = (error: SocketError | null): void => {
       if (settled) return;
       settled = true;
-      this.#unsettled.delete(fail);
-      if (this.#unsettled.size === 0) for (const done of this.#onFlushed.splice(0)) done();
+      this.#unsettled?.delete(fail);
+      if (this.#unsettled?.size === 0) for (const done of this.#onFlushed?.splice(0) ?? []) done();
       if (error === null) this.#hooks.written(tag);
       onWritten?.(error, tag);
       if (error === null && this.#full && this.#ns.writableLength < this.#highWaterMark) {
@@ -73,6 +73,7 @@ export class WriteQueue<Tag> {
       }
     };
     const fail = (error: SocketError): void => settle(error);
+    this.#unsettled ??= new Set();
     this.#unsettled.add(fail);
     this.#ns.write(data, (error) => {
       if (error) settle(toSocketError(error, this.#hooks.describe()));
@@ -143,8 +144,10 @@ export class WriteQueue<Tag> {
 
   /** Resolves once every write made so far has reached the kernel (or failed). */
   flushed(): Promise<void> {
-    if (this.#unsettled.size === 0) return Promise.resolve();
-    return new Promise((resolve) => this.#onFlushed.push(resolve));
+    if ((this.#unsettled?.size ?? 0) === 0) return Promise.resolve();
+    this.#onFlushed ??= [];
+    const waiting = this.#onFlushed;
+    return new Promise((resolve) => waiting.push(resolve));
   }
 
   /** Writes go to `ns` from now on, the held ones first. */
@@ -157,7 +160,7 @@ export class WriteQueue<Tag> {
 
   /** Settles every write still pending with `error` (the socket has closed). */
   failAll(error: SocketError): void {
-    for (const fail of [...this.#unsettled]) fail(error);
+    for (const fail of [...(this.#unsettled ?? [])]) fail(error);
     const held = this.#held ?? [];
     this.#held = undefined;
     for (const write of held) write(); // each fails on the dead transport, and settles
