@@ -166,6 +166,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
       options.readHighWaterMark,
     );
     this.#writer = new WriteQueue<Tag>(ns, options.writeHighWaterMark, {
+      observed: () => this.listenerCount("written") > 0,
       written: (tag) => this.emit("written", tag),
       drain: () => this.emit("drain"),
       describe: () => this.#describePeer(),
@@ -241,13 +242,18 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     this.#addresses = snapshotAddresses(this.#ns, this.#addresses);
     this.#state = "closed";
     const error = this.#error;
-    const closedError = error ?? new SocketError("ERR_SOCKET_CLOSED", "the socket is closed");
+    // Made only when something is left to fail: most sockets close with nothing pending.
+    let closedError: SocketError | undefined;
+    const closed = (): SocketError => {
+      closedError ??= error ?? new SocketError("ERR_SOCKET_CLOSED", "the socket is closed");
+      return closedError;
+    };
     if (this.#openedOutcome === undefined) {
-      this.#openedOutcome = closedError;
-      this.#opened?.reject(closedError);
+      this.#openedOutcome = closed();
+      this.#opened?.reject(this.#openedOutcome);
     }
-    this.#writer.failAll(closedError);
-    this.#reader.end(this.#destroyed ? closedError : error);
+    if (this.#writer.pending) this.#writer.failAll(closed());
+    this.#reader.end(this.#destroyed ? closed() : error);
     const info: CloseInfo = error === undefined ? { hadError: false } : { hadError: true, error };
     this.#closeInfo = info;
     this.#closed?.resolve(info);

@@ -28,10 +28,14 @@ export interface SendOptions {
 
 /** What the queue reports to its socket. */
 export interface WriterHooks<Tag> {
+  /** Whether anyone listens for `'written'`. */
+  observed(): boolean;
   written(tag: Tag | undefined): void;
   drain(): void;
   describe(): string;
 }
+
+const EMPTY = Buffer.alloc(0);
 
 /** Writes to a Node socket with exactly-once settlement. */
 export class WriteQueue<Tag> {
@@ -44,8 +48,6 @@ export class WriteQueue<Tag> {
   #ended: Promise<void> | undefined;
   /** Writes made while the transport is being replaced (STARTTLS), in order. */
   #held: (() => void)[] | undefined;
-  /** Called once no write is unsettled. */
-  #onFlushed: (() => void)[] | undefined;
 
   constructor(ns: NetSocket, highWaterMark: number, hooks: WriterHooks<Tag>) {
     this.#ns = ns;
@@ -59,12 +61,20 @@ export class WriteQueue<Tag> {
       this.#held.push(() => this.write(data, tag, onWritten));
       return false; // no room until the new transport takes them
     }
+    if (tag === undefined && onWritten === undefined && !this.#full && !this.#hooks.observed()) {
+      const size = typeof data === "string" ? Buffer.byteLength(data) : data.byteLength;
+      if (this.#ns.writableLength + size < this.#highWaterMark) {
+        // Nobody waits on this write: no callback and no bookkeeping (the hot path of echo
+        // servers). A failure still ends the socket with its error.
+        this.#ns.write(data);
+        return true;
+      }
+    }
     let settled = false;
     const settle = (error: SocketError | null): void => {
       if (settled) return;
       settled = true;
       this.#unsettled?.delete(fail);
-      if (this.#unsettled?.size === 0) for (const done of this.#onFlushed?.splice(0) ?? []) done();
       if (error === null) this.#hooks.written(tag);
       onWritten?.(error, tag);
       if (error === null && this.#full && this.#ns.writableLength < this.#highWaterMark) {
@@ -137,6 +147,11 @@ export class WriteQueue<Tag> {
     return this.#ended;
   }
 
+  /** Whether any write still waits to settle (or is held for a new transport). */
+  get pending(): boolean {
+    return (this.#unsettled?.size ?? 0) > 0 || (this.#held?.length ?? 0) > 0;
+  }
+
   /** Holds new writes until {@link setTransport}. */
   hold(): void {
     this.#held ??= [];
@@ -144,10 +159,11 @@ export class WriteQueue<Tag> {
 
   /** Resolves once every write made so far has reached the kernel (or failed). */
   flushed(): Promise<void> {
-    if ((this.#unsettled?.size ?? 0) === 0) return Promise.resolve();
-    this.#onFlushed ??= [];
-    const waiting = this.#onFlushed;
-    return new Promise((resolve) => waiting.push(resolve));
+    if ((this.#unsettled?.size ?? 0) === 0 && this.#ns.writableLength === 0) {
+      return Promise.resolve();
+    }
+    // An empty write completes after every write before it, those without a callback too.
+    return new Promise((resolve) => this.#ns.write(EMPTY, () => resolve()));
   }
 
   /** Writes go to `ns` from now on, the held ones first. */
