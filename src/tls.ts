@@ -115,6 +115,7 @@ export interface PeerCertificate {
   fingerprint256: string;
 }
 
+/** The default `handshakeTimeout` of TLS clients, servers and `startTLS()`: 10,000 ms. */
 export const DEFAULT_HANDSHAKE_TIMEOUT = 10_000;
 
 /** Reads PEM text or a path; a folder yields every certificate file in it. */
