@@ -207,3 +207,20 @@ describe("connect", () => {
     expect((await socket.closed).error?.code).toBe("ERR_ABORTED");
   });
 });
+
+describe("opened and closed asked for late", () => {
+  it("settle at once with the outcome when first asked for after it", async () => {
+    const port = await closedPort();
+    const failed = connect(`127.0.0.1:${port}`);
+    await new Promise<void>((r) => failed.once("close", () => r()));
+    await expect(failed.opened).rejects.toMatchObject({ code: "ECONNREFUSED" });
+    expect(await failed.closed).toMatchObject({ hadError: true, error: { code: "ECONNREFUSED" } });
+
+    const { target } = await rawPeer((s) => s.end());
+    const ok = connect(target);
+    await new Promise<void>((r) => ok.once("close", () => r()));
+    expect((await ok.opened).remotePort).toBe(Number(target.split(":")[1]));
+    expect(await ok.closed).toEqual({ hadError: false });
+    expect(ok.opened).toBe(ok.opened); // one promise, made once
+  });
+});
