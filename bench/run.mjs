@@ -1,11 +1,13 @@
 // sockit benchmark runner: sockit (each style) against raw node:net (and node:readline for
-// lines) on the socket anchors workloads W1-W5, in ONE invocation, interleaved rep by rep.
+// lines) on the socket anchors workloads W1-W5, and against raw node:tls on the TLS workloads
+// W6 (bulk) and W7 (handshakes), in ONE invocation, interleaved rep by rep.
 //
 //   npm run bench                                   full run, 3 reps -> bench/RESULTS.md, bench/results.json
 //   node bench/run.mjs --workload W2,W4 --impl sockit-iter,node-net --reps 5
 //   node bench/run.mjs --quick                      1 rep (same counts) -> bench/results-partial.*
 //   node bench/run.mjs --extras none|auto|c-limit,python-asyncio,bun,deno
 //   node bench/run.mjs --render bench/results.json  re-write the .md from a .json (no runs)
+//   node bench/run.mjs --certs DIR                  make W6/W7's certificates in DIR (for runs by hand)
 //
 // Every run: start the server (PORT WORKLOAD appended), wait for "READY" on its stdout,
 // start the client, wait for both to exit 0, read their "RESULT {json}" lines, check the
@@ -13,6 +15,9 @@
 // The protocol and the method come from ../shared/bench/anchors (README.md, run.mjs); nothing
 // is imported from outside this repository. The optional extra columns (C, Python, Bun,
 // Deno) run the shared harness's own implementation files when that folder is present.
+// W6/W7 get a CA and a server certificate made with the openssl CLI into a temporary folder
+// at the start (SOCKIT_BENCH_TLS), and an OpenSSL config that turns session tickets off
+// (OPENSSL_CONF), so that every handshake is a full one; the folder is removed at the end.
 
 import { execFileSync, spawn } from "node:child_process";
 import crypto from "node:crypto";
@@ -38,6 +43,9 @@ const W4_SEED = 0x2545f491;
 const W4_BATCH_BYTES = 1024 * 1024;
 const W5_CONNS = 5000;
 const W5_CONNECT_WINDOW = 256;
+const W6_TOTAL_BYTES = 256 * 1024 * 1024;
+const W6_CHUNK_BYTES = 64 * 1024;
+const W7_HANDSHAKES = 1500;
 const CONSTANTS = {
   HOST,
   W1_TOTAL_BYTES,
@@ -56,6 +64,9 @@ const CONSTANTS = {
   W4_BATCH_BYTES,
   W5_CONNS,
   W5_CONNECT_WINDOW,
+  W6_TOTAL_BYTES,
+  W6_CHUNK_BYTES,
+  W7_HANDSHAKES,
 };
 // ---- runner parameters ----------------------------------------------------------------
 const REPS_DEFAULT = 3;
@@ -80,12 +91,19 @@ const SOFT_DEADLINE_S = 480; // past this, no more quiet waits or repeats
 const BENCH = path.dirname(new URL(import.meta.url).pathname);
 const REPO = path.dirname(BENCH);
 const ANCHORS = process.env.SOCKIT_ANCHORS || path.resolve(REPO, "../shared/bench/anchors");
-const ALL = ["W1", "W2", "W3", "W3c", "W4", "W5"];
+const PLAIN = ["W1", "W2", "W3", "W3c", "W4", "W5"];
+const TLS = ["W6", "W7"];
+const ALL = [...PLAIN, ...TLS];
+const TLS_SKIP = { W6: "TLS: compared with node-tls", W7: "TLS: compared with node-tls" };
 const NOT_LINES = {
   W1: "not a line workload",
   W4: "not a line workload",
   W5: "not a line workload",
+  ...TLS_SKIP,
 };
+// The raw Node reference of each workload: sockit's ratios are to it.
+const baselineOf = (w) => (TLS.includes(w) ? "node-tls" : "node-net");
+const BASELINES = ["node-net", "node-tls", "node-readline"];
 
 // ---- implementations --------------------------------------------------------------------
 // server/client: argv prefix (the runner appends PORT WORKLOAD); cwd: where they run.
@@ -105,7 +123,16 @@ const IMPLEMENTATIONS = [
     name: "node-net",
     server: ["node", "--expose-gc", "bench/impl/node-net.mjs", "server"],
     client: ["node", "--expose-gc", "bench/impl/node-net.mjs", "client"],
-    workloads: ALL,
+    workloads: PLAIN,
+    skip: TLS_SKIP,
+    cwd: REPO,
+  },
+  {
+    name: "node-tls",
+    server: ["node", "--expose-gc", "bench/impl/node-tls.mjs", "server"],
+    client: ["node", "--expose-gc", "bench/impl/node-tls.mjs", "client"],
+    workloads: TLS,
+    skip: Object.fromEntries(PLAIN.map((w) => [w, "TLS workloads only"])),
     cwd: REPO,
   },
   {
@@ -124,13 +151,14 @@ function extraImplementations() {
   const deno = process.env.DENO || path.join(ANCHORS, ".runtimes/node_modules/.bin/deno");
   const cBin = path.join(os.tmpdir(), "sockit-bench", "c_limit");
   const w14 = ["W1", "W2", "W3", "W3c", "W4"];
+  const noTls = { W6: "no TLS implementation", W7: "no TLS implementation" };
   return [
     {
       name: "c-limit",
       server: [cBin, "server"],
       client: [cBin, "client"],
       workloads: w14,
-      skip: { W5: "W1-W4 only by design" },
+      skip: { W5: "W1-W4 only by design", ...noTls },
       file: "impl/c_limit.c",
       needs: "gcc",
       prepare: () => buildC(cBin),
@@ -140,7 +168,8 @@ function extraImplementations() {
       name: "bun",
       server: [bun, "impl/bun.ts", "server"],
       client: [bun, "impl/bun.ts", "client"],
-      workloads: ALL,
+      workloads: PLAIN,
+      skip: noTls,
       file: "impl/bun.ts",
       needs: bun,
       cost: 20,
@@ -163,7 +192,8 @@ function extraImplementations() {
         "impl/deno.ts",
         "client",
       ],
-      workloads: ALL,
+      workloads: PLAIN,
+      skip: noTls,
       file: "impl/deno.ts",
       needs: deno,
       cost: 25,
@@ -173,7 +203,7 @@ function extraImplementations() {
       server: ["python3", "impl/python_asyncio.py", "server"],
       client: ["python3", "impl/python_asyncio.py", "client"],
       workloads: w14,
-      skip: { W5: "W1-W4 only by design" },
+      skip: { W5: "W1-W4 only by design", ...noTls },
       file: "impl/python_asyncio.py",
       needs: "python3",
       cost: 40,
@@ -205,12 +235,20 @@ const W4_PAYLOAD = w4ExpectedPayload();
 
 const eq = (what, got, want) => (got === want ? null : `${what} = ${got}, expected ${want}`);
 const firstErr = (...errs) => errs.find((e) => e) || null;
+// node-tls's client counts the session tickets it received and the handshakes that resumed a
+// session (sockit's API shows neither; it never offers a session, and OPENSSL_CONF stops tickets).
+const noResumption = (c) =>
+  firstErr(
+    c.tickets === undefined ? null : eq("client session tickets", c.tickets, 0),
+    c.resumed === undefined ? null : eq("client resumed handshakes", c.resumed, 0),
+  );
 const num = (what, v) =>
   typeof v === "number" && Number.isFinite(v) && v > 0
     ? null
     : `${what} missing or not positive (${v})`;
 
-// target: the issue 5 target for sockit / node-net (and / readline for W2), on the median.
+// target: the issue 5 target for sockit / node-net (and / readline for W2; / node-tls for
+// W6/W7), on the median.
 const WORKLOADS = {
   W1: {
     title: "W1 bulk: 1 GiB in 64 KiB writes",
@@ -341,13 +379,62 @@ const WORKLOADS = {
       },
     ],
   },
+  W6: {
+    title: `W6 TLS bulk: ${W6_TOTAL_BYTES / 2 ** 20} MiB in ${W6_CHUNK_BYTES / 1024} KiB writes over TLS 1.3, verified (CA + name)`,
+    check: (s, c) =>
+      firstErr(
+        eq("server bytes", s.bytes, W6_TOTAL_BYTES),
+        eq("client bytes", c.bytes, W6_TOTAL_BYTES),
+        eq("server protocol", s.protocol, "TLSv1.3"),
+        eq("client protocol", c.protocol, "TLSv1.3"),
+        eq("client authorized", c.authorized, true),
+        noResumption(c),
+        num("server seconds", s.seconds),
+      ),
+    metrics: [
+      {
+        id: "W6",
+        label: "W6 TLS bulk (GB/s, server rx)",
+        digits: 3,
+        value: (s) => s.bytes / s.seconds / 1e9,
+        target: { "node-tls": 0.95 },
+      },
+    ],
+  },
+  W7: {
+    title: `W7 TLS handshakes: ${W7_HANDSHAKES} sequential connections, each a full TLS 1.3 handshake (no tickets, no resumption), 1 byte each way, close`,
+    check: (s, c) =>
+      firstErr(
+        eq("client handshakes", c.handshakes, W7_HANDSHAKES),
+        eq("server conns", s.conns, W7_HANDSHAKES),
+        eq("server replies", s.replies, W7_HANDSHAKES),
+        eq("client protocol", c.protocol, "TLSv1.3"),
+        eq("client authorized", c.authorized, true),
+        noResumption(c),
+        num("client seconds", c.seconds),
+      ),
+    metrics: [
+      {
+        id: "W7",
+        label: "W7 TLS handshakes (handshakes/s, client)",
+        digits: 0,
+        value: (_s, c) => c.handshakes / c.seconds,
+        target: { "node-tls": 0.95 },
+      },
+    ],
+  },
 };
 
 // ---- constants check: every bench/impl file must use the runner's parameters ---------------
 
 function checkConstants() {
   const problems = [];
-  for (const file of ["impl/sockit.mjs", "impl/node-net.mjs", "impl/node-readline.mjs"]) {
+  for (const file of [
+    "impl/sockit.mjs",
+    "impl/node-net.mjs",
+    "impl/node-readline.mjs",
+    "impl/node-tls.mjs",
+  ]) {
     const text = fs.readFileSync(path.join(BENCH, file), "utf8");
     for (const m of text.matchAll(/^const (HOST|W\d[A-Z0-9_]*) = ([^;]+);/gm)) {
       const [, name, expr] = m;
@@ -373,6 +460,7 @@ function parseArgs(argv) {
     out: null,
     extras: "auto",
     render: null,
+    certs: null,
     quick: false,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -390,12 +478,13 @@ function parseArgs(argv) {
     } else if (a === "--out") o.out = v();
     else if (a === "--extras") o.extras = v();
     else if (a === "--render") o.render = v();
+    else if (a === "--certs") o.certs = v();
     else if (a === "-h" || a === "--help") {
       console.log(
         fs
           .readFileSync(new URL(import.meta.url), "utf8")
           .split("\n")
-          .slice(0, 12)
+          .slice(0, 13)
           .join("\n"),
       );
       process.exit(0);
@@ -421,6 +510,7 @@ function start(impl, argv, port, workload, logFile) {
     env: {
       ...process.env,
       ...(impl.sockit && DIST.entry ? { SOCKIT_DIST: DIST.entry } : {}),
+      ...(TLS.includes(workload) && CERTS.dir ? tlsEnv(CERTS.dir) : {}),
       PYTHONDONTWRITEBYTECODE: "1",
       DENO_NO_UPDATE_CHECK: "1",
       DENO_NO_PROMPT: "1",
@@ -681,6 +771,100 @@ function snapshotDist() {
   };
 }
 
+// ---- W6/W7 certificates ---------------------------------------------------------------------
+// A CA and a server certificate for "localhost", EC P-256, made with the openssl CLI into a
+// temporary folder at the start of a run that has W6 or W7 (removed at exit). The processes
+// get the folder as SOCKIT_BENCH_TLS: the servers load server.pem/server.key, the clients
+// trust only ca.pem and check the name "localhost" while they connect to 127.0.0.1.
+// OPENSSL_CONF points both sides (sockit and node-tls alike) at openssl.cnf, which sets
+// NumTickets = 0: servers send no TLS 1.3 session ticket, so no client could resume, and no
+// client offers a session (neither tls.connect() nor sockit's connect() is given one): every
+// W7 handshake is a full one (ECDHE + certificate + signature). node-tls's client counts the
+// tickets it receives and the resumed handshakes, and the runner checks both are 0.
+const CERTS = { dir: null };
+const OPENSSL_CNF = `# sockit bench: no TLS session tickets (Node reads the nodejs_conf section of OPENSSL_CONF)
+nodejs_conf = nodejs_init
+[nodejs_init]
+ssl_conf = ssl_sect
+[ssl_sect]
+system_default = tls_defaults
+[tls_defaults]
+NumTickets = 0
+`;
+
+const tlsEnv = (dir) => ({
+  SOCKIT_BENCH_TLS: dir,
+  OPENSSL_CONF: path.join(dir, "openssl.cnf"),
+});
+
+function makeCerts(dir) {
+  if (!which("openssl")) throw new Error("W6/W7 need the openssl command-line tool");
+  const ssl = (...args) =>
+    execFileSync("openssl", args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+  ssl(
+    "req",
+    "-x509",
+    ...ec,
+    "-keyout",
+    "ca.key",
+    "-out",
+    "ca.pem",
+    "-days",
+    "2",
+    "-sha256",
+    "-subj",
+    "/CN=sockit bench CA",
+    "-addext",
+    "basicConstraints=critical,CA:TRUE",
+    "-addext",
+    "keyUsage=critical,keyCertSign,cRLSign",
+  );
+  ssl(
+    "req",
+    "-new",
+    ...ec,
+    "-keyout",
+    "server.key",
+    "-out",
+    "server.csr",
+    "-subj",
+    "/CN=localhost",
+  );
+  fs.writeFileSync(
+    path.join(dir, "server.ext"),
+    "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:localhost\n",
+  );
+  ssl(
+    "x509",
+    "-req",
+    "-in",
+    "server.csr",
+    "-CA",
+    "ca.pem",
+    "-CAkey",
+    "ca.key",
+    "-set_serial",
+    `0x${crypto.randomBytes(8).toString("hex")}`,
+    "-days",
+    "2",
+    "-sha256",
+    "-extfile",
+    "server.ext",
+    "-out",
+    "server.pem",
+  );
+  ssl("verify", "-CAfile", "ca.pem", "-verify_hostname", "localhost", "server.pem");
+  fs.writeFileSync(path.join(dir, "openssl.cnf"), OPENSSL_CNF);
+}
+
+function tempCerts() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sockit-bench-tls-"));
+  process.on("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
+  makeCerts(dir);
+  return dir;
+}
+
 // One runner at a time: two would measure each other (and share bench/logs/).
 const LOCK = path.join(BENCH, ".bench.lock");
 
@@ -719,9 +903,13 @@ function command(argv) {
     : direct;
 }
 
-function environment(argv, extras) {
+function environment(argv, extras, tls) {
   const cpus = os.cpus();
   const v = { node: process.version };
+  if (tls) {
+    v.openssl = version(["openssl", "version"]);
+    v["node's OpenSSL"] = process.versions.openssl;
+  }
   for (const x of extras)
     v[x.name] =
       x.name === "c-limit" ? version(["gcc", "--version"]) : version([x.needs, "--version"]);
@@ -765,7 +953,7 @@ function computeRatios(impls, metrics, cells) {
     for (const m of metrics) {
       const mine = cells[impl.name]?.[m.id];
       const out = {};
-      for (const base of ["node-net", "node-readline"]) {
+      for (const base of BASELINES) {
         const b = cells[base]?.[m.id];
         if (!mine?.n || !b?.n) continue;
         const ratio = mine.median / b.median;
@@ -798,8 +986,8 @@ function renderTables(j) {
       if (cell.spread > NOISY_SPREAD) s += " †";
       if (cell.disturbed) s += " §";
       if (cell.failed) s += ` ‡${cell.failed} failed`;
-      const r = ratios[impl.name]?.[m.id];
-      if (r?.["node-net"]) s += ` ×${fmt(r["node-net"].ratio, 2)}`;
+      const r = ratios[impl.name]?.[m.id]?.[baselineOf(m.workload)];
+      if (r) s += ` ×${fmt(r.ratio, 2)}`;
       return s;
     });
     L.push(`| ${m.label} | ${row.join(" | ")} |`);
@@ -815,7 +1003,7 @@ function renderTables(j) {
     L.push(`| ratio | target | ${sockits.map((i) => i.name).join(" | ")} |`);
     L.push(`|---|---|${sockits.map(() => "---:").join("|")}|`);
     for (const m of metrics) {
-      for (const base of ["node-net", "node-readline"]) {
+      for (const base of BASELINES) {
         if (!sockits.some((i) => ratios[i.name]?.[m.id]?.[base])) continue;
         const t = m.target?.[base];
         const target = t == null ? "(info)" : `${m.lowerIsBetter ? "≤" : "≥"} ${t}`;
@@ -870,11 +1058,11 @@ function writeMarkdown(mdPath, jsonName, j) {
     "",
   );
   L.push(
-    `Each cell: **median** of ${reps} run${reps > 1 ? "s" : ""} (min–max), then ×ratio to node-net's median in this run. ` +
+    `Each cell: **median** of ${reps} run${reps > 1 ? "s" : ""} (min–max), then ×ratio to node-net's median in this run (node-tls's for W6, W7). ` +
       "Higher is better except the two W5 rows. " +
       `† = noisy: (max − min) / median > ${NOISY_SPREAD * 100}%. ` +
       `§ = at least one kept run was disturbed (hypervisor steal + other processes > ${DISTURB_FRACTION * 100}% of the machine's CPU during it). — = not applicable. ` +
-      "W1, W2, W4 are measured by the server (first byte to EOF); W3, W3c and the W5 establish time by the client. GB/MB = 10^9/10^6 bytes. " +
+      "W1, W2, W4, W6 are measured by the server (first byte to EOF); W3, W3c, W7 and the W5 establish time by the client. GB/MB = 10^9/10^6 bytes. " +
       "The runs are interleaved rep by rep (all cells of rep 1, then rep 2, …), each on a fresh port.",
     "",
   );
@@ -986,6 +1174,14 @@ async function main() {
   const argv = process.argv.slice(2);
   const opt = parseArgs(argv);
   if (opt.render) return render(opt.render);
+  if (opt.certs) {
+    fs.mkdirSync(opt.certs, { recursive: true });
+    makeCerts(opt.certs);
+    const dir = path.resolve(opt.certs);
+    console.log(`bench: certificates for W6/W7 in ${dir}; for a run by hand:`);
+    console.log(`  export SOCKIT_BENCH_TLS=${dir} OPENSSL_CONF=${path.join(dir, "openssl.cnf")}`);
+    return;
+  }
   checkConstants();
   const { extras, note: extrasNote } = selectExtras(opt);
   let impls = [...IMPLEMENTATIONS, ...extras];
@@ -1010,10 +1206,15 @@ async function main() {
   fs.rmSync(logDir, { recursive: true, force: true });
   fs.mkdirSync(logDir, { recursive: true });
 
+  const needTls = workloads.some(
+    (w) => TLS.includes(w) && impls.some((i) => i.workloads.includes(w)),
+  );
   const env = environment(
     argv,
     extras.filter((x) => impls.includes(x)),
+    needTls,
   );
+  if (needTls) CERTS.dir = tempCerts();
   if (impls.some((i) => i.sockit)) {
     const snap = snapshotDist();
     DIST.entry = snap.entry;

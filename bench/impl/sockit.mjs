@@ -1,5 +1,6 @@
-// sockit: the socket anchors workloads (W1-W5, ../shared/bench/anchors/README.md) written
-// with sockit's public API, in the three styles users write. Both sides use sockit.
+// sockit: the socket anchors workloads (W1-W5, ../shared/bench/anchors/README.md) and the TLS
+// workloads W6/W7 (bench/README.md) written with sockit's public API, in the three styles
+// users write. Both sides use sockit.
 //
 //   node --expose-gc bench/impl/sockit.mjs [--style iter|promise|tagged] server PORT WORKLOAD
 //   node --expose-gc bench/impl/sockit.mjs [--style iter|promise|tagged] client PORT WORKLOAD
@@ -11,8 +12,10 @@
 // The bulk senders (W1/W2/W4 clients) are the same in every style: write() with 'drain'.
 //
 // Same protocol, constants, verification and RESULT lines as impl/node-net.mjs (the raw
-// node:net reference, copied from the shared anchors harness). Keep the constants identical:
-// bench/run.mjs checks them before it runs.
+// node:net reference, copied from the shared anchors harness) and, for W6/W7, impl/node-tls.mjs
+// (the raw node:tls reference). Keep the constants identical: bench/run.mjs checks them
+// before it runs. W6/W7 read the certificates from SOCKIT_BENCH_TLS (ca.pem, server.pem,
+// server.key; see impl/node-tls.mjs) and want OPENSSL_CONF set as there (no session tickets).
 
 // ---- workload parameters (keep identical in every implementation) ----------
 const HOST = "127.0.0.1";
@@ -32,9 +35,14 @@ const W4_SEED = 0x2545f491;
 const W4_BATCH_BYTES = 1024 * 1024; // client write size
 const W5_CONNS = 5000;
 const W5_CONNECT_WINDOW = 256; // max connections in flight (connect..reply) at once
+const W6_TOTAL_BYTES = 256 * 1024 * 1024; // 256 MiB over TLS
+const W6_CHUNK_BYTES = 64 * 1024; // client write size
+const W7_HANDSHAKES = 1500; // sequential TLS connections, one full handshake each
 
 // ------------------------------------------------------------------------------
 
+import fs from "node:fs";
+import path from "node:path";
 import { pathToFileURL } from "node:url";
 
 // sockit's public API from dist/; bench/run.mjs points SOCKIT_DIST at a snapshot of dist/
@@ -73,6 +81,19 @@ const fail = (e) => die(e?.stack || `${e?.code ?? ""} ${e?.message ?? String(e)}
 
 if (!STYLES.includes(style)) die(`unknown style ${style} (one of ${STYLES.join(", ")})`);
 if (!Number.isInteger(PORT) || PORT <= 0) die(`bad port ${portArg}`);
+
+// W6/W7: TLS with the certificates bench/run.mjs made (a CA and a server certificate for
+// "localhost"). The server gets file paths; the client reads the CA once (as node-tls does)
+// and verifies the chain and the name "localhost" while it connects to 127.0.0.1.
+const TLS_WORKLOAD = workload === "W6" || workload === "W7";
+const TLS_DIR = process.env.SOCKIT_BENCH_TLS;
+if (TLS_WORKLOAD && !TLS_DIR) die("SOCKIT_BENCH_TLS (the folder with the certificates) is not set");
+const serverTls = () => ({
+  cert: path.join(TLS_DIR, "server.pem"),
+  key: path.join(TLS_DIR, "server.key"),
+});
+const CA = TLS_WORKLOAD ? fs.readFileSync(path.join(TLS_DIR, "ca.pem")) : null;
+const clientTls = () => ({ ca: CA, verifyHost: "localhost" });
 
 // Deterministic W4 payload sizes: 32-bit LCG, size = MIN + ((x >>> 8) % span).
 function w4Sizes() {
@@ -289,9 +310,17 @@ const replyByte = {
 };
 
 async function server() {
-  const expectConns = workload === "W3c" ? W3C_CONNS : workload === "W5" ? W5_CONNS : 1;
+  const expectConns =
+    workload === "W3c"
+      ? W3C_CONNS
+      : workload === "W5"
+        ? W5_CONNS
+        : workload === "W7"
+          ? W7_HANDSHAKES
+          : 1;
   let closed = 0,
     echoed = 0,
+    w7Replies = 0,
     w5Got = 0,
     w5Before = 0,
     w5After = 0;
@@ -299,15 +328,16 @@ async function server() {
   const onAllClosed = () => {
     if (workload === "W3" || workload === "W3c") result({ lines: echoed });
     if (workload === "W5") result({ conns: w5Got, rssBeforeKiB: w5Before, rssAfterKiB: w5After });
+    if (workload === "W7") result({ conns: closed, replies: w7Replies });
     process.exit(0);
   };
-  // W1/W2/W4 reply after the client's half-close, so those sockets allow half-open.
-  const halfOpen = workload === "W1" || workload === "W2" || workload === "W4";
+  // W1/W2/W4/W6 reply after the client's half-close, so those sockets allow half-open.
+  const halfOpen = ["W1", "W2", "W4", "W6"].includes(workload);
 
   const handler = async (socket) => {
     socket.on("error", (e) => die(`socket error ${e.code} ${e.message}`));
     let t0 = 0;
-    // W1/W2/W4: the clock starts at the first byte received.
+    // W1/W2/W4/W6: the clock starts at the first byte received.
     if (halfOpen)
       socket.once("dataAvailable", () => {
         t0 = now();
@@ -322,6 +352,11 @@ async function server() {
     switch (workload) {
       case "W1":
         return count(countBytes, (o) => `${o.bytes}\n`);
+      case "W6":
+        return count(countBytes, (o) => {
+          o.protocol = socket.info().tls?.protocol;
+          return `${o.bytes}\n`;
+        });
       case "W2":
         return count(countLines, (o) => `${o.lines} ${o.lineBytes}\n`);
       case "W4":
@@ -340,6 +375,8 @@ async function server() {
             w5After = rssKiB();
           }
         });
+      case "W7": // reply, then the client's FIN closes the socket (allowHalfOpen false)
+        return replyByte[style](socket, () => w7Replies++);
       default:
         die(`unknown workload ${workload}`);
     }
@@ -357,7 +394,12 @@ async function server() {
   };
   srv = await listen(
     TARGET,
-    { backlog: 511, noDelay: true, allowHalfOpen: halfOpen },
+    {
+      backlog: 511,
+      noDelay: true,
+      allowHalfOpen: halfOpen,
+      ...(TLS_WORKLOAD ? { tls: serverTls() } : {}),
+    },
     onConnection,
   );
   srv.on("error", (e) => die(`server error ${e.code} ${e.message}`));
@@ -368,10 +410,16 @@ async function server() {
 
 // ---- client -------------------------------------------------------------------------
 
+let tlsProtocol; // of the last TLS connection opened (every one is checked: verified)
+
 async function open(options = {}) {
   const socket = connect(TARGET, { noDelay: true, ...options });
   socket.on("error", (e) => die(`socket error ${e.code} ${e.message}`));
-  await socket.opened;
+  const info = await socket.opened;
+  if (options.tls) {
+    if (!info.tls?.authorized) die(`not authorized: ${info.tls?.authorizationError}`);
+    tlsProtocol = info.tls.protocol;
+  }
   return socket;
 }
 
@@ -393,8 +441,8 @@ function readReplyLine(socket) {
 
 // Writes the [buffer, start, end] segments with backpressure ('drain'), half-closes and
 // returns the server's one-line reply.
-async function sendAllThenReply(segments) {
-  const socket = await open({ allowHalfOpen: true });
+async function sendAllThenReply(segments, options = {}) {
+  const socket = await open({ allowHalfOpen: true, ...options });
   await new Promise((resolve) => {
     let i = 0;
     const pump = () => {
@@ -537,6 +585,36 @@ async function client() {
       const expect = `${W4_FRAMES} ${sum}`;
       if (reply !== expect) die(`server replied "${reply}", expected "${expect}"`);
       result({ frames: W4_FRAMES, payloadBytes: sum });
+      break;
+    }
+    case "W6": {
+      const chunk = Buffer.alloc(W6_CHUNK_BYTES, 0x61);
+      const segs = [];
+      for (let off = 0; off < W6_TOTAL_BYTES; off += W6_CHUNK_BYTES)
+        segs.push([chunk, 0, Math.min(W6_CHUNK_BYTES, W6_TOTAL_BYTES - off)]);
+      const reply = await sendAllThenReply(segs, { tls: clientTls() });
+      if (Number(reply) !== W6_TOTAL_BYTES)
+        die(`server counted ${reply} bytes, expected ${W6_TOTAL_BYTES}`);
+      result({ bytes: W6_TOTAL_BYTES, protocol: tlsProtocol, authorized: true });
+      break;
+    }
+    case "W7": {
+      // Sequential: connect, handshake (opened resolves after it, the server verified),
+      // 1 byte each way, graceful close (resolves when both sides have closed).
+      const one = Buffer.from("x");
+      const tls = clientTls();
+      let handshakes = 0;
+      const t0 = now();
+      for (let i = 0; i < W7_HANDSHAKES; i++) {
+        const socket = await open({ tls });
+        socket.write(one);
+        const n = await awaitReply[style](socket);
+        if (n !== 1) die(`expected 1 byte, got ${n}`);
+        await socket.close();
+        handshakes++;
+      }
+      const seconds = now() - t0;
+      result({ handshakes, seconds, protocol: tlsProtocol, authorized: true });
       break;
     }
     case "W5": {
