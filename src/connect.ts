@@ -69,7 +69,8 @@ export function connect<Tag = unknown>(
     2 ** 31 - 1,
   );
   const allowHalfOpen = options.allowHalfOpen ?? false;
-  const tlsOptions = options.tls === true ? {} : options.tls === false ? undefined : options.tls;
+  const tlsOptions =
+    options.tls === true ? DEFAULT_TLS : options.tls === false ? undefined : options.tls;
   const host = endpoint.kind === "tcp" ? endpoint.host : undefined;
   // Checked before any socket exists: a bad option opens nothing.
   const secure = tlsOptions === undefined ? undefined : clientTlsOptions(tlsOptions, host);
@@ -108,6 +109,9 @@ export function connect<Tag = unknown>(
   void socket.closed.then(() => signal?.removeEventListener("abort", onAbort));
   return socket;
 }
+
+/** `tls: true`: one shared options object, so one secure context serves every connection. */
+const DEFAULT_TLS: TlsClientOptions = Object.freeze({});
 
 /** From the TCP connect on, the TLS handshake has `ms` milliseconds. */
 function armHandshakeTimeout(socket: Socket<unknown>, ns: NetSocket, ms: number): void {

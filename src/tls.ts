@@ -38,7 +38,9 @@ export interface TlsClientOptions {
   /**
    * Trusted CAs: PEM text, or paths of PEM files and of folders of them (every `.pem`, `.crt`
    * and `.cer` file; LiveCode `sslCertificates`). They REPLACE Node's default roots; to
-   * extend them, pass `[...tls.rootCertificates, mine]`.
+   * extend them, pass `[...tls.rootCertificates, mine]`. Files (here and in `cert`, `key`)
+   * are read once per options object: reuse the object for many connections, pass a new
+   * one to pick up rotated files.
    * Default: Node's bundled root store.
    */
   ca?: PemSource | readonly PemSource[];
@@ -174,16 +176,45 @@ export function clientTlsOptions(
     options.verifyHost ?? (host !== undefined && !isIpLiteral(host) ? host : undefined);
   const out: ConnectionOptions = {
     rejectUnauthorized: verify,
-    minVersion: options.minVersion ?? "TLSv1.2",
+    secureContext: clientContext(options),
   };
   if (servername !== undefined) out.servername = servername;
-  const ca = loadCa(options.ca);
-  if (ca !== undefined) out.ca = ca;
-  if (options.cert !== undefined) out.cert = loadOne(options.cert, "certificate");
-  if (options.key !== undefined) out.key = loadOne(options.key, "private key");
-  if (options.passphrase !== undefined) out.passphrase = options.passphrase;
   if (options.alpn !== undefined) out.ALPNProtocols = [...options.alpn];
   return out;
+}
+
+/** One context per options object: CA and identity files are read, and parsed, once. */
+const clientContexts = new WeakMap<TlsClientOptions, SecureContext>();
+
+/**
+ * The CA roots, client identity and minimum version of `options` as a `SecureContext`,
+ * made once per options object and reused by every connection given the same object (as
+ * Node's HTTPS agent does): a full handshake no longer pays for reading and parsing them.
+ * A new options object reads the files again (after a certificate rotation, say).
+ */
+function clientContext(options: TlsClientOptions): SecureContext {
+  let context = clientContexts.get(options);
+  if (context === undefined) {
+    const settings: Parameters<typeof createSecureContext>[0] = {
+      minVersion: options.minVersion ?? "TLSv1.2",
+    };
+    const ca = loadCa(options.ca);
+    if (ca !== undefined) settings.ca = ca;
+    if (options.cert !== undefined) settings.cert = loadOne(options.cert, "certificate");
+    if (options.key !== undefined) settings.key = loadOne(options.key, "private key");
+    if (options.passphrase !== undefined) settings.passphrase = options.passphrase;
+    try {
+      context = createSecureContext(settings);
+    } catch (cause) {
+      throw new SocketError(
+        "ERR_INVALID_ARGUMENT",
+        `bad TLS certificate or key: ${String(cause)}`,
+        { cause },
+      );
+    }
+    clientContexts.set(options, context);
+  }
+  return context;
 }
 
 function identityContext(identity: TlsIdentity): SecureContext {

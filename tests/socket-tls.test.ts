@@ -188,6 +188,35 @@ describe.skipIf(opensslPeer.path === undefined)("TLS clients and servers", () =>
     expect(result).toMatch(/^ERR_TLS_HANDSHAKE ERR_SSL_/);
   });
 
+  it("reads certificate files once per options object, and again for a new object", async () => {
+    const { copyFileSync, mkdtempSync, rmSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const dir = mkdtempSync(join(tmpdir(), "sockit-ca-"));
+    const caPath = join(dir, "ca.pem");
+    copyFileSync(certs.ca.certPath, caPath);
+    try {
+      const server = await tlsServer({
+        tls: { cert: certs.server.certPath, key: certs.server.keyPath },
+      });
+      const options = { tls: { ca: caPath } };
+      expect(
+        (await track(connect(`localhost:${server.port}`, options)).opened).tls?.authorized,
+      ).toBe(true);
+      rmSync(caPath);
+      // The same object: its context was made once, the file is not read again.
+      expect(
+        (await track(connect(`localhost:${server.port}`, options)).opened).tls?.authorized,
+      ).toBe(true);
+      // A new object reads the files again (a rotation is picked up; here the file is gone).
+      expect(() => connect(`localhost:${server.port}`, { tls: { ca: caPath } })).toThrow(
+        expect.objectContaining({ code: "ERR_INVALID_ARGUMENT" }),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("refuses unreadable certificate paths before connecting", () => {
     expect(() => connect("127.0.0.1:9", { tls: { ca: "/nonexistent/ca.pem" } })).toThrow(
       expect.objectContaining({ code: "ERR_INVALID_ARGUMENT" }),
