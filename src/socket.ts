@@ -9,7 +9,7 @@ import { EventEmitter } from "node:events";
 import type { Socket as NetSocket } from "node:net";
 import { TLSSocket } from "node:tls";
 import { type Endpoint, formatAddress, formatEndpoint } from "./address.js";
-import { availableDecoder, BytesDecoder } from "./codec/bytes.js";
+import { availableDecoder, BytesDecoder, chunkDecoder } from "./codec/bytes.js";
 import {
   type Decoder,
   type Delimiter,
@@ -22,6 +22,7 @@ import { checkInteger, SocketError, toSocketError } from "./errors.js";
 import {
   type FrameSource,
   type IterateOptions,
+  iterateFrames,
   iterateLengthFrames,
   iterateLines,
   type LinesOptions,
@@ -441,13 +442,9 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     return iterateLengthFrames(this.#queued, codec, options);
   }
 
-  /** Iterates over chunks as they arrive (`readAvailable()`) until the stream ends. */
-  async *[Symbol.asyncIterator](): AsyncGenerator<Buffer, void, undefined> {
-    for (;;) {
-      const chunk = await this.readAvailable();
-      if (chunk.length === 0) return;
-      yield chunk;
-    }
+  /** Iterates over chunks as they arrive (what `readAvailable()` gives) until the stream ends. */
+  [Symbol.asyncIterator](): AsyncIterableIterator<Buffer, undefined, undefined> {
+    return iterateFrames(this.#queued, chunkDecoder, () => undefined);
   }
 
   /**

@@ -58,6 +58,16 @@ export const availableDecoder: Decoder = {
 };
 
 /**
+ * Takes every buffered byte once there is at least one, like {@link availableDecoder}, but
+ * at the end of the stream with nothing buffered it has nothing to give (the read ends with
+ * `ERR_END_OF_STREAM`): the decoder behind `for await (const chunk of socket)`.
+ */
+export const chunkDecoder: Decoder = {
+  decode: availableDecoder.decode,
+  decodeEof: (buffer) => (buffer.length > 0 ? buffer.takeAll() : null),
+};
+
+/**
  * Discards exactly `length` bytes as they arrive, never holding more than one chunk: the way
  * past an over-long length-prefixed frame (`onOverflow: "skip"`). Delivers an empty buffer
  * once done; at the end of the stream it discards what is left.
