@@ -8,7 +8,13 @@ import {
 } from "../../src/codec/delimiter.js";
 import { SocketError } from "../../src/errors.js";
 import { ReceiveBuffer } from "../../src/receive-buffer.js";
-import { bytewise, cut, type Decoded, decodeAll } from "../helpers/chunking.js";
+import {
+  bytewise,
+  cut,
+  type Decoded,
+  decodeAll,
+  itDecodesUnderAnyChunking,
+} from "../helpers/chunking.js";
 
 type Row = [string, Delimiter | Delimiter[], DelimiterOptions, string, Decoded];
 
@@ -106,22 +112,7 @@ describe("DelimiterDecoder", () => {
     const make = () => new DelimiterDecoder(delimiters, options);
     const bytes = Buffer.from(input, "latin1");
 
-    it("decodes the input fed whole", () => {
-      expect(decodeAll(make, [bytes])).toEqual(expected);
-    });
-
-    it("decodes the input fed one byte at a time", () => {
-      expect(decodeAll(make, bytewise(bytes))).toEqual(expected);
-    });
-
-    it("decodes every random chunking the same way", () => {
-      fc.assert(
-        fc.property(fc.array(fc.nat({ max: bytes.length }), { maxLength: 8 }), (at) => {
-          expect(decodeAll(make, cut(bytes, at))).toEqual(expected);
-        }),
-        { numRuns: 200 },
-      );
-    });
+    itDecodesUnderAnyChunking(make, bytes, expected, 200);
   });
 
   it("yields the same frames for random streams under random chunkings", () => {

@@ -1,4 +1,3 @@
-import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
 import {
   DEFAULT_MAX_FRAME_LENGTH,
@@ -7,18 +6,8 @@ import {
   type LengthPrefixOptions,
 } from "../../src/codec/length.js";
 import { ReceiveBuffer } from "../../src/receive-buffer.js";
-import { bytewise, cut, type Decoded, decodeAll } from "../helpers/chunking.js";
+import { b, type Decoded, itDecodesUnderAnyChunking } from "../helpers/chunking.js";
 
-/** Bytes from a spec: hex ("00 0c") and 'latin1 text', optionally repeated ('x'*256). */
-function b(spec: string): Buffer {
-  const parts = [...spec.matchAll(/'([^']*)'(?:\*(\d+))?|([0-9a-f\s]+)/g)].map(([, q, n, hex]) => {
-    if (q !== undefined) return Buffer.from(q.repeat(Number(n ?? 1)), "latin1");
-    const digits = (hex ?? "").replace(/\s+/g, "");
-    if (digits.length % 2 !== 0) throw new Error(`odd hex in ${spec}`);
-    return Buffer.from(digits, "hex");
-  });
-  return Buffer.concat(parts);
-}
 const latin1 = (spec: string) => b(spec).toString("latin1");
 const TOO_LONG = "ERR_FRAME_TOO_LONG";
 const CORRUPT = "ERR_FRAME_CORRUPT";
@@ -129,22 +118,7 @@ describe("LengthPrefixedDecoder", () => {
       rest: latin1(unread),
     };
 
-    it("decodes the input fed whole", () => {
-      expect(decodeAll(make, [bytes])).toEqual(expected);
-    });
-
-    it("decodes the input fed one byte at a time", () => {
-      expect(decodeAll(make, bytewise(bytes))).toEqual(expected);
-    });
-
-    it("decodes every random chunking the same way", () => {
-      fc.assert(
-        fc.property(fc.array(fc.nat({ max: bytes.length }), { maxLength: 8 }), (at) => {
-          expect(decodeAll(make, cut(bytes, at))).toEqual(expected);
-        }),
-        { numRuns: 100 },
-      );
-    });
+    itDecodesUnderAnyChunking(make, bytes, expected, 100);
   });
 });
 

@@ -9,18 +9,8 @@ import {
   type VarintOptions,
 } from "../../src/codec/varint.js";
 import { ReceiveBuffer } from "../../src/receive-buffer.js";
-import { bytewise, cut, type Decoded, decodeAll } from "../helpers/chunking.js";
+import { b, type Decoded, itDecodesUnderAnyChunking } from "../helpers/chunking.js";
 
-/** Bytes from a spec: hex ("00 0c") and 'latin1 text', optionally repeated ('x'*256). */
-function b(spec: string): Buffer {
-  const parts = [...spec.matchAll(/'([^']*)'(?:\*(\d+))?|([0-9a-f\s]+)/g)].map(([, q, n, hex]) => {
-    if (q !== undefined) return Buffer.from(q.repeat(Number(n ?? 1)), "latin1");
-    const digits = (hex ?? "").replace(/\s+/g, "");
-    if (digits.length % 2 !== 0) throw new Error(`odd hex in ${spec}`);
-    return Buffer.from(digits, "hex");
-  });
-  return Buffer.concat(parts);
-}
 const latin1 = (spec: string) => b(spec).toString("latin1");
 const TOO_LONG = "ERR_FRAME_TOO_LONG";
 const CORRUPT = "ERR_FRAME_CORRUPT";
@@ -68,22 +58,7 @@ describe("VarintDecoder", () => {
     const unread = rest ?? (end === "eof" ? "" : input);
     const expected: Decoded = { frames: frames.map(latin1), end, rest: latin1(unread) };
 
-    it("decodes the input fed whole", () => {
-      expect(decodeAll(make, [bytes])).toEqual(expected);
-    });
-
-    it("decodes the input fed one byte at a time", () => {
-      expect(decodeAll(make, bytewise(bytes))).toEqual(expected);
-    });
-
-    it("decodes every random chunking the same way", () => {
-      fc.assert(
-        fc.property(fc.array(fc.nat({ max: bytes.length }), { maxLength: 8 }), (at) => {
-          expect(decodeAll(make, cut(bytes, at))).toEqual(expected);
-        }),
-        { numRuns: 100 },
-      );
-    });
+    itDecodesUnderAnyChunking(make, bytes, expected, 100);
   });
 
   it("refuses an 11-byte varint as soon as its 10th byte arrives", () => {

@@ -1,3 +1,5 @@
+import fc from "fast-check";
+import { expect, it } from "vitest";
 import type { Decoder } from "../../src/codec/delimiter.js";
 import { SocketError } from "../../src/errors.js";
 import { ReceiveBuffer } from "../../src/receive-buffer.js";
@@ -58,4 +60,43 @@ export function decodeAll(make: () => Decoder, chunks: readonly Buffer[]): Decod
     const unread = Buffer.concat([partial ?? buffer.peek(buffer.length), ...chunks.slice(fed)]);
     return { frames, end: error.code, rest: unread.toString("latin1") };
   }
+}
+
+/** Bytes from a spec: hex ("00 0c") and 'latin1 text', optionally repeated ('x'*256). */
+export function b(spec: string): Buffer {
+  const parts = [...spec.matchAll(/'([^']*)'(?:\*(\d+))?|([0-9a-f\s]+)/g)].map(([, q, n, hex]) => {
+    if (q !== undefined) return Buffer.from(q.repeat(Number(n ?? 1)), "latin1");
+    const digits = (hex ?? "").replace(/\s+/g, "");
+    if (digits.length % 2 !== 0) throw new Error(`odd hex in ${spec}`);
+    return Buffer.from(digits, "hex");
+  });
+  return Buffer.concat(parts);
+}
+
+/**
+ * The three tests every decoder table row gets: the input fed whole, one byte at a time,
+ * and in random chunkings (fast-check), each giving `expected`.
+ */
+export function itDecodesUnderAnyChunking(
+  make: () => Decoder,
+  bytes: Buffer,
+  expected: Decoded,
+  numRuns = 100,
+): void {
+  it("decodes the input fed whole", () => {
+    expect(decodeAll(make, [bytes])).toEqual(expected);
+  });
+
+  it("decodes the input fed one byte at a time", () => {
+    expect(decodeAll(make, bytewise(bytes))).toEqual(expected);
+  });
+
+  it("decodes every random chunking the same way", () => {
+    fc.assert(
+      fc.property(fc.array(fc.nat({ max: bytes.length }), { maxLength: 8 }), (at) => {
+        expect(decodeAll(make, cut(bytes, at))).toEqual(expected);
+      }),
+      { numRuns },
+    );
+  });
 }
