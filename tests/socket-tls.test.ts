@@ -11,6 +11,7 @@ import {
   cleanupCertificates,
   makeCertificates,
   opensslPeer,
+  tlsOutcome,
 } from "./helpers/certs.js";
 import { rawPeer } from "./helpers/raw-peer.js";
 
@@ -47,12 +48,6 @@ async function tlsServer(
   return server;
 }
 
-const refusal = (socket: Socket) =>
-  socket.opened.then(
-    () => "connected",
-    (e: TlsError) => `${e.code} ${e.reason}`,
-  );
-
 describe.skipIf(opensslPeer.path === undefined)("TLS clients and servers", () => {
   it("verifies the server against the CA and the host name by default", async () => {
     const server = await tlsServer({
@@ -74,7 +69,7 @@ describe.skipIf(opensslPeer.path === undefined)("TLS clients and servers", () =>
     const server = await tlsServer({
       tls: { cert: certs.server.certPath, key: certs.server.keyPath },
     });
-    const result = await refusal(track(connect(`localhost:${server.port}`, { tls: true })));
+    const result = await tlsOutcome(track(connect(`localhost:${server.port}`, { tls: true })));
     expect(result).toMatch(
       /^ERR_TLS_CERT (UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY|SELF_SIGNED_CERT_IN_CHAIN)$/,
     );
@@ -85,7 +80,7 @@ describe.skipIf(opensslPeer.path === undefined)("TLS clients and servers", () =>
       tls: { cert: certs.server.certPath, key: certs.server.keyPath },
     });
     const byIp = track(connect(`127.0.0.1:${server.port}`, { tls: { ca: certs.ca.certPath } }));
-    expect(await refusal(byIp)).toBe("ERR_TLS_CERT ERR_TLS_CERT_ALTNAME_INVALID");
+    expect(await tlsOutcome(byIp)).toBe("ERR_TLS_CERT ERR_TLS_CERT_ALTNAME_INVALID");
     const named = track(
       connect(`127.0.0.1:${server.port}`, {
         tls: { ca: certs.ca.certPath, verifyHost: "localhost" },
@@ -109,7 +104,7 @@ describe.skipIf(opensslPeer.path === undefined)("TLS clients and servers", () =>
       tls: { cert: certs.expired.certPath, key: certs.expired.keyPath },
     });
     expect(
-      await refusal(track(connect(`localhost:${server.port}`, { tls: { ca: certs.ca.cert } }))),
+      await tlsOutcome(track(connect(`localhost:${server.port}`, { tls: { ca: certs.ca.cert } }))),
     ).toBe("ERR_TLS_CERT CERT_HAS_EXPIRED");
   });
 
@@ -178,13 +173,13 @@ describe.skipIf(opensslPeer.path === undefined)("TLS clients and servers", () =>
   it("times out a handshake with a peer that never answers it", async () => {
     const { target } = await rawPeer((s) => s.resume()); // accepts TCP, never speaks TLS
     const socket = track(connect(target, { tls: { verify: false, handshakeTimeout: 100 } }));
-    expect(await refusal(socket)).toBe("ERR_TLS_HANDSHAKE_TIMEOUT ERR_TLS_HANDSHAKE_TIMEOUT");
+    expect(await tlsOutcome(socket)).toBe("ERR_TLS_HANDSHAKE_TIMEOUT ERR_TLS_HANDSHAKE_TIMEOUT");
     expect((await socket.closed).error?.code).toBe("ERR_TLS_HANDSHAKE_TIMEOUT");
   });
 
   it("fails the handshake against a plaintext server with ERR_TLS_HANDSHAKE", async () => {
     const { target } = await rawPeer((s) => s.write("220 plain text here\r\n"));
-    const result = await refusal(track(connect(target, { tls: { verify: false } })));
+    const result = await tlsOutcome(track(connect(target, { tls: { verify: false } })));
     expect(result).toMatch(/^ERR_TLS_HANDSHAKE ERR_SSL_/);
   });
 

@@ -385,3 +385,11 @@ export async function cleanupCertificates(): Promise<void> {
   cached = undefined;
   await entry?.cleanup();
 }
+
+/** How a TLS socket's `opened` ended: `"connected"`, or the error's `"CODE REASON"`. */
+export function tlsOutcome(socket: { opened: Promise<unknown> }): Promise<string> {
+  return socket.opened.then(
+    () => "connected",
+    (e: { code?: string; reason?: string }) => `${e.code} ${e.reason}`,
+  );
+}

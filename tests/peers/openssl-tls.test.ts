@@ -3,13 +3,21 @@
  * with certificates made at test time: the cases of the TLS issue, end to end.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { connect, listen, type Server, type Socket, type TlsError } from "../../src/index.js";
+import {
+  type ConnectOptions,
+  connect,
+  listen,
+  type Server,
+  type Socket,
+  type TlsError,
+} from "../../src/index.js";
 import { runCli } from "../cli/run-cli.js";
 import {
   type Certificates,
   cleanupCertificates,
   makeCertificates,
   opensslPeer,
+  tlsOutcome,
 } from "../helpers/certs.js";
 import { type OpensslServer, runOpensslClient, startOpensslServer } from "../helpers/openssl.js";
 
@@ -42,25 +50,16 @@ async function sServer(
   return server;
 }
 
-function client(
-  target: string,
-  tls: Parameters<typeof connect>[1] extends infer O ? O : never,
-): Socket {
-  const socket = connect(target, tls as object);
+function client(target: string, options: ConnectOptions): Socket {
+  const socket = connect(target, options);
   sockets.push(socket);
   return socket;
 }
 
-const outcome = (socket: Socket) =>
-  socket.opened.then(
-    () => "connected",
-    (e: TlsError) => `${e.code} ${e.reason}`,
-  );
-
 describe.skipIf(opensslPeer.path === undefined)("sockit client against openssl s_server", () => {
   it("refuses the test CA with the default roots and accepts it with ca", async () => {
     const server = await sServer();
-    expect(await outcome(client(`localhost:${server.port}`, { tls: true }))).toMatch(
+    expect(await tlsOutcome(client(`localhost:${server.port}`, { tls: true }))).toMatch(
       /^ERR_TLS_CERT /,
     );
     const socket = client(`localhost:${server.port}`, { tls: { ca: certs.ca.certPath } });
@@ -71,9 +70,9 @@ describe.skipIf(opensslPeer.path === undefined)("sockit client against openssl s
 
   it("refuses 127.0.0.1 for a localhost-only certificate unless verifyHost names it", async () => {
     const server = await sServer();
-    expect(await outcome(client(`127.0.0.1:${server.port}`, { tls: { ca: certs.ca.cert } }))).toBe(
-      "ERR_TLS_CERT ERR_TLS_CERT_ALTNAME_INVALID",
-    );
+    expect(
+      await tlsOutcome(client(`127.0.0.1:${server.port}`, { tls: { ca: certs.ca.cert } })),
+    ).toBe("ERR_TLS_CERT ERR_TLS_CERT_ALTNAME_INVALID");
     const named = client(`127.0.0.1:${server.port}`, {
       tls: { ca: certs.ca.cert, verifyHost: "localhost" },
     });
@@ -105,9 +104,9 @@ describe.skipIf(opensslPeer.path === undefined)("sockit client against openssl s
 
   it("refuses an expired certificate with its reason", async () => {
     const server = await sServer({ cert: certs.expired.certPath, key: certs.expired.keyPath });
-    expect(await outcome(client(`localhost:${server.port}`, { tls: { ca: certs.ca.cert } }))).toBe(
-      "ERR_TLS_CERT CERT_HAS_EXPIRED",
-    );
+    expect(
+      await tlsOutcome(client(`localhost:${server.port}`, { tls: { ca: certs.ca.cert } })),
+    ).toBe("ERR_TLS_CERT CERT_HAS_EXPIRED");
   });
 
   it("is refused without a client certificate when the server demands one (-Verify), accepted with", async () => {
