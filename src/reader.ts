@@ -70,11 +70,6 @@ export class Reader {
     this.#highWaterMark = highWaterMark;
   }
 
-  /** Whether the stream has ended (FIN or error); buffered bytes may still be read. */
-  get ended(): boolean {
-    return this.#ended;
-  }
-
   /** How many reads are waiting. */
   get pending(): number {
     return this.#queue.length;
