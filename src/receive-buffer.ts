@@ -10,6 +10,9 @@
 /** Chunks consumed at the front are dropped from the array in batches of at least this many. */
 const COMPACT_AT = 32;
 
+/** What a consumed slot of the chunk list holds until the list is compacted. */
+const EMPTY = Buffer.alloc(0);
+
 /**
  * A FIFO of bytes kept as a list of chunks.
  *
@@ -187,6 +190,9 @@ export class ReceiveBuffer {
         return;
       }
       left -= rest;
+      // Drop the reference now: a consumed chunk kept in the array would outlive young-
+      // generation collections, be promoted, and pin its memory until a full collection.
+      this.#chunks[this.#head] = EMPTY;
       this.#head++;
       this.#offset = 0;
     }

@@ -1,3 +1,5 @@
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
 import { ReceiveBuffer } from "../src/receive-buffer.js";
 
@@ -96,6 +98,26 @@ describe("ReceiveBuffer", () => {
       }
     }
     expect(buffer.takeAll().toString()).toBe(expected);
+  });
+
+  it("lets go of a chunk once its last byte is consumed, while later chunks stay buffered", async () => {
+    // A consumed chunk still referenced would be promoted by the young-generation collector
+    // and pin its memory until a full collection (the W4 benchmark's page-fault storm).
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    const buffer = new ReceiveBuffer();
+    let consumed: Buffer | undefined = Buffer.from(new ArrayBuffer(4096));
+    const released = new WeakRef(consumed.buffer);
+    buffer.append(consumed);
+    buffer.append(Buffer.from("rest"));
+    buffer.discard(4096 + 1);
+    consumed = undefined;
+    for (let i = 0; i < 5 && released.deref() !== undefined; i++) {
+      await new Promise((resolve) => setImmediate(resolve)); // WeakRefs clear between jobs
+      gc();
+    }
+    expect(released.deref()).toBeUndefined();
+    expect(buffer.takeAll().toString()).toBe("est");
   });
 });
 
