@@ -11,6 +11,7 @@ import type { Decoder } from "./codec/delimiter.js";
 import { type FrameOptions, frameDecoder } from "./codec/frame.js";
 import { LineDecoder, type LineOptions } from "./codec/line.js";
 import { FrameTooLongError, IncompleteReadError, type SocketError } from "./errors.js";
+import type { ReceiveBuffer } from "./receive-buffer.js";
 import { decodeText, type TextOptions } from "./text.js";
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
@@ -33,6 +34,9 @@ export interface IterateOptions {
   signal?: AbortSignal;
 }
 
+/** Takes a frame straight out of the buffer, already mapped (the iterator's fast path). */
+export type FastDecoder<T> = Pick<Decoder<T>, "decode">;
+
 /** Where an iterator's frames come from: the socket's read queue. */
 export interface FrameSource {
   /** One queued read. */
@@ -41,7 +45,7 @@ export interface FrameSource {
    * A frame decoded at once when no other read waits and one is complete, or null: the fast
    * path that spares a queued read and its promise when frames are already buffered.
    */
-  now(decoder: Decoder): Buffer | null;
+  now<T>(decoder: FastDecoder<T>): T | null;
 }
 
 /**
@@ -54,6 +58,8 @@ export interface FrameSource {
 class FrameIterator<T> implements AsyncIterableIterator<T, undefined, undefined> {
   readonly #source: FrameSource;
   readonly #decoder: Decoder;
+  /** What `next()` tries first: `#decoder` with `#map` applied, or a direct equivalent. */
+  readonly #fast: FastDecoder<T>;
   readonly #skipper: (error: FrameTooLongError) => Decoder | undefined;
   readonly #map: (frame: Buffer) => T;
   readonly #last: ((error: IncompleteReadError) => T | undefined) | undefined;
@@ -67,10 +73,12 @@ class FrameIterator<T> implements AsyncIterableIterator<T, undefined, undefined>
     map: (frame: Buffer) => T,
     skipper: (error: FrameTooLongError) => Decoder | undefined,
     options: IterateOptions,
+    fast: FastDecoder<T>,
     last?: (error: IncompleteReadError) => T | undefined,
   ) {
     this.#source = source;
     this.#decoder = decoder;
+    this.#fast = fast;
     this.#map = map;
     this.#skipper = skipper;
     this.#skip = (options.onOverflow ?? "error") === "skip";
@@ -86,8 +94,8 @@ class FrameIterator<T> implements AsyncIterableIterator<T, undefined, undefined>
     if (this.#done) return Promise.resolve(DONE);
     if (!this.#signal?.aborted) {
       try {
-        const frame = this.#source.now(this.#decoder);
-        if (frame !== null) return Promise.resolve({ done: false, value: this.#map(frame) });
+        const value = this.#source.now(this.#fast);
+        if (value !== null) return Promise.resolve({ done: false, value });
       } catch (error) {
         if (!this.#skippable(error)) return this.#fail(error);
       }
@@ -148,7 +156,7 @@ export function iterateFrames(
   skipper: (error: FrameTooLongError) => Decoder | undefined,
   options: IterateOptions = {},
 ): AsyncIterableIterator<Buffer, undefined, undefined> {
-  return new FrameIterator(source, decoder, (frame) => frame, skipper, options);
+  return new FrameIterator(source, decoder, (frame) => frame, skipper, options, decoder);
 }
 
 /** Options of `lines()`: the line codec, the text decoding (UTF-8 by default), iteration. */
@@ -165,14 +173,17 @@ export function iterateLines(
 ): AsyncIterableIterator<string, undefined, undefined> {
   const { encoding = "utf8", invalidText = "replace" } = options;
   const lines = new LineDecoder(options);
-  // UTF-8 with replacement is Node's own decoding: call it directly for every line.
-  const fast = invalidText === "replace" && (encoding === "utf8" || encoding === "utf-8");
-  const text = fast
-    ? (line: Buffer): string => line.toString("utf8")
+  // UTF-8 with replacement is Node's own decoding: straight from the receive buffer.
+  const utf8 = invalidText === "replace" && (encoding === "utf8" || encoding === "utf-8");
+  const text = utf8
+    ? (line: Buffer): string => line.toString()
     : (line: Buffer): string => decodeText(line, encoding, invalidText);
+  const fast: FastDecoder<string> = utf8
+    ? { decode: (buffer) => lines.decodeText(buffer) }
+    : { decode: (buffer) => mapFrame(lines.decode(buffer), text) };
   const last = (error: IncompleteReadError): string | undefined =>
     error.cause === undefined ? text(error.partial) : undefined;
-  return new FrameIterator(source, lines, text, () => lines.skipper(), options, last);
+  return new FrameIterator(source, lines, text, () => lines.skipper(), options, fast, last);
 }
 
 /**
@@ -187,4 +198,8 @@ export function iterateLengthFrames(
   const skip = (error: FrameTooLongError) =>
     error.frameLength === undefined ? undefined : new BytesSkipper(error.frameLength);
   return iterateFrames(source, frameDecoder(codec), skip, options);
+}
+
+function mapFrame<T>(frame: Buffer | null, map: (frame: Buffer) => T): T | null {
+  return frame === null ? null : map(frame);
 }

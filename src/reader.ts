@@ -145,7 +145,7 @@ export class Reader {
    * read is waiting, no upgrade holds the bytes, the stream has not ended. Returns null when
    * that is not so or no frame is complete yet (then queue a read). Decoder errors throw.
    */
-  decodeNow(decoder: Decoder): Buffer | null {
+  decodeNow<T>(decoder: Pick<Decoder<T>, "decode">): T | null {
     if (this.#queue.length > 0 || this.#held || this.#ended || this.buffer.length === 0)
       return null;
     this.#serving = undefined; // a queued read with this decoder later starts afresh

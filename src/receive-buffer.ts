@@ -56,6 +56,14 @@ export class ReceiveBuffer {
     const size = needle.length;
     if (size === 0 || from + size > this.#length) return -1;
     const single = size === 1 ? (needle[0] as number) : -1;
+    const first = this.#chunks[this.#head] as Buffer;
+    const start = this.#offset + from;
+    if (single >= 0 && start < first.length) {
+      // The common case: a one-byte delimiter (LF) found in the first chunk.
+      const found = first.indexOf(single, start);
+      if (found >= 0) return found - this.#offset;
+      if (this.#head + 1 === this.#chunks.length) return -1;
+    }
     let base = 0; // position of the current chunk's first unread byte
     for (let i = this.#head; i < this.#chunks.length; i++) {
       const chunk = this.#chunks[i] as Buffer;
@@ -137,6 +145,8 @@ export class ReceiveBuffer {
   byteAt(position: number): number | undefined {
     if (position < 0 || position >= this.#length) return undefined;
     let p = position + this.#offset;
+    const first = this.#chunks[this.#head] as Buffer;
+    if (p < first.length) return first[p];
     for (let i = this.#head; i < this.#chunks.length; i++) {
       const chunk = this.#chunks[i] as Buffer;
       if (p < chunk.length) return chunk[p];
@@ -150,9 +160,44 @@ export class ReceiveBuffer {
    * result is a view into it (no copy); otherwise one copy is made.
    */
   take(n: number): Buffer {
-    const out = this.peek(n);
-    this.discard(n);
+    return this.takeRange(0, n, n);
+  }
+
+  /**
+   * Removes the first `consume` bytes and returns bytes `start` to `end` of them
+   * (`start` ≤ `end` ≤ `consume` ≤ `length`): a frame without its header or its delimiter,
+   * in one call. A view when those bytes sit in one chunk; otherwise one copy.
+   */
+  takeRange(start: number, end: number, consume: number): Buffer {
+    const first = this.#chunks[this.#head];
+    const offset = this.#offset;
+    if (first !== undefined && offset + consume < first.length) {
+      // The common case: inside the first chunk with bytes left after, so no chunk ends.
+      this.#offset = offset + consume;
+      this.#length -= consume;
+      return first.subarray(offset + start, offset + end);
+    }
+    this.discard(start);
+    const out = this.peek(end - start);
+    this.discard(consume - start);
     return out;
+  }
+
+  /**
+   * As {@link takeRange}, but the bytes come back as UTF-8 text (malformed sequences become
+   * U+FFFD, as `Buffer#toString` does). Inside one chunk no intermediate `Buffer` is made.
+   */
+  takeText(start: number, end: number, consume: number): string {
+    const first = this.#chunks[this.#head];
+    const offset = this.#offset;
+    if (first !== undefined && offset + consume < first.length) {
+      this.#offset = offset + consume;
+      this.#length -= consume;
+      // No encoding argument: Node decodes UTF-8 at once, without its encoding lookup, and
+      // no Buffer view is made for the line (half the cost of a short line's text).
+      return first.toString(undefined, offset + start, offset + end);
+    }
+    return this.takeRange(start, end, consume).toString();
   }
 
   /** Removes and returns every unread byte. */

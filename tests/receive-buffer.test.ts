@@ -121,6 +121,42 @@ describe("ReceiveBuffer", () => {
   });
 });
 
+describe("ReceiveBuffer.takeRange and takeText", () => {
+  it("hands out a frame without its header and delimiter, consuming all of them", () => {
+    const buffer = bufferOf("\x00\x03abc;rest");
+    expect(buffer.takeRange(1, 4, 5).toString()).toBe("\x03ab"); // bytes 1..4 of the first 5
+    expect(buffer.length).toBe(5);
+    expect(buffer.takeAll().toString()).toBe(";rest");
+  });
+
+  it("copies a frame that spans chunks, and takes a frame that ends a chunk exactly", () => {
+    const buffer = bufferOf("HEADab", "cd;", "xy");
+    expect(buffer.takeRange(4, 8, 9).toString()).toBe("abcd");
+    expect(buffer.takeRange(0, 1, 2).toString()).toBe("x"); // the last chunk ends with it
+    expect(buffer.length).toBe(0);
+  });
+
+  it("returns a view into the chunk when the frame sits in one", () => {
+    const chunk = Buffer.from("abc\ndef");
+    const buffer = new ReceiveBuffer();
+    buffer.append(chunk);
+    const frame = buffer.takeRange(0, 3, 4);
+    expect(frame.buffer).toBe(chunk.buffer);
+    expect(frame.byteOffset).toBe(chunk.byteOffset);
+  });
+
+  it("decodes text inside one chunk and across chunks, a split character included", () => {
+    const euro = Buffer.from("€"); // e2 82 ac
+    const buffer = new ReceiveBuffer();
+    buffer.append(Buffer.concat([Buffer.from("<"), euro.subarray(0, 2)]));
+    buffer.append(Buffer.concat([euro.subarray(2), Buffer.from(">|€>|")]));
+    expect(buffer.takeText(1, 4, 6)).toBe("€"); // across the two chunks
+    expect(buffer.takeText(0, 3, 5)).toBe("€"); // inside the second one
+    expect(buffer.takeText(0, 0, 0)).toBe("");
+    expect(buffer.length).toBe(0);
+  });
+});
+
 describe("ReceiveBuffer.readUInt", () => {
   it.each([
     [["\u0001\u0002\u0003\u0004"], 0, 4, false, 0x01020304, "in one chunk, big-endian"],

@@ -31,17 +31,20 @@ export interface DelimiterOptions {
   include?: boolean;
 }
 
-/** Something that takes frames out of a receive buffer: the contract every codec keeps. */
-export interface Decoder {
+/**
+ * Something that takes frames out of a receive buffer: the contract every codec keeps.
+ * `T` is what a frame is handed out as (bytes, unless a codec decodes them further).
+ */
+export interface Decoder<T = Buffer> {
   /** Takes one frame out of `buffer`, or returns `null` when more bytes are needed. */
-  decode(buffer: ReceiveBuffer): Buffer | null;
+  decode(buffer: ReceiveBuffer): T | null;
   /** Forgets what it learnt of the buffered bytes (they were purged). Optional. */
   reset?(): void;
   /**
    * Called once the stream has ended: a last frame, `null` when the buffer is empty, or an
    * {@link IncompleteReadError} holding the leftover bytes (taken out of the buffer).
    */
-  decodeEof(buffer: ReceiveBuffer, cause?: unknown): Buffer | null;
+  decodeEof(buffer: ReceiveBuffer, cause?: unknown): T | null;
 }
 
 /** Normalizes one delimiter or several into byte arrays; refuses empty ones. */
@@ -141,8 +144,8 @@ export class DelimiterDecoder implements Decoder {
     }
     if (match === "wait") return null;
     if (match.at > this.#maxLength) throw new FrameTooLongError(this.#maxLength);
-    const frame = buffer.take(match.at + match.size);
-    return this.#include ? frame : frame.subarray(0, match.at);
+    const consumed = match.at + match.size;
+    return buffer.takeRange(0, this.#include ? consumed : match.at, consumed);
   }
 }
 

@@ -182,9 +182,8 @@ export class LengthPrefixedDecoder implements Decoder {
     const total = this.#frameLength(buffer);
     if (total < 0 || buffer.length < total) return null;
     this.#total = -1;
-    // Stripping first keeps the payload a view when the header arrived in its own chunk.
-    buffer.discard(this.#layout.strip);
-    return buffer.take(total - this.#layout.strip);
+    // A view when the payload sits in one chunk, even if the header arrived in another.
+    return buffer.takeRange(this.#layout.strip, total, total);
   }
 
   /** A frame if one is complete; otherwise the leftover bytes as an {@link IncompleteReadError}. */

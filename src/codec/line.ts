@@ -78,6 +78,24 @@ export class LineDecoder implements Decoder {
    */
   decode(buffer: ReceiveBuffer): Buffer | null {
     if (this.#crlf !== undefined) return this.#crlf.decode(buffer);
+    const at = this.#find(buffer);
+    if (at < 0) return null;
+    return buffer.takeRange(0, this.#end(buffer, at), at + 1); // the line; its ending dropped
+  }
+
+  /**
+   * {@link decode}, with the line as UTF-8 text (malformed bytes become U+FFFD): a line
+   * inside one chunk becomes a string with no `Buffer` made for it (`lines()`'s fast path).
+   */
+  decodeText(buffer: ReceiveBuffer): string | null {
+    if (this.#crlf !== undefined) return this.#crlf.decode(buffer)?.toString() ?? null;
+    const at = this.#find(buffer);
+    if (at < 0) return null;
+    return buffer.takeText(0, this.#end(buffer, at), at + 1);
+  }
+
+  /** The position of the next LF, or -1 after checking that the line may still grow. */
+  #find(buffer: ReceiveBuffer): number {
     const at = buffer.indexOf(NEWLINE, this.#scanned);
     if (at < 0) {
       const length = buffer.length;
@@ -85,14 +103,16 @@ export class LineDecoder implements Decoder {
       // A trailing CR may still turn out to be the line ending's ("any").
       const pending = this.#stripCr && buffer.byteAt(length - 1) === CR ? length - 1 : length;
       if (pending > this.#maxLength) throw new FrameTooLongError(this.#maxLength);
-      return null;
     }
+    return at;
+  }
+
+  /** Where the line ending that has its LF at `at` starts; checks the line's length. */
+  #end(buffer: ReceiveBuffer, at: number): number {
     const end = this.#stripCr && at > 0 && buffer.byteAt(at - 1) === CR ? at - 1 : at;
     if (end > this.#maxLength) throw new FrameTooLongError(this.#maxLength);
     this.#scanned = 0;
-    const line = buffer.peek(end); // one view of the line, then drop it and its line ending
-    buffer.discard(at + 1);
-    return line;
+    return end;
   }
 
   /** A line if one is complete; otherwise the leftover bytes as an {@link IncompleteReadError}. */

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { LineDecoder, type LineOptions } from "../../src/codec/line.js";
+import { ReceiveBuffer } from "../../src/receive-buffer.js";
 import { bytewise, cut, type Decoded, decodeAll } from "../helpers/chunking.js";
 
 const rows: [string, LineOptions, string, Decoded][] = [
@@ -65,5 +66,54 @@ describe("LineDecoder", () => {
         { numRuns: 100 },
       );
     });
+  });
+});
+
+describe("LineDecoder.decodeText", () => {
+  // UTF-8 of two, three and four bytes, an invalid byte, CRLF and LF endings.
+  const input = Buffer.concat([
+    Buffer.from("héllo wörld\r\n€ and 🎉\n", "utf8"),
+    Buffer.from([0x62, 0x61, 0xff, 0x64, 0x0a]),
+    Buffer.from("\nlast\r\n", "utf8"),
+  ]);
+  const expected = ["héllo wörld", "€ and 🎉", "ba\uFFFDd", "", "last"];
+
+  function decodeText(chunks: readonly Buffer[], options?: LineOptions): string[] {
+    const buffer = new ReceiveBuffer();
+    const decoder = new LineDecoder(options);
+    const lines: string[] = [];
+    for (const chunk of chunks) {
+      buffer.append(Buffer.from(chunk));
+      for (let line = decoder.decodeText(buffer); line !== null; line = decoder.decodeText(buffer))
+        lines.push(line);
+    }
+    expect(buffer.length).toBe(0);
+    return lines;
+  }
+
+  it("gives each line as UTF-8 text, whole, byte by byte and in random chunkings alike", () => {
+    expect(decodeText([input])).toEqual(expected);
+    expect(decodeText(bytewise(input))).toEqual(expected); // every character cut apart
+    fc.assert(
+      fc.property(fc.array(fc.nat({ max: input.length }), { maxLength: 6 }), (at) => {
+        expect(decodeText(cut(input, at))).toEqual(expected);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it("ends lines at CRLF only with eol crlf, like decode", () => {
+    const crlf = Buffer.from("a\nb\r\nc\r\n");
+    expect(decodeText([crlf], { eol: "crlf" })).toEqual(["a\nb", "c"]);
+    expect(decodeText(bytewise(crlf), { eol: "crlf" })).toEqual(["a\nb", "c"]);
+  });
+
+  it("refuses a line over maxLength and leaves its bytes buffered", () => {
+    const buffer = new ReceiveBuffer();
+    buffer.append(Buffer.from("12345\n"));
+    expect(() => new LineDecoder({ maxLength: 4 }).decodeText(buffer)).toThrow(
+      expect.objectContaining({ code: "ERR_FRAME_TOO_LONG" }),
+    );
+    expect(buffer.length).toBe(6);
   });
 });
