@@ -20,15 +20,19 @@ export interface ReadOptions {
   signal?: AbortSignal;
 }
 
-/** How a read settles: one of the two is called, exactly once. */
+/**
+ * How a read settles: one of the two is called, exactly once, with the tag the read was
+ * queued with. One object can serve every tagged read of a socket.
+ */
 export interface ReadSettle {
-  resolve(data: Buffer): void;
-  reject(error: SocketError): void;
+  resolve(data: Buffer, tag: unknown): void;
+  reject(error: SocketError, tag: unknown): void;
 }
 
 interface Pending {
   readonly decoder: Decoder;
   readonly settle: ReadSettle;
+  readonly tag: unknown;
   timer: NodeJS.Timeout | undefined;
   signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
@@ -111,19 +115,27 @@ export class Reader {
     this.#process();
   }
 
-  /** Queues a read. It settles through `settle` exactly once. */
-  enqueue(decoder: Decoder, settle: ReadSettle, options: ReadOptions = {}): void {
-    const { timeout = 0, signal } = options;
+  /** Queues a read. It settles through `settle` exactly once, with `tag`. */
+  enqueue(decoder: Decoder, settle: ReadSettle, options?: ReadOptions, tag?: unknown): void {
+    const timeout = options?.timeout ?? 0;
+    const signal = options?.signal;
     const invalid = checkReadOptions(options);
     if (invalid !== undefined) {
-      settle.reject(invalid);
+      settle.reject(invalid, tag);
       return;
     }
     if (signal?.aborted) {
-      settle.reject(abortError(signal));
+      settle.reject(abortError(signal), tag);
       return;
     }
-    const pending: Pending = { decoder, settle, timer: undefined, signal, onAbort: undefined };
+    const pending: Pending = {
+      decoder,
+      settle,
+      tag,
+      timer: undefined,
+      signal,
+      onAbort: undefined,
+    };
     if (timeout > 0) {
       pending.timer = setTimeout(() => {
         this.#cancel(
@@ -212,8 +224,8 @@ export class Reader {
     if (pending.timer !== undefined) clearTimeout(pending.timer);
     if (pending.onAbort !== undefined)
       pending.signal?.removeEventListener("abort", pending.onAbort);
-    if (outcome instanceof SocketError) pending.settle.reject(outcome);
-    else pending.settle.resolve(outcome);
+    if (outcome instanceof SocketError) pending.settle.reject(outcome, pending.tag);
+    else pending.settle.resolve(outcome, pending.tag);
   }
 
   #applyFlow(): void {

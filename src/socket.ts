@@ -27,7 +27,7 @@ import {
   iterateLines,
   type LinesOptions,
 } from "./iterate.js";
-import { checkReadOptions, Reader, type ReadOptions } from "./reader.js";
+import { checkReadOptions, Reader, type ReadOptions, type ReadSettle } from "./reader.js";
 import type { CloseInfo, SocketEvents } from "./socket-events.js";
 import {
   type AddressSnapshot,
@@ -346,16 +346,26 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
       typeof what === "number"
         ? new BytesDecoder(checkInteger("length", what, 0, 2 ** 32))
         : this.#delimited(what, undefined);
-    // Plain callbacks, not a promise: a throwing listener throws like any event listener.
-    const settle = {
-      resolve: (data: Buffer) => this.emit("read", data, tag),
-      reject: (error: SocketError) => {
-        if (this.listenerCount("readError") > 0) this.emit("readError", error, tag);
+    this.#tagged ??= this.#taggedSettle();
+    this.#reader.enqueue(decoder, this.#tagged, options, tag);
+    return this;
+  }
+
+  /** How every tagged read settles, made on the first one. */
+  #tagged: ReadSettle | undefined;
+
+  /**
+   * Plain calls, not a promise (a throwing listener throws like any event listener), made
+   * once per socket rather than once per read.
+   */
+  #taggedSettle(): ReadSettle {
+    return {
+      resolve: (data, tag) => this.emit("read", data, tag as Tag),
+      reject: (error, tag) => {
+        if (this.listenerCount("readError") > 0) this.emit("readError", error, tag as Tag);
         else this.#report(error); // a failed read is not the socket's error: record nothing
       },
     };
-    this.#reader.enqueue(decoder, settle, options);
-    return this;
   }
 
   /**
