@@ -11,7 +11,6 @@ import type { Decoder } from "./codec/delimiter.js";
 import { type FrameOptions, frameDecoder } from "./codec/frame.js";
 import { LineDecoder, type LineOptions } from "./codec/line.js";
 import { FrameTooLongError, IncompleteReadError, type SocketError } from "./errors.js";
-import type { ReceiveBuffer } from "./receive-buffer.js";
 import { decodeText, type TextOptions } from "./text.js";
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });

@@ -38,7 +38,7 @@ interface Pending {
   onAbort: (() => void) | undefined;
 }
 
-/** What the reader asks of its transport to apply backpressure. */
+/** What the reader asks of its transport to apply backpressure: a `net.Socket` has both. */
 export interface FlowControl {
   pause(): void;
   resume(): void;
@@ -56,7 +56,7 @@ export const DEFAULT_READ_HIGH_WATER_MARK = 1024 * 1024;
 export class Reader {
   readonly buffer = new ReceiveBuffer();
   readonly #queue: Pending[] = [];
-  readonly #flow: FlowControl;
+  #flow: FlowControl;
   readonly #highWaterMark: number;
   #paused = false;
   #processing = false;
@@ -92,8 +92,10 @@ export class Reader {
     this.#held = true;
   }
 
-  /** Serves reads again, from what arrives through the new layer. */
-  release(): void {
+  /** Serves reads again, from what arrives through `flow`, the new layer. */
+  release(flow: FlowControl): void {
+    this.#flow = flow;
+    this.#paused = false; // the old transport is the new layer's to read now
     this.#held = false;
     this.#process();
   }
@@ -207,11 +209,13 @@ export class Reader {
           if (result === null && this.#ended) throw this.#endCause ?? endOfStream();
         } catch (error) {
           this.#queue.shift();
+          this.#serving = undefined;
           this.#finish(head, error instanceof SocketError ? error : toInternal(error));
           continue;
         }
         if (result === null) break;
         this.#queue.shift();
+        this.#serving = undefined; // not kept: a settled read must not stay reachable
         this.#finish(head, result);
       }
     } finally {

@@ -69,6 +69,8 @@ export class Server extends EventEmitter<ServerEvents> {
   readonly #options: SocketOptions;
   readonly #handler: ConnectionHandler | undefined;
   readonly #connections = new Set<Socket>();
+  /** Takes a closed connection off the list: one listener for all (`this` is the socket). */
+  readonly #forget = forgetIn(this.#connections);
   #nextId = 1;
   #port: number | undefined;
   #host: string | undefined;
@@ -180,7 +182,7 @@ export class Server extends EventEmitter<ServerEvents> {
       ...(path === undefined ? {} : { path }),
     });
     this.#connections.add(socket);
-    socket.once("close", () => this.#connections.delete(socket)); // no promise per connection
+    socket.on("close", this.#forget); // 'close' comes once; no closure or promise per connection
     this.emit("connection", socket);
     if (this.#handler === undefined) return;
     const failed = (cause: unknown): void => {
@@ -308,4 +310,11 @@ export async function listen(
   const server = new Server(ns, local, options, onConnection, options.tls !== undefined);
   await server.start(options);
   return server;
+}
+
+/** A `'close'` listener that removes the socket it is called on from `connections`. */
+function forgetIn(connections: Set<Socket>): (this: Socket) => void {
+  return function (this: Socket) {
+    connections.delete(this);
+  };
 }

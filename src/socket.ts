@@ -57,6 +57,13 @@ export type { SendOptions, WriteCallback } from "./writer.js";
 
 type State = "connecting" | "open" | "closing" | "closed";
 
+/** A listener of the transport's events; Node calls it with the transport as `this`. */
+// biome-ignore lint/suspicious/noExplicitAny: Node's listener type is (...args: any[]) => void
+type TransportListener = (this: NetSocket, ...args: any[]) => void;
+
+/** `#openedOutcome` of a socket that connected while nothing waited for its info. */
+const CONNECTED = Symbol("connected");
+
 /** A promise with its settle functions, made when a promise is first asked for. */
 class Deferred<T> {
   readonly promise: Promise<T>;
@@ -91,7 +98,11 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
   readonly id: number | undefined;
   /** The LiveCode connection name from `"host:port|name"`, when given. */
   readonly name: string | undefined;
-  /** Resolves with the socket's info once connected; rejects with the connect error. */
+  /**
+   * Resolves with the socket's info once connected; rejects with the connect error. When
+   * nothing waited for the connect (a socket a server accepted, say), the info is taken when
+   * `opened` is first read, with `connected: true` as at the connect.
+   */
   get opened(): Promise<SocketInfo> {
     // Made on first use: most accepted sockets never ask, and a server holds thousands.
     if (this.#opened === undefined) {
@@ -99,6 +110,8 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
       this.#opened = new Deferred<SocketInfo>();
       this.#opened.promise.catch(() => {}); // a failed connect nobody awaits must not crash
       if (outcome instanceof SocketError) this.#opened.reject(outcome);
+      else if (outcome === CONNECTED)
+        this.#opened.resolve({ ...this.info(), connected: true, connecting: false });
       else if (outcome !== undefined) this.#opened.resolve(outcome);
     }
     return this.#opened.promise;
@@ -115,7 +128,6 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
 
   /** The transport: a `net.Socket`, or the `TLSSocket` that `startTLS()` put in its place. */
   #ns: NetSocket;
-  #detach: () => void = () => {};
   #secure: boolean;
   #upgrading = false;
   /** What the TLS handshake established, once it has. */
@@ -131,7 +143,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
   #error: SocketError | undefined;
   #addresses: AddressSnapshot;
   /** How the connect ended, once it has: the info, or the error (`opened` settles with it). */
-  #openedOutcome: SocketInfo | SocketError | undefined;
+  #openedOutcome: SocketInfo | SocketError | typeof CONNECTED | undefined;
   #opened: Deferred<SocketInfo> | undefined;
   /** How the socket ended, once it has (`closed` resolves with it). */
   #closeInfo: CloseInfo | undefined;
@@ -162,20 +174,16 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     this.#addresses = emptySnapshot(path);
     this.#closeTimeout = options.closeTimeout;
     this.#frame = init.options.frame;
-    this.#reader = new Reader(
-      { pause: () => this.#ns.pause(), resume: () => this.#ns.resume() },
-      options.readHighWaterMark,
+    this.#reader = new Reader(ns, options.readHighWaterMark);
+    this.#writer = new WriteQueue<Tag>(ns, options.writeHighWaterMark, this, () =>
+      this.#describePeer(),
     );
-    this.#writer = new WriteQueue<Tag>(ns, options.writeHighWaterMark, {
-      observed: () => this.listenerCount("written") > 0,
-      written: (tag) => this.emit("written", tag),
-      drain: () => this.emit("drain"),
-      describe: () => this.#describePeer(),
-    });
     this.#state = ns.connecting || ns.pending ? "connecting" : "open";
     this.#configure(options);
-    this.#detach = this.#listen(ns, this.#secure ? "secureConnect" : "connect");
-    if (this.#state === "open") this.#onConnect();
+    this.#attach(ns);
+    if (this.#state === "connecting") {
+      ns.once(this.#secure ? "secureConnect" : "connect", Socket.#onTransportConnect);
+    } else this.#onConnect();
   }
 
   #configure(options: ResolvedSocketOptions): void {
@@ -184,34 +192,73 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     if (options.keepAlive !== false) this.#ns.setKeepAlive(true, options.keepAlive);
   }
 
-  /** Attaches to a transport; returns what detaches again (for STARTTLS). */
-  #listen(ns: NetSocket, ready: "connect" | "secureConnect" | undefined): () => void {
-    // biome-ignore lint/suspicious/noExplicitAny: Node's listener type is (...args: any[]) => void
-    const handlers: [string, (...args: any[]) => void][] = [
-      [
-        "data",
-        (chunk: Buffer) => {
-          this.#reader.push(chunk);
-          this.emit("dataAvailable");
-        },
-      ],
-      [
-        "end",
-        () => {
-          // A TLS alert arrives as 'error' just before 'end': reads must see that, not EOF.
-          this.#reader.end(this.#error);
-          this.emit("end");
-        },
-      ],
-      ["timeout", () => this.emit("timeout")],
-      ["error", (error: Error) => this.#fail(this.#toError(error))],
-      ["close", () => this.#onClose()],
-    ];
-    if (ready !== undefined) handlers.push([ready, () => this.#onConnect()]);
-    for (const [event, handler] of handlers) ns.on(event, handler);
-    return () => {
-      for (const [event, handler] of handlers) ns.off(event, handler);
-    };
+  // ---- the transport's events ----
+  //
+  // One set of listeners shared by every socket, finding their socket through `#owners`:
+  // a server holding thousands of connections makes no closures per connection for them.
+
+  /** The socket each transport belongs to. */
+  static readonly #owners = new WeakMap<NetSocket, Socket>();
+
+  static readonly #events: readonly [string, TransportListener][] = [
+    [
+      "data",
+      function (this: NetSocket, chunk: Buffer) {
+        const socket = Socket.#owners.get(this);
+        if (socket === undefined) return;
+        socket.#reader.push(chunk);
+        socket.emit("dataAvailable");
+      },
+    ],
+    [
+      "end",
+      function (this: NetSocket) {
+        const socket = Socket.#owners.get(this);
+        if (socket === undefined) return;
+        // A TLS alert arrives as 'error' just before 'end': reads must see that, not EOF.
+        socket.#reader.end(socket.#error);
+        socket.emit("end");
+      },
+    ],
+    [
+      "timeout",
+      function (this: NetSocket) {
+        Socket.#owners.get(this)?.emit("timeout");
+      },
+    ],
+    [
+      "error",
+      function (this: NetSocket, error: Error) {
+        const socket = Socket.#owners.get(this);
+        if (socket !== undefined) socket.#fail(socket.#toError(error));
+      },
+    ],
+    [
+      "close",
+      function (this: NetSocket) {
+        const socket = Socket.#owners.get(this);
+        if (socket !== undefined) socket.#onClose();
+      },
+    ],
+  ];
+
+  static readonly #onTransportConnect = function (this: NetSocket): void {
+    const socket = Socket.#owners.get(this);
+    if (socket !== undefined) socket.#onConnect();
+  };
+
+  /** Listens to a transport's events (again after STARTTLS, to the TLS layer's). */
+  #attach(ns: NetSocket): void {
+    Socket.#owners.set(ns, this);
+    for (const [event, listener] of Socket.#events) ns.on(event, listener);
+  }
+
+  /** Stops listening to a transport (STARTTLS replaces it). */
+  #detach(ns: NetSocket): void {
+    for (const [event, listener] of Socket.#events) ns.off(event, listener);
+    ns.off("connect", Socket.#onTransportConnect);
+    ns.off("secureConnect", Socket.#onTransportConnect);
+    Socket.#owners.delete(ns);
   }
 
   #toError(error: unknown): SocketError {
@@ -222,6 +269,13 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
   #onConnect(): void {
     if (this.#state === "connecting") this.#state = "open";
     if (this.#secure && this.#ns instanceof TLSSocket) this.#tls = tlsInfo(this.#ns);
+    // The addresses now, while Node can still report them; an info object only for those
+    // waiting (a server's thousands of accepted sockets are spared one each).
+    this.#addresses = snapshotAddresses(this.#ns, this.#addresses);
+    if (this.#opened === undefined && this.listenerCount("connect") === 0) {
+      this.#openedOutcome = CONNECTED;
+      return;
+    }
     const info = this.info();
     this.#openedOutcome = info;
     this.#opened?.resolve(info);
@@ -461,16 +515,19 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    * Decoders for the common calls, made once per socket: a read with default options reuses
    * one (the reader resets it as each read starts) instead of building one per call.
    */
-  readonly #defaults: {
-    line?: LineDecoder;
-    frame?: Decoder;
-    delimited?: Map<string, DelimiterDecoder>;
-  } = {};
+  #defaults:
+    | {
+        line?: LineDecoder;
+        frame?: Decoder;
+        delimited?: Map<string, DelimiterDecoder>;
+      }
+    | undefined;
 
   #frames(override: object): Decoder {
     if (Object.keys(override).length > 0) {
       return frameDecoder(mergeFrameOptions(this.#frame, override));
     }
+    this.#defaults ??= {};
     this.#defaults.frame ??= frameDecoder(this.#frame);
     return this.#defaults.frame;
   }
@@ -478,6 +535,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
   #lines(options: LineOptions | undefined): LineDecoder {
     if (options?.eol !== undefined || options?.maxLength !== undefined)
       return new LineDecoder(options);
+    this.#defaults ??= {};
     this.#defaults.line ??= new LineDecoder();
     return this.#defaults.line;
   }
@@ -488,6 +546,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
   ): DelimiterDecoder {
     const plain = options?.maxLength === undefined && options?.include === undefined;
     if (!plain || typeof delimiter !== "string") return new DelimiterDecoder(delimiter, options);
+    this.#defaults ??= {};
     this.#defaults.delimited ??= new Map();
     let decoder = this.#defaults.delimited.get(delimiter);
     if (decoder === undefined) {
@@ -497,11 +556,17 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     return decoder;
   }
 
-  readonly #queued: FrameSource = {
-    read: (decoder, signal) =>
-      this.#read(() => decoder, signal === undefined ? undefined : { signal }),
-    now: (decoder) => this.#reader.decodeNow(decoder),
-  };
+  /** The read queue as iterators see it, made for the first iterator. */
+  get #queued(): FrameSource {
+    this.#source ??= {
+      read: (decoder, signal) =>
+        this.#read(() => decoder, signal === undefined ? undefined : { signal }),
+      now: (decoder) => this.#reader.decodeNow(decoder),
+    };
+    return this.#source;
+  }
+
+  #source: FrameSource | undefined;
 
   /**
    * The socket's bytes as a WHATWG `ReadableStream` (WinterTC sockets shape), created on
@@ -599,14 +664,14 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
       if (this.#state !== "open")
         throw this.#error ?? new SocketError("ERR_SOCKET_CLOSED", "closed during STARTTLS");
       const raw = this.#ns;
-      this.#detach();
+      this.#detach(raw);
       raw.pause();
       const early = this.#reader.buffer.takeAll();
       if (early.length > 0) raw.unshift(early); // the peer's first handshake bytes
       const secure = wrap(raw);
       this.#ns = secure;
       this.#secure = true;
-      this.#detach = this.#listen(secure, undefined);
+      this.#attach(secure);
       this.#writer.setTransport(secure);
       await awaitHandshake(secure, side, timeout, options, (e) => this.#toError(e)).catch(
         (error: SocketError) => {
@@ -619,7 +684,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     } finally {
       this.#upgrading = false;
     }
-    this.#reader.release();
+    this.#reader.release(this.#ns);
     return this.info();
   }
 

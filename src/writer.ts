@@ -26,13 +26,15 @@ export interface SendOptions {
   signal?: AbortSignal;
 }
 
-/** What the queue reports to its socket. */
-export interface WriterHooks<Tag> {
-  /** Whether anyone listens for `'written'`. */
-  observed(): boolean;
-  written(tag: Tag | undefined): void;
-  drain(): void;
-  describe(): string;
+/**
+ * The socket the queue writes for: it emits `'written'` and `'drain'` there, and asks it
+ * whether anyone listens for `'written'`. The socket itself, so no object or closures per
+ * connection are made for it.
+ */
+export interface WriteOwner<Tag> {
+  listenerCount(event: "written"): number;
+  emit(event: "written", tag: Tag | undefined): boolean;
+  emit(event: "drain"): boolean;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -41,7 +43,9 @@ const EMPTY = Buffer.alloc(0);
 export class WriteQueue<Tag> {
   #ns: NetSocket;
   readonly #highWaterMark: number;
-  readonly #hooks: WriterHooks<Tag>;
+  readonly #owner: WriteOwner<Tag>;
+  /** Names the peer in error messages. */
+  readonly #describe: () => string;
   /** Writes not settled yet, by their failure function: `failAll` settles the stragglers. */
   #unsettled: Set<(error: SocketError) => void> | undefined; // made at the first write
   #full = false;
@@ -49,10 +53,16 @@ export class WriteQueue<Tag> {
   /** Writes made while the transport is being replaced (STARTTLS), in order. */
   #held: (() => void)[] | undefined;
 
-  constructor(ns: NetSocket, highWaterMark: number, hooks: WriterHooks<Tag>) {
+  constructor(
+    ns: NetSocket,
+    highWaterMark: number,
+    owner: WriteOwner<Tag>,
+    describe: () => string,
+  ) {
     this.#ns = ns;
     this.#highWaterMark = highWaterMark;
-    this.#hooks = hooks;
+    this.#owner = owner;
+    this.#describe = describe;
   }
 
   /** Queues bytes; returns false when queued bytes reach the high-water mark. */
@@ -61,7 +71,12 @@ export class WriteQueue<Tag> {
       this.#held.push(() => this.write(data, tag, onWritten));
       return false; // no room until the new transport takes them
     }
-    if (tag === undefined && onWritten === undefined && !this.#full && !this.#hooks.observed()) {
+    if (
+      tag === undefined &&
+      onWritten === undefined &&
+      !this.#full &&
+      this.#owner.listenerCount("written") === 0
+    ) {
       const size = typeof data === "string" ? Buffer.byteLength(data) : data.byteLength;
       if (this.#ns.writableLength + size < this.#highWaterMark) {
         // Nobody waits on this write: no callback and no bookkeeping (the hot path of echo
@@ -75,18 +90,18 @@ export class WriteQueue<Tag> {
       if (settled) return;
       settled = true;
       this.#unsettled?.delete(fail);
-      if (error === null) this.#hooks.written(tag);
+      if (error === null) this.#owner.emit("written", tag);
       onWritten?.(error, tag);
       if (error === null && this.#full && this.#ns.writableLength < this.#highWaterMark) {
         this.#full = false;
-        this.#hooks.drain();
+        this.#owner.emit("drain");
       }
     };
     const fail = (error: SocketError): void => settle(error);
     this.#unsettled ??= new Set();
     this.#unsettled.add(fail);
     this.#ns.write(data, (error) => {
-      if (error) settle(toSocketError(error, this.#hooks.describe()));
+      if (error) settle(toSocketError(error, this.#describe()));
       // Node reports null for a write that was still in flight when the socket was destroyed:
       // those bytes are not known to have left, so the write fails.
       else if (this.#ns.destroyed)

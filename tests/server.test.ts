@@ -57,6 +57,26 @@ describe("listen", () => {
     }
   });
 
+  it("gives an accepted socket's opened info with its addresses, even read after it closed", async () => {
+    const accepted: Socket[] = [];
+    const server = await serve("127.0.0.1:0", (s) => void accepted.push(s));
+    const peer = client(`127.0.0.1:${server.port}`);
+    const { localPort } = await peer.opened;
+    await waitFor(() => accepted.length === 1);
+    const socket = accepted[0] as Socket;
+    await peer.close();
+    await socket.closed;
+    expect(await socket.opened).toMatchObject({
+      id: 1,
+      connected: true,
+      connecting: false,
+      remoteAddress: "127.0.0.1",
+      remotePort: localPort,
+      localPort: server.port,
+    });
+    expect(socket.info()).toMatchObject({ connected: false, remotePort: localPort });
+  });
+
   it("numbers accepted connections 1, 2, 3 in order and lists the open ones", async () => {
     const accepted: Socket[] = [];
     const server = await serve("127.0.0.1:0", (s) => void accepted.push(s));
