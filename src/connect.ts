@@ -102,11 +102,14 @@ export function connect<Tag = unknown>(
   };
   if (signal?.aborted) onAbort();
   else signal?.addEventListener("abort", onAbort, { once: true });
-  const cleanup = (): void => {
-    if (timer !== undefined) clearTimeout(timer);
-  };
-  socket.opened.then(cleanup, cleanup);
-  void socket.closed.then(() => signal?.removeEventListener("abort", onAbort));
+  // Only what was armed is watched: a plain connect makes no promises of its own.
+  if (timer !== undefined) {
+    const cleanup = (): void => clearTimeout(timer);
+    socket.opened.then(cleanup, cleanup);
+  }
+  if (signal !== undefined && !signal.aborted) {
+    void socket.closed.then(() => signal.removeEventListener("abort", onAbort));
+  }
   return socket;
 }
 
