@@ -11,9 +11,13 @@ import type { Decoder } from "./codec/delimiter.js";
 import { type FrameOptions, frameDecoder } from "./codec/frame.js";
 import { LineDecoder, type LineOptions } from "./codec/line.js";
 import { FrameTooLongError, IncompleteReadError, type SocketError } from "./errors.js";
+import type { ReadSettle } from "./reader.js";
 import { decodeText, type TextOptions } from "./text.js";
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+
+/** What a step of an iterator settles with: a result, or a promise of one (a failure). */
+type Outcome<T> = IteratorResult<T, undefined> | Promise<IteratorResult<T, undefined>>;
 
 /** What to do with a frame over `maxLength` while iterating. */
 export type OnOverflow = "error" | "skip";
@@ -38,8 +42,8 @@ export type FastDecoder<T> = Pick<Decoder<T>, "decode">;
 
 /** Where an iterator's frames come from: the socket's read queue. */
 export interface FrameSource {
-  /** One queued read. */
-  read(decoder: Decoder, signal: AbortSignal | undefined): Promise<Buffer>;
+  /** Queues one read; it settles through `settle` exactly once. */
+  read(decoder: Decoder, settle: ReadSettle, signal: AbortSignal | undefined): void;
   /**
    * A frame decoded at once when no other read waits and one is complete, or null: the fast
    * path that spares a queued read and its promise when frames are already buffered.
@@ -50,7 +54,8 @@ export interface FrameSource {
 /**
  * Frames from successive reads until the stream ends cleanly, as an async iterator written
  * by hand rather than as an async generator: when a frame is already buffered and no other
- * read waits, `next()` hands it over without queueing a read (one settled promise per frame,
+ * read waits, `next()` hands it over without queueing a read; otherwise it queues one read
+ * that settles the promise `next()` returned, directly (one promise per frame either way,
  * where nested generators cost several). A frame cut short by the end of the stream throws
  * `ERR_INCOMPLETE_READ` with its `partial` bytes, unless `last` turns it into a last value.
  */
@@ -65,6 +70,15 @@ class FrameIterator<T> implements AsyncIterableIterator<T, undefined, undefined>
   readonly #skip: boolean;
   readonly #signal: AbortSignal | undefined;
   #done = false;
+  /** How the queued reads of this iterator settle: into the promise `next()` returned. */
+  readonly #settle: ReadSettle = {
+    resolve: (frame) => this.#onFrame(frame),
+    reject: (error) => this.#onError(error),
+  };
+  /** The promise `next()` returned while a read is queued for it. */
+  #waiting: ((outcome: Outcome<T>) => void) | undefined;
+  /** The queued read is a skipper discarding an over-long frame. */
+  #skipping = false;
 
   constructor(
     source: FrameSource,
@@ -99,7 +113,10 @@ class FrameIterator<T> implements AsyncIterableIterator<T, undefined, undefined>
         if (!this.#skippable(error)) return this.#fail(error);
       }
     }
-    return this.#slow();
+    return new Promise<IteratorResult<T, undefined>>((resolve) => {
+      this.#waiting = resolve;
+      this.#source.read(this.#decoder, this.#settle, this.#signal);
+    });
   }
 
   /** Ends the iteration; unread bytes stay in the receive buffer. */
@@ -108,26 +125,47 @@ class FrameIterator<T> implements AsyncIterableIterator<T, undefined, undefined>
     return Promise.resolve(DONE);
   }
 
-  async #slow(): Promise<IteratorResult<T, undefined>> {
-    for (;;) {
-      try {
-        const frame = await this.#source.read(this.#decoder, this.#signal);
-        return { done: false, value: this.#map(frame) };
-      } catch (error) {
-        const code = (error as SocketError).code;
-        if (code === "ERR_END_OF_STREAM") {
-          this.#done = true;
-          return DONE;
-        }
-        const skipper = this.#skippable(error);
-        if (skipper === undefined) return this.#fail(error);
-        try {
-          await this.#source.read(skipper, this.#signal);
-        } catch (skipError) {
-          return this.#fail(skipError);
-        }
-      }
+  #onFrame(frame: Buffer): void {
+    if (this.#skipping) {
+      this.#skipping = false; // the over-long frame is gone: read the next one
+      this.#source.read(this.#decoder, this.#settle, this.#signal);
+      return;
     }
+    let value: T;
+    try {
+      value = this.#map(frame);
+    } catch (error) {
+      this.#finish(this.#fail(error));
+      return;
+    }
+    this.#finish({ done: false, value });
+  }
+
+  #onError(error: SocketError): void {
+    if (this.#skipping) {
+      this.#skipping = false;
+      this.#finish(this.#fail(error));
+      return;
+    }
+    if (error.code === "ERR_END_OF_STREAM") {
+      this.#done = true;
+      this.#finish(DONE);
+      return;
+    }
+    const skipper = this.#skippable(error);
+    if (skipper === undefined) {
+      this.#finish(this.#fail(error));
+      return;
+    }
+    this.#skipping = true;
+    this.#source.read(skipper, this.#settle, this.#signal);
+  }
+
+  /** Settles the promise `next()` returned: with a result, or as the promise `outcome` does. */
+  #finish(outcome: Outcome<T>): void {
+    const waiting = this.#waiting;
+    this.#waiting = undefined;
+    waiting?.(outcome);
   }
 
   /** The skipper for an over-long frame, when the caller chose to skip and it can be skipped. */

@@ -200,6 +200,13 @@ export class ReceiveBuffer {
     return this.takeRange(start, end, consume).toString();
   }
 
+  /** Removes and returns the unread bytes of the first chunk (`length` > 0): no copy. */
+  takeChunk(): Buffer {
+    const first = this.#chunks[this.#head] as Buffer;
+    const rest = first.length - this.#offset;
+    return this.takeRange(0, rest, rest);
+  }
+
   /** Removes and returns every unread byte. */
   takeAll(): Buffer {
     return this.take(this.#length);

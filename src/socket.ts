@@ -506,7 +506,10 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     return iterateLengthFrames(this.#queued, codec, options);
   }
 
-  /** Iterates over chunks as they arrive (what `readAvailable()` gives) until the stream ends. */
+  /**
+   * Iterates over the received chunks until the stream ends: each as the transport
+   * delivered it (a view, never a copy); `readAvailable()` instead joins all that is buffered.
+   */
   [Symbol.asyncIterator](): AsyncIterableIterator<Buffer, undefined, undefined> {
     return iterateFrames(this.#queued, chunkDecoder, () => undefined);
   }
@@ -559,8 +562,8 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
   /** The read queue as iterators see it, made for the first iterator. */
   get #queued(): FrameSource {
     this.#source ??= {
-      read: (decoder, signal) =>
-        this.#read(() => decoder, signal === undefined ? undefined : { signal }),
+      read: (decoder, settle, signal) =>
+        this.#reader.enqueue(decoder, settle, signal === undefined ? undefined : { signal }),
       now: (decoder) => this.#reader.decodeNow(decoder),
     };
     return this.#source;

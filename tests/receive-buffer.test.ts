@@ -157,6 +157,21 @@ describe("ReceiveBuffer.takeRange and takeText", () => {
   });
 });
 
+describe("ReceiveBuffer.takeChunk", () => {
+  it("takes what is left of the first chunk only, as a view", () => {
+    const first = Buffer.from("abcd");
+    const buffer = new ReceiveBuffer();
+    buffer.append(first);
+    buffer.append(Buffer.from("ef"));
+    buffer.discard(1);
+    const chunk = buffer.takeChunk();
+    expect(chunk.toString()).toBe("bcd");
+    expect(chunk.buffer).toBe(first.buffer);
+    expect(buffer.takeChunk().toString()).toBe("ef");
+    expect(buffer.length).toBe(0);
+  });
+});
+
 describe("ReceiveBuffer.readUInt", () => {
   it.each([
     [["\u0001\u0002\u0003\u0004"], 0, 4, false, 0x01020304, "in one chunk, big-endian"],

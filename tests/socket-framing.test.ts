@@ -198,3 +198,29 @@ describe("iterating over a socket", () => {
     expect(Buffer.concat(chunks).equals(payload)).toBe(true);
   });
 });
+
+describe("iterating over a socket's chunks", () => {
+  it("yields every byte in order, a chunk at a time as received, and ends at EOF", async () => {
+    const bytes = randomBytes(256 * 1024);
+    const socket = connect(await sender(bytes, 1000));
+    await sleep(50); // let several chunks pile up in the receive buffer
+    const chunks = await collect(socket);
+    expect(Buffer.concat(chunks).equals(bytes)).toBe(true);
+    expect(chunks.length).toBeGreaterThan(1);
+    expect(chunks.every((chunk) => chunk.length > 0)).toBe(true);
+  });
+
+  it("hands out buffered chunks as they arrived, not joined into a copy", async () => {
+    const { target } = await rawPeer((s) => {
+      s.write("abc");
+      setTimeout(() => s.end("def"), 30); // a second arrival
+    });
+    const socket = connect(target);
+    const first = await socket.readBytes(1);
+    await sleep(100); // both arrivals are buffered before the loop starts
+    const chunks = await collect(socket);
+    expect(first.toString()).toBe("a");
+    expect(chunks.map(String)).toEqual(["bc", "def"]);
+    expect(chunks[0]?.buffer).toBe(first.buffer); // the first arrival's memory: a view
+  });
+});

@@ -58,13 +58,14 @@ export const availableDecoder: Decoder = {
 };
 
 /**
- * Takes every buffered byte once there is at least one, like {@link availableDecoder}, but
- * at the end of the stream with nothing buffered it has nothing to give (the read ends with
+ * Takes the first buffered chunk, as the transport delivered it (or what is left of it):
+ * never a copy, where {@link availableDecoder} joins what several chunks hold. At the end of
+ * the stream with nothing buffered it has nothing to give (the read ends with
  * `ERR_END_OF_STREAM`): the decoder behind `for await (const chunk of socket)`.
  */
 export const chunkDecoder: Decoder = {
-  decode: availableDecoder.decode,
-  decodeEof: (buffer) => (buffer.length > 0 ? buffer.takeAll() : null),
+  decode: (buffer) => (buffer.length > 0 ? buffer.takeChunk() : null),
+  decodeEof: (buffer) => (buffer.length > 0 ? buffer.takeChunk() : null),
 };
 
 /**
