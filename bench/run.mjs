@@ -1112,6 +1112,12 @@ function writeMarkdown(mdPath, jsonName, j) {
     L.push("", "## Failures", "");
     for (const f of failures) L.push(`- ${f.impl} ${f.workload} run ${f.rep}: ${f.error}`);
   }
+  // The full table carries the analysis of the targets it misses, kept by hand in GAPS.md.
+  const gaps = path.join(path.dirname(mdPath), "GAPS.md");
+  if (path.basename(mdPath) === "RESULTS.md" && fs.existsSync(gaps)) {
+    L.push("", "## Targets missed: the profiles, and what would close them", "");
+    L.push(fs.readFileSync(gaps, "utf8").trimEnd());
+  }
   L.push(
     "",
     `Raw per-run values, RESULT objects, CPU accounting and wall times: \`bench/${jsonName}\`. Logs of the last invocation: \`bench/logs/\`.`,
