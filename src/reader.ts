@@ -121,14 +121,16 @@ export class Reader {
   enqueue(decoder: Decoder, settle: ReadSettle, options?: ReadOptions, tag?: unknown): void {
     const timeout = options?.timeout ?? 0;
     const signal = options?.signal;
-    const invalid = checkReadOptions(options);
-    if (invalid !== undefined) {
-      settle.reject(invalid, tag);
-      return;
-    }
-    if (signal?.aborted) {
-      settle.reject(abortError(signal), tag);
-      return;
+    if (options !== undefined) {
+      const invalid = checkReadOptions(options);
+      if (invalid !== undefined) {
+        settle.reject(invalid, tag);
+        return;
+      }
+      if (signal?.aborted) {
+        settle.reject(abortError(signal), tag);
+        return;
+      }
     }
     const pending: Pending = {
       decoder,

@@ -177,6 +177,15 @@ export class ReceiveBuffer {
       this.#length -= consume;
       return first.subarray(offset + start, offset + end);
     }
+    if (offset === 0 && start === 0 && end === consume && consume === this.#length) {
+      if (first !== undefined && first.length === consume) {
+        // Exactly the one chunk buffered (a request, a record): handed over as it is.
+        this.#chunks.length = 0;
+        this.#head = 0;
+        this.#length = 0;
+        return first;
+      }
+    }
     this.discard(start);
     const out = this.peek(end - start);
     this.discard(consume - start);

@@ -9,7 +9,7 @@ import { EventEmitter } from "node:events";
 import type { Socket as NetSocket } from "node:net";
 import { TLSSocket } from "node:tls";
 import { type Endpoint, formatAddress, formatEndpoint } from "./address.js";
-import { availableDecoder, BytesDecoder, chunkDecoder } from "./codec/bytes.js";
+import { availableDecoder, bytesDecoder, chunkDecoder } from "./codec/bytes.js";
 import {
   type Decoder,
   type Delimiter,
@@ -45,7 +45,7 @@ import { awaitHandshake, type StartTlsOptions, tlsWrapper } from "./starttls.js"
 import { decodeText, type TextOptions } from "./text.js";
 import { DEFAULT_HANDSHAKE_TIMEOUT, type TlsInfo, tlsInfo, toTlsError } from "./tls.js";
 import { toReadableStream, toWritableStream } from "./web-streams.js";
-import { type SendOptions, type WriteCallback, WriteQueue } from "./writer.js";
+import { describePeer, type SendOptions, type WriteCallback, WriteQueue } from "./writer.js";
 
 export type { LinesOptions } from "./iterate.js";
 export type { CloseInfo, SocketEvents } from "./socket-events.js";
@@ -175,9 +175,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     this.#closeTimeout = options.closeTimeout;
     this.#frame = init.options.frame;
     this.#reader = new Reader(ns, options.readHighWaterMark);
-    this.#writer = new WriteQueue<Tag>(ns, options.writeHighWaterMark, this, () =>
-      this.#describePeer(),
-    );
+    this.#writer = new WriteQueue<Tag>(ns, options.writeHighWaterMark, this);
     this.#state = ns.connecting || ns.pending ? "connecting" : "open";
     this.#configure(options);
     this.#attach(ns);
@@ -315,6 +313,11 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     this.emit("close", info);
   }
 
+  /** @internal How the write queue names the peer in its errors. */
+  [describePeer](): string {
+    return this.#describePeer();
+  }
+
   #describePeer(): string {
     if (this.#target !== undefined) return formatEndpoint(this.#target);
     const { remoteAddress, remotePort } = this.#addresses;
@@ -345,7 +348,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    * `ERR_ABORTED`, `ERR_INVALID_ARGUMENT`, or the socket's error.
    */
   readBytes(length: number, options?: ReadOptions): Promise<Buffer> {
-    return this.#read(() => new BytesDecoder(checkInteger("length", length, 0, 2 ** 32)), options);
+    return this.#read(() => bytesDecoder(checkInteger("length", length, 0, 2 ** 32)), options);
   }
 
   /**
@@ -398,7 +401,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
   read(what: number | Delimiter | readonly Delimiter[], tag?: Tag, options?: ReadOptions): this {
     const decoder =
       typeof what === "number"
-        ? new BytesDecoder(checkInteger("length", what, 0, 2 ** 32))
+        ? bytesDecoder(checkInteger("length", what, 0, 2 ** 32))
         : this.#delimited(what, undefined);
     this.#tagged ??= this.#taggedSettle();
     this.#reader.enqueue(decoder, this.#tagged, options, tag);

@@ -26,15 +26,19 @@ export interface SendOptions {
   signal?: AbortSignal;
 }
 
+/** The method by which a write queue's owner names its peer in error messages. @internal */
+export const describePeer: unique symbol = Symbol("sockit.describePeer");
+
 /**
- * The socket the queue writes for: it emits `'written'` and `'drain'` there, and asks it
- * whether anyone listens for `'written'`. The socket itself, so no object or closures per
- * connection are made for it.
+ * The socket the queue writes for: it emits `'written'` and `'drain'` there, asks it
+ * whether anyone listens for `'written'`, and how to name the peer. The socket itself, so no
+ * object or closures per connection are made for it.
  */
 export interface WriteOwner<Tag> {
   listenerCount(event: "written"): number;
   emit(event: "written", tag: Tag | undefined): boolean;
   emit(event: "drain"): boolean;
+  [describePeer](): string;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -44,8 +48,6 @@ export class WriteQueue<Tag> {
   #ns: NetSocket;
   readonly #highWaterMark: number;
   readonly #owner: WriteOwner<Tag>;
-  /** Names the peer in error messages. */
-  readonly #describe: () => string;
   /** Writes not settled yet, by their failure function: `failAll` settles the stragglers. */
   #unsettled: Set<(error: SocketError) => void> | undefined; // made at the first write
   #full = false;
@@ -53,16 +55,10 @@ export class WriteQueue<Tag> {
   /** Writes made while the transport is being replaced (STARTTLS), in order. */
   #held: (() => void)[] | undefined;
 
-  constructor(
-    ns: NetSocket,
-    highWaterMark: number,
-    owner: WriteOwner<Tag>,
-    describe: () => string,
-  ) {
+  constructor(ns: NetSocket, highWaterMark: number, owner: WriteOwner<Tag>) {
     this.#ns = ns;
     this.#highWaterMark = highWaterMark;
     this.#owner = owner;
-    this.#describe = describe;
   }
 
   /** Queues bytes; returns false when queued bytes reach the high-water mark. */
@@ -101,7 +97,7 @@ export class WriteQueue<Tag> {
     this.#unsettled ??= new Set();
     this.#unsettled.add(fail);
     this.#ns.write(data, (error) => {
-      if (error) settle(toSocketError(error, this.#describe()));
+      if (error) settle(toSocketError(error, this.#owner[describePeer]()));
       // Node reports null for a write that was still in flight when the socket was destroyed:
       // those bytes are not known to have left, so the write fails.
       else if (this.#ns.destroyed)

@@ -136,6 +136,16 @@ describe("ReceiveBuffer.takeRange and takeText", () => {
     expect(buffer.length).toBe(0);
   });
 
+  it("hands over the only buffered chunk itself when the frame is all of it, and goes on", () => {
+    const chunk = Buffer.from("PING\n");
+    const buffer = new ReceiveBuffer();
+    buffer.append(chunk);
+    expect(buffer.takeRange(0, 5, 5)).toBe(chunk);
+    expect(buffer.length).toBe(0);
+    buffer.append(Buffer.from("next"));
+    expect(buffer.takeAll().toString()).toBe("next");
+  });
+
   it("returns a view into the chunk when the frame sits in one", () => {
     const chunk = Buffer.from("abc\ndef");
     const buffer = new ReceiveBuffer();

@@ -37,6 +37,24 @@ export class BytesDecoder implements Decoder {
   }
 }
 
+/** Shared decoders for the small lengths: a `BytesDecoder` holds nothing but its length. */
+const SHARED_UP_TO = 1024;
+const SHARED: (BytesDecoder | undefined)[] = new Array(SHARED_UP_TO + 1).fill(undefined);
+
+/**
+ * A decoder of exactly `length` bytes: one shared instance per length up to 1,024 bytes
+ * (reading a header or a small record allocates no decoder), a new one above.
+ */
+export function bytesDecoder(length: number): BytesDecoder {
+  if (length > SHARED_UP_TO) return new BytesDecoder(length);
+  let decoder = SHARED[length];
+  if (decoder === undefined) {
+    decoder = new BytesDecoder(length);
+    SHARED[length] = decoder;
+  }
+  return decoder;
+}
+
 /**
  * Takes every buffered byte once there is at least one (the decoder behind
  * `socket.readAvailable()`, Xojo's `ReadAll` after `DataAvailable`). At a clean end of stream

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { availableDecoder, BytesDecoder, BytesSkipper } from "../../src/codec/bytes.js";
+import {
+  availableDecoder,
+  BytesDecoder,
+  BytesSkipper,
+  bytesDecoder,
+} from "../../src/codec/bytes.js";
 import { ReceiveBuffer } from "../../src/receive-buffer.js";
 import { bytewise, decodeAll } from "../helpers/chunking.js";
 
@@ -31,6 +36,20 @@ describe("BytesDecoder", () => {
 
   it("reads zero bytes at once", () => {
     expect(new BytesDecoder(0).decode(new ReceiveBuffer())).toEqual(Buffer.alloc(0));
+  });
+});
+
+describe("bytesDecoder", () => {
+  it("shares one decoder per small length, and each still takes exactly its length", () => {
+    expect(bytesDecoder(4)).toBe(bytesDecoder(4));
+    expect(bytesDecoder(1024)).toBe(bytesDecoder(1024));
+    expect(bytesDecoder(1025)).not.toBe(bytesDecoder(1025));
+    const buffer = new ReceiveBuffer();
+    buffer.append(Buffer.alloc(2000, 0x61));
+    expect(bytesDecoder(4).decode(buffer)?.length).toBe(4);
+    expect(bytesDecoder(1025).decode(buffer)?.length).toBe(1025);
+    expect(bytesDecoder(4).decode(buffer)?.length).toBe(4);
+    expect(buffer.length).toBe(2000 - 1033);
   });
 });
 
