@@ -219,12 +219,6 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
       },
     ],
     [
-      "timeout",
-      function (this: NetSocket) {
-        Socket.#owners.get(this)?.emit("timeout");
-      },
-    ],
-    [
       "error",
       function (this: NetSocket, error: Error) {
         const socket = Socket.#owners.get(this);
@@ -240,6 +234,11 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     ],
   ];
 
+  /** Listened to only when an idle timeout is set: an unused listener costs every socket. */
+  static readonly #onTimeout = function (this: NetSocket): void {
+    Socket.#owners.get(this)?.emit("timeout");
+  };
+
   static readonly #onTransportConnect = function (this: NetSocket): void {
     const socket = Socket.#owners.get(this);
     if (socket !== undefined) socket.#onConnect();
@@ -249,11 +248,13 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
   #attach(ns: NetSocket): void {
     Socket.#owners.set(ns, this);
     for (const [event, listener] of Socket.#events) ns.on(event, listener);
+    if ((ns.timeout ?? 0) > 0) ns.on("timeout", Socket.#onTimeout);
   }
 
   /** Stops listening to a transport (STARTTLS replaces it). */
   #detach(ns: NetSocket): void {
     for (const [event, listener] of Socket.#events) ns.off(event, listener);
+    ns.off("timeout", Socket.#onTimeout);
     ns.off("connect", Socket.#onTransportConnect);
     ns.off("secureConnect", Socket.#onTransportConnect);
     Socket.#owners.delete(ns);
