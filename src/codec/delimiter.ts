@@ -134,18 +134,19 @@ export class DelimiterDecoder implements Decoder {
   }
 
   #decode(buffer: ReceiveBuffer, eof: boolean): Buffer | null {
-    const match = this.#search.find(buffer, eof);
-    if (match === null) {
+    const search = this.#search;
+    const at = search.find(buffer, eof);
+    if (at === NONE) {
       // Any later match starts at length - maxDelimiter + 1 or after: too long already?
       if (buffer.length >= this.#maxLength + this.#search.maxDelimiter) {
         throw new FrameTooLongError(this.#maxLength);
       }
       return null;
     }
-    if (match === "wait") return null;
-    if (match.at > this.#maxLength) throw new FrameTooLongError(this.#maxLength);
-    const consumed = match.at + match.size;
-    return buffer.takeRange(0, this.#include ? consumed : match.at, consumed);
+    if (at === WAIT) return null;
+    if (at > this.#maxLength) throw new FrameTooLongError(this.#maxLength);
+    const consumed = at + search.size;
+    return buffer.takeRange(0, this.#include ? consumed : at, consumed);
   }
 }
 
@@ -171,10 +172,10 @@ export class DelimiterSkipper implements Decoder {
   }
 
   #skip(buffer: ReceiveBuffer, eof: boolean): Buffer | null {
-    const match = this.#search.find(buffer, eof);
-    if (match === "wait") return null;
-    if (match !== null) {
-      buffer.discard(match.at + match.size);
+    const at = this.#search.find(buffer, eof);
+    if (at === WAIT) return null;
+    if (at !== NONE) {
+      buffer.discard(at + this.#search.size);
       return EMPTY;
     }
     const drop = eof ? buffer.length : buffer.length - (this.#search.maxDelimiter - 1);
@@ -187,6 +188,11 @@ export class DelimiterSkipper implements Decoder {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** {@link DelimiterSearch.find}: no delimiter yet. */
+const NONE = -1;
+/** {@link DelimiterSearch.find}: a match, but a longer delimiter may still complete before it. */
+const WAIT = -2;
 
 /**
  * Finds the earliest delimiter. It resumes where the previous search stopped, so no byte is
@@ -205,11 +211,19 @@ class DelimiterSearch {
     this.maxDelimiter = Math.max(...this.delimiters.map((d) => d.length));
   }
 
-  /** The earliest complete match (the caller consumes it), `"wait"`, or null for none yet. */
-  find(buffer: ReceiveBuffer, eof: boolean): { at: number; size: number } | "wait" | null {
+  /** The size of the delimiter {@link find} last matched, in bytes. */
+  size = 0;
+
+  /**
+   * The position of the earliest complete match (its delimiter's size in {@link size}; the
+   * caller consumes it), {@link WAIT}, or {@link NONE} for none yet. No object per match.
+   */
+  find(buffer: ReceiveBuffer, eof: boolean): number {
+    const delimiters = this.delimiters;
     let at = -1;
     let size = 0;
-    for (const delimiter of this.delimiters) {
+    for (let i = 0; i < delimiters.length; i++) {
+      const delimiter = delimiters[i] as Buffer;
       const found = buffer.indexOf(delimiter, this.#scanned);
       if (found >= 0 && (at < 0 || found < at || (found === at && delimiter.length > size))) {
         at = found;
@@ -218,11 +232,12 @@ class DelimiterSearch {
     }
     if (at < 0) {
       this.#scanned = Math.max(0, buffer.length - this.maxDelimiter + 1);
-      return null;
+      return NONE;
     }
-    if (!eof && this.delimiters.length > 1 && this.#couldStillMatch(buffer, at)) return "wait";
+    if (!eof && delimiters.length > 1 && this.#couldStillMatch(buffer, at)) return WAIT;
     this.#scanned = 0;
-    return { at, size };
+    this.size = size;
+    return at;
   }
 
   /** Forgets the scan position (the bytes before it were discarded). */
