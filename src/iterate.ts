@@ -11,7 +11,7 @@ import type { Decoder } from "./codec/delimiter.js";
 import { type FrameOptions, frameDecoder } from "./codec/frame.js";
 import { LineDecoder, type LineOptions } from "./codec/line.js";
 import { FrameTooLongError, IncompleteReadError, type SocketError } from "./errors.js";
-import type { ReadSettle } from "./reader.js";
+import type { ReadOptions, ReadSettle } from "./reader.js";
 import { decodeText, type TextOptions } from "./text.js";
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
@@ -40,15 +40,18 @@ export interface IterateOptions {
 /** Takes a frame straight out of the buffer, already mapped (the iterator's fast path). */
 export type FastDecoder<T> = Pick<Decoder<T>, "decode">;
 
-/** Where an iterator's frames come from: the socket's read queue. */
+/**
+ * Where an iterator's frames come from: the socket's read queue itself (a `Reader`), called
+ * directly on every step.
+ */
 export interface FrameSource {
   /** Queues one read; it settles through `settle` exactly once. */
-  read(decoder: Decoder, settle: ReadSettle, signal: AbortSignal | undefined): void;
+  enqueue(decoder: Decoder, settle: ReadSettle, options?: ReadOptions): void;
   /**
    * A frame decoded at once when no other read waits and one is complete, or null: the fast
    * path that spares a queued read and its promise when frames are already buffered.
    */
-  now<T>(decoder: FastDecoder<T>): T | null;
+  decodeNow<T>(decoder: FastDecoder<T>): T | null;
 }
 
 /**
@@ -69,6 +72,8 @@ class FrameIterator<T> implements AsyncIterableIterator<T, undefined, undefined>
   readonly #last: ((error: IncompleteReadError) => T | undefined) | undefined;
   readonly #skip: boolean;
   readonly #signal: AbortSignal | undefined;
+  /** The options of every read this iterator queues: its signal, or none. */
+  readonly #options: ReadOptions | undefined;
   #done = false;
   /** How the queued reads of this iterator settle: into the promise `next()` returned. */
   readonly #settle: ReadSettle = {
@@ -96,6 +101,7 @@ class FrameIterator<T> implements AsyncIterableIterator<T, undefined, undefined>
     this.#skipper = skipper;
     this.#skip = (options.onOverflow ?? "error") === "skip";
     this.#signal = options.signal;
+    this.#options = options.signal === undefined ? undefined : { signal: options.signal };
     this.#last = last;
   }
 
@@ -107,7 +113,7 @@ class FrameIterator<T> implements AsyncIterableIterator<T, undefined, undefined>
     if (this.#done) return Promise.resolve(DONE);
     if (!this.#signal?.aborted) {
       try {
-        const value = this.#source.now(this.#fast);
+        const value = this.#source.decodeNow(this.#fast);
         if (value !== null) return Promise.resolve({ done: false, value });
       } catch (error) {
         if (!this.#skippable(error)) return this.#fail(error);
@@ -115,7 +121,7 @@ class FrameIterator<T> implements AsyncIterableIterator<T, undefined, undefined>
     }
     return new Promise<IteratorResult<T, undefined>>((resolve) => {
       this.#waiting = resolve;
-      this.#source.read(this.#decoder, this.#settle, this.#signal);
+      this.#source.enqueue(this.#decoder, this.#settle, this.#options);
     });
   }
 
@@ -128,7 +134,7 @@ class FrameIterator<T> implements AsyncIterableIterator<T, undefined, undefined>
   #onFrame(frame: Buffer): void {
     if (this.#skipping) {
       this.#skipping = false; // the over-long frame is gone: read the next one
-      this.#source.read(this.#decoder, this.#settle, this.#signal);
+      this.#source.enqueue(this.#decoder, this.#settle, this.#options);
       return;
     }
     let value: T;
@@ -158,7 +164,7 @@ class FrameIterator<T> implements AsyncIterableIterator<T, undefined, undefined>
       return;
     }
     this.#skipping = true;
-    this.#source.read(skipper, this.#settle, this.#signal);
+    this.#source.enqueue(skipper, this.#settle, this.#options);
   }
 
   /** Settles the promise `next()` returned: with a result, or as the promise `outcome` does. */

@@ -20,7 +20,6 @@ import { encodeFrame, type FrameOptions, frameDecoder } from "./codec/frame.js";
 import { LineDecoder, type LineOptions } from "./codec/line.js";
 import { checkInteger, SocketError, toSocketError } from "./errors.js";
 import {
-  type FrameSource,
   type IterateOptions,
   iterateFrames,
   iterateLengthFrames,
@@ -491,7 +490,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    * ```
    */
   lines(options: LinesOptions = {}): AsyncIterableIterator<string, undefined, undefined> {
-    return iterateLines(this.#queued, options);
+    return iterateLines(this.#reader, options);
   }
 
   /**
@@ -507,7 +506,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
   ): AsyncIterableIterator<Buffer, undefined, undefined> {
     const { onOverflow: _o, signal: _s, ...frame } = options;
     const codec = mergeFrameOptions(this.#frame, frame);
-    return iterateLengthFrames(this.#queued, codec, options);
+    return iterateLengthFrames(this.#reader, codec, options);
   }
 
   /**
@@ -515,7 +514,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    * delivered it (a view, never a copy); `readAvailable()` instead joins all that is buffered.
    */
   [Symbol.asyncIterator](): AsyncIterableIterator<Buffer, undefined, undefined> {
-    return iterateFrames(this.#queued, chunkDecoder, () => undefined);
+    return iterateFrames(this.#reader, chunkDecoder, () => undefined);
   }
 
   /**
@@ -562,18 +561,6 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     }
     return decoder;
   }
-
-  /** The read queue as iterators see it, made for the first iterator. */
-  get #queued(): FrameSource {
-    this.#source ??= {
-      read: (decoder, settle, signal) =>
-        this.#reader.enqueue(decoder, settle, signal === undefined ? undefined : { signal }),
-      now: (decoder) => this.#reader.decodeNow(decoder),
-    };
-    return this.#source;
-  }
-
-  #source: FrameSource | undefined;
 
   /**
    * The socket's bytes as a WHATWG `ReadableStream` (WinterTC sockets shape), created on
