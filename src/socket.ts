@@ -462,7 +462,8 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    * See `FrameOptions` for the layouts; also takes `timeout` and `signal`.
    */
   readFrame(options?: FrameOptions & ReadOptions): Promise<Buffer> {
-    const { timeout: _t, signal: _s, ...frame } = options ?? {};
+    if (options === undefined) return this.#read(() => this.#frames(undefined), undefined);
+    const { timeout: _t, signal: _s, ...frame } = options;
     return this.#read(() => this.#frames(frame), options);
   }
 
@@ -529,8 +530,8 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
       }
     | undefined;
 
-  #frames(override: object): Decoder {
-    if (Object.keys(override).length > 0) {
+  #frames(override: object | undefined): Decoder {
+    if (override !== undefined && Object.keys(override).length > 0) {
       return frameDecoder(mergeFrameOptions(this.#frame, override));
     }
     this.#defaults ??= {};
