@@ -80,6 +80,8 @@ class FrameIterator<T> implements AsyncIterableIterator<T, undefined, undefined>
     resolve: (frame) => this.#onFrame(frame),
     reject: (error) => this.#onError(error),
   };
+  /** The step whose read is queued, until it settles: a `next()` made meanwhile waits. */
+  #inflight: Promise<IteratorResult<T, undefined>> | undefined;
   /** The promise `next()` returned while a read is queued for it. */
   #waiting: ((outcome: Outcome<T>) => void) | undefined;
   /** The queued read is a skipper discarding an over-long frame. */
@@ -110,6 +112,12 @@ class FrameIterator<T> implements AsyncIterableIterator<T, undefined, undefined>
   }
 
   next(): Promise<IteratorResult<T, undefined>> {
+    if (this.#inflight !== undefined) {
+      // An earlier step still waits for its frame: this one follows it, so frames come out
+      // in order and every step settles (as an async generator's queued next() calls do).
+      const after = (): Promise<IteratorResult<T, undefined>> => this.next();
+      return this.#inflight.then(after, after);
+    }
     if (this.#done) return Promise.resolve(DONE);
     if (!this.#signal?.aborted) {
       try {
@@ -119,10 +127,12 @@ class FrameIterator<T> implements AsyncIterableIterator<T, undefined, undefined>
         if (!this.#skippable(error)) return this.#fail(error);
       }
     }
-    return new Promise<IteratorResult<T, undefined>>((resolve) => {
+    const step = new Promise<IteratorResult<T, undefined>>((resolve) => {
       this.#waiting = resolve;
       this.#source.enqueue(this.#decoder, this.#settle, this.#options);
     });
+    if (this.#waiting !== undefined) this.#inflight = step; // not settled at once
+    return step;
   }
 
   /** Ends the iteration; unread bytes stay in the receive buffer. */
@@ -171,6 +181,7 @@ class FrameIterator<T> implements AsyncIterableIterator<T, undefined, undefined>
   #finish(outcome: Outcome<T>): void {
     const waiting = this.#waiting;
     this.#waiting = undefined;
+    this.#inflight = undefined;
     waiting?.(outcome);
   }
 
@@ -182,7 +193,12 @@ class FrameIterator<T> implements AsyncIterableIterator<T, undefined, undefined>
   #fail(error: unknown): Promise<IteratorResult<T, undefined>> {
     this.#done = true;
     if (this.#last !== undefined && error instanceof IncompleteReadError) {
-      const value = this.#last(error);
+      let value: T | undefined;
+      try {
+        value = this.#last(error); // decoding the last line can fail too (invalidText "error")
+      } catch (decodeError) {
+        return Promise.reject(decodeError);
+      }
       if (value !== undefined) return Promise.resolve({ done: false, value });
     }
     return Promise.reject(error);

@@ -180,6 +180,7 @@ export class Reader {
 
   /** Rejects every queued read with `error` (the socket was destroyed by its owner). */
   failAll(error: SocketError): void {
+    this.#forgetServing();
     for (const pending of this.#queue.splice(0)) this.#finish(pending, error);
   }
 
@@ -187,6 +188,7 @@ export class Reader {
     const index = this.#queue.indexOf(pending);
     if (index < 0) return;
     this.#queue.splice(index, 1);
+    if (pending === this.#serving) this.#forgetServing();
     this.#finish(pending, error);
     // The next read may be servable from what is already buffered.
     if (index === 0) this.#process();
@@ -224,6 +226,16 @@ export class Reader {
       this.#processing = false;
     }
     this.#applyFlow();
+  }
+
+  /**
+   * The read being served ends without its frame (timed out, aborted, failed): its decoder's
+   * scan state describes bytes it will not take, and a decoder can be shared with later reads
+   * (the socket's default line decoder, say), so that state is dropped now.
+   */
+  #forgetServing(): void {
+    this.#serving?.decoder.reset?.();
+    this.#serving = undefined;
   }
 
   #finish(pending: Pending, outcome: Buffer | SocketError): void {

@@ -664,6 +664,11 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
       const early = this.#reader.buffer.takeAll();
       if (early.length > 0) raw.unshift(early); // the peer's first handshake bytes
       const secure = wrap(raw);
+      // The idle timer follows the connection: on the raw socket it would fire unheard.
+      if ((raw.timeout ?? 0) > 0) {
+        secure.setTimeout(raw.timeout ?? 0);
+        raw.setTimeout(0);
+      }
       this.#ns = secure;
       this.#secure = true;
       this.#attach(secure);
@@ -678,8 +683,9 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
       this.#tls = tlsInfo(secure);
     } finally {
       this.#upgrading = false;
+      // Reads are served again either way: after a failed upgrade they see its error.
+      this.#reader.release(this.#ns);
     }
-    this.#reader.release(this.#ns);
     return this.info();
   }
 

@@ -183,6 +183,31 @@ describe("lines on a socket", () => {
     await socket.destroy();
   });
 
+  it("refuses an invalid last line without a line ending, rejecting the loop, not crashing", async () => {
+    const bytes = Buffer.from([0x6f, 0x6b, 0x0a, 0x62, 0x61, 0xff]); // "ok\n" then "ba\xff", EOF
+    const socket = connect(await sender(bytes));
+    const got: string[] = [];
+    await expect(
+      (async () => {
+        for await (const line of socket.lines({ invalidText: "error" })) got.push(line);
+      })(),
+    ).rejects.toMatchObject({ code: "ERR_INVALID_TEXT" });
+    expect(got).toEqual(["ok"]);
+  });
+
+  it("settles overlapping next() calls in order, each with its own line", async () => {
+    const { target } = await rawPeer((s) => {
+      setTimeout(() => s.end("first\nsecond\n"), 50); // both steps wait for the bytes
+    });
+    const lines = connect(target).lines();
+    const steps = [lines.next(), lines.next(), lines.next()];
+    expect(await Promise.all(steps)).toEqual([
+      { done: false, value: "first" },
+      { done: false, value: "second" },
+      { done: true, value: undefined },
+    ]);
+  });
+
   it("reads one line or one delimited frame as text with an encoding", async () => {
     const socket = connect(await sender(Buffer.from("name=ß;rest\n")));
     expect(await socket.readUntil(";", { encoding: "utf8", include: false })).toBe("name=ß");

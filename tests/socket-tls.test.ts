@@ -322,6 +322,34 @@ describe.skipIf(opensslPeer.path === undefined)("STARTTLS", () => {
     expect((await socket.closed).hadError).toBe(true);
   });
 
+  it("fails the reads made during and after a failed upgrade instead of holding them", async () => {
+    const server = await listen("127.0.0.1:0", async (s) => {
+      await s.startTLS(serverIdentity()).catch(() => {});
+    });
+    servers.push(server);
+    const socket = track(connect(`127.0.0.1:${server.port}`)); // the name check fails
+    await socket.opened;
+    const upgrading = socket.startTLS({ ca: certs.ca.cert });
+    const during = socket.readLine(); // queued while the upgrade holds the bytes
+    await expect(upgrading).rejects.toMatchObject({ code: "ERR_TLS_CERT" });
+    await expect(during).rejects.toMatchObject({ code: "ERR_TLS_CERT" });
+    await expect(socket.readLine()).rejects.toMatchObject({ code: "ERR_TLS_CERT" });
+  });
+
+  it("keeps the idle timeout of the socket through the upgrade", async () => {
+    const server = await listen("127.0.0.1:0", async (s) => {
+      await s.readLine();
+      await s.startTLS(serverIdentity()); // then silence
+    });
+    servers.push(server);
+    const socket = track(connect(`localhost:${server.port}`, { timeout: 200 }));
+    socket.write("STARTTLS\r\n");
+    await socket.startTLS({ ca: certs.ca.cert });
+    const idle = new Promise<string>((resolve) => socket.once("timeout", () => resolve("timeout")));
+    const bound = new Promise<string>((resolve) => setTimeout(() => resolve("no event"), 3000));
+    expect(await Promise.race([idle, bound])).toBe("timeout");
+  });
+
   it("refuses to upgrade twice, or a server side without a certificate", async () => {
     const server = await listen("127.0.0.1:0", async (s) => {
       await expect(s.startTLS()).rejects.toMatchObject({ code: "ERR_INVALID_ARGUMENT" });

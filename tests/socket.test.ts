@@ -94,6 +94,25 @@ describe("reading from a socket", () => {
     await socket.destroy();
   });
 
+  it("finds the next line ending after a timed-out line read, once other reads took bytes", async () => {
+    let peer: import("node:net").Socket | undefined;
+    const { target } = await rawPeer((s) => {
+      peer = s;
+      s.write("abcdef");
+    });
+    const socket = connect(target);
+    // The timed-out read had searched "abcdef"; its decoder is the socket's shared one.
+    await expect(socket.readLine({ timeout: 50 })).rejects.toMatchObject({
+      code: "ERR_READ_TIMEOUT",
+    });
+    peer?.write("\nXYZ\n");
+    await sleep(30);
+    expect((await socket.readBytes(3)).toString()).toBe("abc");
+    expect((await socket.readLine()).toString()).toBe("def");
+    expect((await socket.readLine()).toString()).toBe("XYZ");
+    await socket.destroy();
+  });
+
   it("stops reading from the kernel above the high-water mark and loses nothing", async () => {
     const payload = randomBytes(8 * 1024 * 1024);
     const { target } = await rawPeer((s) => s.end(payload));
