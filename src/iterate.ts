@@ -46,7 +46,7 @@ export type FastDecoder<T> = Pick<Decoder<T>, "decode">;
  */
 export interface FrameSource {
   /** Queues one read; it settles through `settle` exactly once. */
-  enqueue(decoder: Decoder, settle: ReadSettle, options?: ReadOptions): void;
+  enqueue<T>(decoder: Decoder<T>, settle: ReadSettle<T>, options?: ReadOptions): void;
   /**
    * A frame decoded at once when no other read waits and one is complete, or null: the fast
    * path that spares a queued read and its promise when frames are already buffered.
@@ -64,11 +64,9 @@ export interface FrameSource {
  */
 class FrameIterator<T> implements AsyncIterableIterator<T, undefined, undefined> {
   readonly #source: FrameSource;
-  readonly #decoder: Decoder;
-  /** What `next()` tries first: `#decoder` with `#map` applied, or a direct equivalent. */
-  readonly #fast: FastDecoder<T>;
+  /** Takes one frame, already as `T`: at once when buffered, or through a queued read. */
+  readonly #decoder: Decoder<T>;
   readonly #skipper: (error: FrameTooLongError) => Decoder | undefined;
-  readonly #map: (frame: Buffer) => T;
   readonly #last: ((error: IncompleteReadError) => T | undefined) | undefined;
   readonly #skip: boolean;
   readonly #signal: AbortSignal | undefined;
@@ -76,8 +74,8 @@ class FrameIterator<T> implements AsyncIterableIterator<T, undefined, undefined>
   readonly #options: ReadOptions | undefined;
   #done = false;
   /** How the queued reads of this iterator settle: into the promise `next()` returned. */
-  readonly #settle: ReadSettle = {
-    resolve: (frame) => this.#onFrame(frame),
+  readonly #settle: ReadSettle<unknown> = {
+    resolve: (value) => this.#onValue(value as T), // a skipper's empty buffer when skipping
     reject: (error) => this.#onError(error),
   };
   /** The step whose read is queued, until it settles: a `next()` made meanwhile waits. */
@@ -89,17 +87,13 @@ class FrameIterator<T> implements AsyncIterableIterator<T, undefined, undefined>
 
   constructor(
     source: FrameSource,
-    decoder: Decoder,
-    map: (frame: Buffer) => T,
+    decoder: Decoder<T>,
     skipper: (error: FrameTooLongError) => Decoder | undefined,
     options: IterateOptions,
-    fast: FastDecoder<T>,
     last?: (error: IncompleteReadError) => T | undefined,
   ) {
     this.#source = source;
     this.#decoder = decoder;
-    this.#fast = fast;
-    this.#map = map;
     this.#skipper = skipper;
     this.#skip = (options.onOverflow ?? "error") === "skip";
     this.#signal = options.signal;
@@ -121,7 +115,7 @@ class FrameIterator<T> implements AsyncIterableIterator<T, undefined, undefined>
     if (this.#done) return Promise.resolve(DONE);
     if (!this.#signal?.aborted) {
       try {
-        const value = this.#source.decodeNow(this.#fast);
+        const value = this.#source.decodeNow(this.#decoder);
         if (value !== null) return Promise.resolve({ done: false, value });
       } catch (error) {
         if (!this.#skippable(error)) return this.#fail(error);
@@ -129,7 +123,7 @@ class FrameIterator<T> implements AsyncIterableIterator<T, undefined, undefined>
     }
     const step = new Promise<IteratorResult<T, undefined>>((resolve) => {
       this.#waiting = resolve;
-      this.#source.enqueue(this.#decoder, this.#settle, this.#options);
+      this.#source.enqueue<unknown>(this.#decoder, this.#settle, this.#options);
     });
     if (this.#waiting !== undefined) this.#inflight = step; // not settled at once
     return step;
@@ -141,17 +135,10 @@ class FrameIterator<T> implements AsyncIterableIterator<T, undefined, undefined>
     return Promise.resolve(DONE);
   }
 
-  #onFrame(frame: Buffer): void {
+  #onValue(value: T): void {
     if (this.#skipping) {
       this.#skipping = false; // the over-long frame is gone: read the next one
-      this.#source.enqueue(this.#decoder, this.#settle, this.#options);
-      return;
-    }
-    let value: T;
-    try {
-      value = this.#map(frame);
-    } catch (error) {
-      this.#finish(this.#fail(error));
+      this.#source.enqueue<unknown>(this.#decoder, this.#settle, this.#options);
       return;
     }
     this.#finish({ done: false, value });
@@ -174,7 +161,7 @@ class FrameIterator<T> implements AsyncIterableIterator<T, undefined, undefined>
       return;
     }
     this.#skipping = true;
-    this.#source.enqueue(skipper, this.#settle, this.#options);
+    this.#source.enqueue<unknown>(skipper, this.#settle, this.#options);
   }
 
   /** Settles the promise `next()` returned: with a result, or as the promise `outcome` does. */
@@ -215,7 +202,7 @@ export function iterateFrames(
   skipper: (error: FrameTooLongError) => Decoder | undefined,
   options: IterateOptions = {},
 ): AsyncIterableIterator<Buffer, undefined, undefined> {
-  return new FrameIterator(source, decoder, (frame) => frame, skipper, options, decoder);
+  return new FrameIterator(source, decoder, skipper, options);
 }
 
 /** Options of `lines()`: the line codec, the text decoding (UTF-8 by default), iteration. */
@@ -237,12 +224,17 @@ export function iterateLines(
   const text = utf8
     ? (line: Buffer): string => line.toString()
     : (line: Buffer): string => decodeText(line, encoding, invalidText);
-  const fast: FastDecoder<string> = utf8
-    ? { decode: (buffer) => lines.decodeText(buffer) }
-    : { decode: (buffer) => mapFrame(lines.decode(buffer), text) };
+  // The line decoder, handing out text: the same scan state whichever path takes a line.
+  const decoder: Decoder<string> = {
+    decode: utf8
+      ? (buffer) => lines.decodeText(buffer)
+      : (buffer) => mapFrame(lines.decode(buffer), text),
+    decodeEof: (buffer, cause) => mapFrame(lines.decodeEof(buffer, cause), text),
+    reset: () => lines.reset(),
+  };
   const last = (error: IncompleteReadError): string | undefined =>
     error.cause === undefined ? text(error.partial) : undefined;
-  return new FrameIterator(source, lines, text, () => lines.skipper(), options, fast, last);
+  return new FrameIterator(source, decoder, () => lines.skipper(), options, last);
 }
 
 /**

@@ -24,14 +24,15 @@ export interface ReadOptions {
  * How a read settles: one of the two is called, exactly once, with the tag the read was
  * queued with. One object can serve every tagged read of a socket.
  */
-export interface ReadSettle {
-  resolve(data: Buffer, tag: unknown): void;
+export interface ReadSettle<T = Buffer> {
+  resolve(data: T, tag: unknown): void;
   reject(error: SocketError, tag: unknown): void;
 }
 
 interface Pending {
-  readonly decoder: Decoder;
-  readonly settle: ReadSettle;
+  /** What it decodes to is the business of its settle; the queue only passes it on. */
+  readonly decoder: Decoder<unknown>;
+  readonly settle: ReadSettle<unknown>;
   readonly tag: unknown;
   timer: NodeJS.Timeout | undefined;
   signal: AbortSignal | undefined;
@@ -118,7 +119,12 @@ export class Reader {
   }
 
   /** Queues a read. It settles through `settle` exactly once, with `tag`. */
-  enqueue(decoder: Decoder, settle: ReadSettle, options?: ReadOptions, tag?: unknown): void {
+  enqueue<T>(
+    decoder: Decoder<T>,
+    settle: ReadSettle<T>,
+    options?: ReadOptions,
+    tag?: unknown,
+  ): void {
     const timeout = options?.timeout ?? 0;
     const signal = options?.signal;
     if (options !== undefined) {
@@ -181,7 +187,7 @@ export class Reader {
   /** Rejects every queued read with `error` (the socket was destroyed by its owner). */
   failAll(error: SocketError): void {
     this.#forgetServing();
-    for (const pending of this.#queue.splice(0)) this.#finish(pending, error);
+    for (const pending of this.#queue.splice(0)) this.#fail(pending, error);
   }
 
   #cancel(pending: Pending, error: SocketError): void {
@@ -189,7 +195,7 @@ export class Reader {
     if (index < 0) return;
     this.#queue.splice(index, 1);
     if (pending === this.#serving) this.#forgetServing();
-    this.#finish(pending, error);
+    this.#fail(pending, error);
     // The next read may be servable from what is already buffered.
     if (index === 0) this.#process();
   }
@@ -205,7 +211,7 @@ export class Reader {
           this.#serving = head;
           head.decoder.reset?.(); // its scan state may date from bytes another read took
         }
-        let result: Buffer | null;
+        let result: unknown;
         try {
           result = this.#ended
             ? head.decoder.decodeEof(this.buffer, this.#endCause)
@@ -214,13 +220,14 @@ export class Reader {
         } catch (error) {
           this.#queue.shift();
           this.#serving = undefined;
-          this.#finish(head, error instanceof SocketError ? error : toInternal(error));
+          this.#fail(head, error instanceof SocketError ? error : toInternal(error));
           continue;
         }
         if (result === null) break;
         this.#queue.shift();
         this.#serving = undefined; // not kept: a settled read must not stay reachable
-        this.#finish(head, result);
+        this.#settle(head);
+        head.settle.resolve(result, head.tag);
       }
     } finally {
       this.#processing = false;
@@ -238,12 +245,16 @@ export class Reader {
     this.#serving = undefined;
   }
 
-  #finish(pending: Pending, outcome: Buffer | SocketError): void {
+  /** Stops a read's timer and abort listener: it is about to settle. */
+  #settle(pending: Pending): void {
     if (pending.timer !== undefined) clearTimeout(pending.timer);
     if (pending.onAbort !== undefined)
       pending.signal?.removeEventListener("abort", pending.onAbort);
-    if (outcome instanceof SocketError) pending.settle.reject(outcome, pending.tag);
-    else pending.settle.resolve(outcome, pending.tag);
+  }
+
+  #fail(pending: Pending, error: SocketError): void {
+    this.#settle(pending);
+    pending.settle.reject(error, pending.tag);
   }
 
   #applyFlow(): void {

@@ -177,14 +177,10 @@ export class ReceiveBuffer {
       this.#length -= consume;
       return first.subarray(offset + start, offset + end);
     }
-    if (offset === 0 && start === 0 && end === consume && consume === this.#length) {
-      if (first !== undefined && first.length === consume) {
-        // Exactly the one chunk buffered (a request, a record): handed over as it is.
-        this.#chunks.length = 0;
-        this.#head = 0;
-        this.#length = 0;
-        return first;
-      }
+    if (start === 0 && end === consume && this.#isAllOfFirst(consume)) {
+      // Exactly the one chunk buffered (a request, a record): handed over as it is.
+      this.#empty();
+      return first as Buffer;
     }
     this.discard(start);
     const out = this.peek(end - start);
@@ -205,6 +201,10 @@ export class ReceiveBuffer {
       // No encoding argument: Node decodes UTF-8 at once, without its encoding lookup, and
       // no Buffer view is made for the line (half the cost of a short line's text).
       return first.toString(undefined, offset + start, offset + end);
+    }
+    if (first !== undefined && this.#isAllOfFirst(consume)) {
+      this.#empty(); // the one chunk buffered is the line: decoded in place all the same
+      return first.toString(undefined, start, end);
     }
     return this.takeRange(start, end, consume).toString();
   }
@@ -270,10 +270,29 @@ export class ReceiveBuffer {
     return dropped;
   }
 
+  /** Whether the first `consume` bytes are all that is buffered: one whole, unread chunk. */
+  #isAllOfFirst(consume: number): boolean {
+    return (
+      this.#offset === 0 &&
+      consume === this.#length &&
+      (this.#chunks[this.#head] as Buffer | undefined)?.length === consume
+    );
+  }
+
+  /** Forgets every chunk; the caller has taken or dropped all their bytes. */
+  #empty(): void {
+    const chunks = this.#chunks;
+    // Popping a few slots is ~10x cheaper than `length = 0` (an array resize in V8).
+    if (chunks.length <= 4) while (chunks.length > 0) chunks.pop();
+    else this.#chunks = [];
+    this.#head = 0;
+    this.#offset = 0;
+    this.#length = 0;
+  }
+
   #compact(): void {
     if (this.#head === this.#chunks.length) {
-      this.#chunks.length = 0;
-      this.#head = 0;
+      this.#empty();
     } else if (this.#head >= COMPACT_AT && this.#head * 2 >= this.#chunks.length) {
       this.#chunks = this.#chunks.slice(this.#head);
       this.#head = 0;
