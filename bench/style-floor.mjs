@@ -46,33 +46,24 @@ async function timeAsync(run) {
   return { ns: Number(process.hrtime.bigint() - t0) / LINES, bytes };
 }
 
+/** A plain call per line, the line made by `make(start, end)`. */
+const syncStyle = (make) => () =>
+  time(() => {
+    const next = splitter();
+    let bytes = 0;
+    const onLine = (line) => {
+      bytes += line.length;
+    };
+    for (let i = 0; i < LINES; i++) {
+      const [s, e] = next();
+      onLine(make(s, e));
+    }
+    return bytes;
+  });
+
 const styles = {
-  "sync view": () =>
-    time(() => {
-      const next = splitter();
-      let bytes = 0;
-      const onLine = (line) => {
-        bytes += line.length;
-      };
-      for (let i = 0; i < LINES; i++) {
-        const [s, e] = next();
-        onLine(chunk.subarray(s, e));
-      }
-      return bytes;
-    }),
-  "sync text": () =>
-    time(() => {
-      const next = splitter();
-      let bytes = 0;
-      const onLine = (line) => {
-        bytes += line.length;
-      };
-      for (let i = 0; i < LINES; i++) {
-        const [s, e] = next();
-        onLine(chunk.toString(undefined, s, e));
-      }
-      return bytes;
-    }),
+  "sync view": syncStyle((s, e) => chunk.subarray(s, e)),
+  "sync text": syncStyle((s, e) => chunk.toString(undefined, s, e)),
   "emit view": () =>
     time(() => {
       const next = splitter();

@@ -69,8 +69,7 @@ class FrameIterator<T> implements AsyncIterableIterator<T, undefined, undefined>
   readonly #skipper: (error: FrameTooLongError) => Decoder | undefined;
   readonly #last: ((error: IncompleteReadError) => T | undefined) | undefined;
   readonly #skip: boolean;
-  readonly #signal: AbortSignal | undefined;
-  /** The options of every read this iterator queues: its signal, or none. */
+  /** The options of every read this iterator queues: its `signal`, or none. */
   readonly #options: ReadOptions | undefined;
   #done = false;
   /** How the queued reads of this iterator settle: into the promise `next()` returned. */
@@ -96,7 +95,6 @@ class FrameIterator<T> implements AsyncIterableIterator<T, undefined, undefined>
     this.#decoder = decoder;
     this.#skipper = skipper;
     this.#skip = (options.onOverflow ?? "error") === "skip";
-    this.#signal = options.signal;
     this.#options = options.signal === undefined ? undefined : { signal: options.signal };
     this.#last = last;
   }
@@ -113,7 +111,7 @@ class FrameIterator<T> implements AsyncIterableIterator<T, undefined, undefined>
       return this.#inflight.then(after, after);
     }
     if (this.#done) return Promise.resolve(DONE);
-    if (!this.#signal?.aborted) {
+    if (!this.#options?.signal?.aborted) {
       try {
         const value = this.#source.decodeNow(this.#decoder);
         if (value !== null) return Promise.resolve({ done: false, value });
