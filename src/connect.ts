@@ -61,7 +61,7 @@ export function connect<Tag = unknown>(
   options: ConnectOptions = {},
 ): Socket<Tag> {
   const endpoint = parseTarget(target);
-  resolveSocketOptions(options);
+  const resolved = resolveSocketOptions(options);
   const connectTimeout = checkInteger(
     "connectTimeout",
     options.connectTimeout ?? 0,
@@ -79,9 +79,16 @@ export function connect<Tag = unknown>(
     endpoint.kind === "unix"
       ? { path: endpoint.path, allowHalfOpen }
       : { host: endpoint.host, port: endpoint.port, allowHalfOpen, ...local };
+  // `noDelay` given to Node applies once connected; set later, it costs a second system call.
   const ns: NetSocket =
-    secure === undefined ? netConnect(address) : tlsConnect({ ...address, ...secure });
-  const socket = new Socket<Tag>(ns, { target: endpoint, options, secure: secure !== undefined });
+    secure === undefined
+      ? netConnect({ ...address, noDelay: resolved.noDelay })
+      : tlsConnect({ ...address, ...secure });
+  const socket = new Socket<Tag>(ns, {
+    target: endpoint,
+    options: resolved,
+    secure: secure !== undefined,
+  });
   if (tlsOptions !== undefined) {
     armHandshakeTimeout(socket, ns, tlsOptions.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT);
   }

@@ -17,7 +17,12 @@ import { type Endpoint, formatEndpoint, parseLocal, type TargetInput } from "./a
 import { encodeFrame, type FrameOptions } from "./codec/frame.js";
 import { checkInteger, SocketError, toSocketError } from "./errors.js";
 import { Socket } from "./socket.js";
-import { mergeFrameOptions, resolveSocketOptions, type SocketOptions } from "./socket-options.js";
+import {
+  mergeFrameOptions,
+  type ResolvedSocketOptions,
+  resolveSocketOptions,
+  type SocketOptions,
+} from "./socket-options.js";
 import { serverTlsOptions, type TlsServerOptions, toTlsError } from "./tls.js";
 
 /** Options of {@link listen}; the socket options apply to every accepted connection. */
@@ -66,7 +71,7 @@ export interface ServerEvents {
 export class Server extends EventEmitter<ServerEvents> {
   readonly #ns: NetServer;
   readonly #local: Endpoint;
-  readonly #options: SocketOptions;
+  readonly #options: ResolvedSocketOptions;
   readonly #handler: ConnectionHandler | undefined;
   readonly #connections = new Set<Socket>();
   /** Takes a closed connection off the list: one listener for all (`this` is the socket). */
@@ -80,7 +85,7 @@ export class Server extends EventEmitter<ServerEvents> {
   constructor(
     ns: NetServer,
     local: Endpoint,
-    options: SocketOptions,
+    options: ResolvedSocketOptions,
     handler?: ConnectionHandler,
     secure = false,
   ) {
@@ -301,13 +306,13 @@ export async function listen(
   const local = parseLocal(target);
   const options = typeof optionsOrHandler === "function" ? {} : (optionsOrHandler ?? {});
   const onConnection = typeof optionsOrHandler === "function" ? optionsOrHandler : handler;
-  resolveSocketOptions(options);
+  const resolved = resolveSocketOptions(options); // checked once, not per connection
   const allowHalfOpen = options.allowHalfOpen ?? false;
   const ns =
     options.tls === undefined
       ? createServer({ allowHalfOpen })
       : createTlsServer({ ...serverTlsOptions(options.tls), allowHalfOpen });
-  const server = new Server(ns, local, options, onConnection, options.tls !== undefined);
+  const server = new Server(ns, local, resolved, onConnection, options.tls !== undefined);
   await server.start(options);
   return server;
 }

@@ -46,6 +46,7 @@ export interface SocketOptions {
 
 /** Socket options with defaults applied, checked. */
 export interface ResolvedSocketOptions {
+  frame: FrameOptions | undefined;
   timeout: number;
   noDelay: boolean;
   keepAlive: number | false;
@@ -64,6 +65,7 @@ export function resolveSocketOptions(options: SocketOptions): ResolvedSocketOpti
   const keepAlive = options.keepAlive ?? false;
   if (options.frame !== undefined) frameDecoder(options.frame); // refuses bad codec options now
   return {
+    frame: options.frame,
     timeout: checkInteger("timeout", options.timeout ?? 0, 0, MAX_TIMER),
     noDelay: options.noDelay ?? true,
     keepAlive:
