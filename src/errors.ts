@@ -33,6 +33,8 @@ export const ERROR_CODES = {
   ERR_TLS_HANDSHAKE:
     "The TLS handshake failed for a reason other than a certificate (version, cipher, a plaintext peer); `reason` has Node's code.",
   ERR_TLS_HANDSHAKE_TIMEOUT: "The TLS handshake did not finish within `handshakeTimeout`.",
+  ERR_DATAGRAM_TOO_LARGE:
+    "A datagram is over the UDP payload limit (65,507 bytes over IPv4, 65,527 over IPv6); nothing was sent.",
   ERR_HANDLER_FAILED:
     "A server's connection handler threw or rejected; that connection was destroyed.",
 } as const;

@@ -41,6 +41,18 @@ export {
 } from "./codec/varint.js";
 export { type ConnectOptions, connect } from "./connect.js";
 export {
+  type Datagram,
+  type DatagramEvents,
+  type DatagramInfo,
+  type DatagramOptions,
+  type DatagramPeer,
+  DatagramSocket,
+  type DatagramType,
+  MAX_DATAGRAM_IPV4,
+  MAX_DATAGRAM_IPV6,
+  openDatagram,
+} from "./datagram.js";
+export {
   ERROR_CODES,
   FrameTooLongError,
   IncompleteReadError,

@@ -114,3 +114,15 @@ export async function exit(code: number): Promise<never> {
   await Promise.all([flush(process.stdout), flush(process.stderr)]);
   process.exit(code);
 }
+
+/** The signals that stop a listener, with the exit code a shell reports for each (128 + n). */
+export const STOP_SIGNALS = { SIGINT: 130, SIGTERM: 143 } as const;
+/** `SIGINT` or `SIGTERM`. */
+export type StopSignal = keyof typeof STOP_SIGNALS;
+
+/** Calls `handler` on SIGINT or SIGTERM; a second one of the same kind ends the process as usual. */
+export function onStopSignal(handler: (signal: StopSignal) => void): void {
+  for (const signal of Object.keys(STOP_SIGNALS) as StopSignal[]) {
+    process.once(signal, () => handler(signal));
+  }
+}

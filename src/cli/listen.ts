@@ -6,7 +6,15 @@
  */
 import { formatAddress, listen, type Server, type Socket } from "../index.js";
 import { bridgeAndClose } from "./bridge.js";
-import { closedLine, exit, type Log, peerOf } from "./common.js";
+import {
+  closedLine,
+  exit,
+  type Log,
+  onStopSignal,
+  peerOf,
+  STOP_SIGNALS,
+  type StopSignal,
+} from "./common.js";
 import { serverTls, type TlsFlags } from "./tls-flags.js";
 
 /** Options of `sockit listen`. */
@@ -22,16 +30,6 @@ export interface ListenCommandOptions extends TlsFlags {
 
 /** How long closing waits for a peer to close its side before dropping it. */
 const CLOSE_TIMEOUT_MS = 2000;
-
-/** The signals that stop a listener, with the exit code a shell reports for each (128 + n). */
-const STOP_SIGNALS = { SIGINT: 130, SIGTERM: 143 } as const;
-type StopSignal = keyof typeof STOP_SIGNALS;
-
-function onStopSignal(handler: (signal: StopSignal) => void): void {
-  for (const signal of Object.keys(STOP_SIGNALS) as StopSignal[]) {
-    process.once(signal, () => handler(signal));
-  }
-}
 
 /** Where a server listens, as `listening on` prints it: `[::]:8080`, `127.0.0.1:8080`, `unix:/p`. */
 function whereListening(server: Server): string {

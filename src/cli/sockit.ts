@@ -13,6 +13,7 @@ import { runDemo } from "./demo.js";
 import { runListen } from "./listen.js";
 import { runResolve } from "./resolve.js";
 import type { TlsFlags } from "./tls-flags.js";
+import { runUdpListen, runUdpSend } from "./udp.js";
 
 /** The package version, read at run time: package.json sits outside the compiled tree. */
 function version(): string {
@@ -35,6 +36,20 @@ function milliseconds(value: string): number {
     throw new InvalidArgumentError("expected a whole number of milliseconds");
   }
   return ms;
+}
+
+/** Parses `--count N`: a whole number from 1. */
+function count(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) {
+    throw new InvalidArgumentError("expected a whole number from 1");
+  }
+  return n;
+}
+
+/** Collects a repeatable option's values. */
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
 /** The TLS flags, on a client (all) or a server (`--tls --cert --key [--ca]`). */
@@ -66,7 +81,7 @@ function verbose(command: Command): boolean {
 /** Builds the command tree. Settings made before `.command()` are inherited by subcommands. */
 function program(): Command {
   const root = new Command("sockit")
-    .description("Sockets from the command line: connect, listen, resolve, and a demo tour.")
+    .description("Sockets from the command line: connect, listen, udp, resolve, and a demo tour.")
     .version(version())
     .option("-v, --verbose", "print connection events to stderr")
     .exitOverride()
@@ -98,6 +113,51 @@ function program(): Command {
     (local: string, options: { echo?: boolean; crlf?: boolean } & TlsFlags, command: Command) =>
       runListen(local, options, createLog(verbose(command))),
   );
+
+  const udp = root
+    .command("udp")
+    .description("UDP datagrams: send them, or listen for them (like nc -u)");
+  udp
+    .command("send")
+    .description("send MESSAGE as one datagram, or each line of stdin as its own; print replies")
+    .argument("<target>", "host:port or [v6]:port")
+    .argument("[message...]", "the datagram's text (words joined by spaces); default: stdin lines")
+    .option("--bind <local>", "send from this [host:]port")
+    .option("--broadcast", "allow a broadcast destination (SO_BROADCAST)")
+    .option(
+      "--wait <ms>",
+      "print replies for this many milliseconds after the last send",
+      milliseconds,
+    )
+    .action(
+      (
+        target: string,
+        words: string[],
+        options: { bind?: string; broadcast?: boolean; wait?: number },
+        command: Command,
+      ) =>
+        runUdpSend(
+          target,
+          words.length === 0 ? undefined : words.join(" "),
+          options,
+          createLog(verbose(command)),
+        ),
+    );
+  udp
+    .command("listen")
+    .description("print every datagram received on [HOST:]PORT to stdout")
+    .argument("<local>", "[host:]port (0: any free port)")
+    .option("--echo", "send every datagram back to its sender")
+    .option("--count <n>", "exit after N datagrams", count)
+    .option("--join <group>", "join a multicast group (repeatable)", collect, [])
+    .option("--iface <address>", "join groups on the interface with this local address")
+    .action(
+      (
+        local: string,
+        options: { echo?: boolean; count?: number; join: string[]; iface?: string },
+        command: Command,
+      ) => runUdpListen(local, options, createLog(verbose(command))),
+    );
 
   root
     .command("resolve")
