@@ -5,7 +5,9 @@
  *
  * @module
  */
+import { lookup } from "node:dns/promises";
 import { isIP, isIPv6 } from "node:net";
+import { networkInterfaces as osNetworkInterfaces } from "node:os";
 import { SocketError } from "./errors.js";
 
 /** A TCP endpoint: host name or IP literal (IPv6 without brackets) and port. */
@@ -198,4 +200,107 @@ export function formatEndpoint(endpoint: Endpoint): string {
   return endpoint.kind === "unix"
     ? `unix:${endpoint.path}`
     : formatAddress(endpoint.host === "" ? "*" : endpoint.host, endpoint.port);
+}
+
+/** One address of a name, as the system resolver gave it. */
+export interface ResolvedAddress {
+  /** The IP address, without brackets. */
+  readonly address: string;
+  /** `"IPv4"` or `"IPv6"`. */
+  readonly family: "IPv4" | "IPv6";
+}
+
+/**
+ * Resolves a host name with the system resolver (`getaddrinfo`: `/etc/hosts`, then DNS), the
+ * lookup `connect()` itself makes (hs.socket `hostnameToAddress`, Xojo's name resolution).
+ * Every address comes back, in the resolver's order (the order a connect tries them); an IP
+ * literal resolves to itself.
+ *
+ * @param options.family `4` or `6`: only that family's addresses. Default: both.
+ * @throws (rejects) `SocketError` with the resolver's code (`ENOTFOUND`, `EAI_AGAIN`,
+ * `EAI_FAIL`) and `address` set to the name; `ERR_INVALID_ADDRESS` for a malformed name;
+ * `ERR_INVALID_ARGUMENT` for a bad family.
+ * @example
+ * ```ts
+ * await resolve("localhost"); // [{ address: "::1", family: "IPv6" }, { address: "127.0.0.1", family: "IPv4" }]
+ * ```
+ */
+export async function resolve(
+  name: string,
+  options: { family?: 4 | 6 } = {},
+): Promise<ResolvedAddress[]> {
+  const host = checkHost(String(name), String(name));
+  const { family } = options;
+  if (family !== undefined && family !== 4 && family !== 6) {
+    throw new SocketError("ERR_INVALID_ARGUMENT", `family must be 4 or 6, got ${String(family)}`);
+  }
+  let found: { address: string; family: number }[];
+  try {
+    // `verbatim`: the resolver's order, as on Node 20 `order: "verbatim"` means.
+    const order = { order: "verbatim", verbatim: true } as const;
+    found = await lookup(host, { all: true, ...order, ...(family ? { family } : {}) });
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    throw new SocketError(typeof code === "string" ? code : "ENOTFOUND", `cannot resolve ${host}`, {
+      cause: error,
+      address: host,
+    });
+  }
+  // A literal comes back as itself whatever the family asked for: keep only that family.
+  const wanted = found.filter((entry) => family === undefined || entry.family === family);
+  if (wanted.length === 0) {
+    throw new SocketError("ENOTFOUND", `${host} has no IPv${family} address`, { address: host });
+  }
+  return wanted.map((entry) => ({
+    address: entry.address,
+    family: entry.family === 6 ? "IPv6" : "IPv4",
+  }));
+}
+
+/** One address of a local network interface (Xojo `NetworkInterface`). */
+export interface InterfaceAddress {
+  /** The interface's name (`lo`, `eth0`). */
+  readonly name: string;
+  /** The address on it (Xojo `IPAddress`). */
+  readonly address: string;
+  readonly family: "IPv4" | "IPv6";
+  /** The subnet mask (Xojo `SubnetMask`). */
+  readonly netmask: string;
+  /** The address with its prefix length (`127.0.0.1/8`), or null when unknown. */
+  readonly cidr: string | null;
+  /** The hardware address (Xojo `MACAddress`); all zeros for loopback. */
+  readonly mac: string;
+  /** Whether it is a loopback (or otherwise internal) interface. */
+  readonly internal: boolean;
+  /** The IPv6 scope (zone) id, for link-local addresses; undefined for IPv4. */
+  readonly scopeId: number | undefined;
+}
+
+/**
+ * Every address of every local network interface, one entry per address (Xojo
+ * `System.NetworkInterface(i)`; Node's `os.networkInterfaces()` flattened). Use an address
+ * here as `localAddress`, a `multicastInterface`, or a multicast `joinGroup` interface.
+ *
+ * @example
+ * ```ts
+ * const loopback = networkInterfaces().find((i) => i.internal && i.family === "IPv4");
+ * ```
+ */
+export function networkInterfaces(): InterfaceAddress[] {
+  const list: InterfaceAddress[] = [];
+  for (const [name, addresses] of Object.entries(osNetworkInterfaces())) {
+    for (const entry of addresses ?? []) {
+      list.push({
+        name,
+        address: entry.address,
+        family: entry.family === "IPv6" ? "IPv6" : "IPv4",
+        netmask: entry.netmask,
+        cidr: entry.cidr,
+        mac: entry.mac,
+        internal: entry.internal,
+        scopeId: entry.family === "IPv6" ? entry.scopeid : undefined,
+      });
+    }
+  }
+  return list;
 }

@@ -1,5 +1,23 @@
 import { describe, expect, it } from "vitest";
-import { formatAddress, formatEndpoint, parseLocal, parseTarget } from "../src/address.js";
+import {
+  formatAddress,
+  formatEndpoint,
+  networkInterfaces,
+  parseLocal,
+  parseTarget,
+  resolve,
+} from "../src/address.js";
+import { SocketError } from "../src/errors.js";
+
+async function rejection(promise: Promise<unknown>): Promise<SocketError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof SocketError) return error;
+    throw error;
+  }
+  throw new Error("expected a rejection");
+}
 
 describe("parseTarget", () => {
   it.each([
@@ -96,5 +114,55 @@ describe("formatting", () => {
     expect(formatAddress("127.0.0.1", 80)).toBe("127.0.0.1:80");
     expect(formatEndpoint({ kind: "unix", path: "/s" })).toBe("unix:/s");
     expect(formatEndpoint({ kind: "tcp", host: "", port: 9 })).toBe("*:9");
+  });
+});
+
+// Only names this machine resolves by itself (localhost, literals): no query leaves it. The
+// failed lookup is tested in tests/cli/resolve.test.ts, inside a network namespace.
+describe("resolve", () => {
+  it("gives the loopback addresses of localhost, from /etc/hosts", async () => {
+    const addresses = await resolve("localhost");
+    expect(addresses.length).toBeGreaterThan(0);
+    for (const { address, family } of addresses) {
+      expect(family === "IPv4" ? address.startsWith("127.") : address === "::1").toBe(true);
+    }
+  });
+
+  it("keeps to one family when asked", async () => {
+    const v4 = await resolve("localhost", { family: 4 });
+    expect(v4.every((entry) => entry.family === "IPv4")).toBe(true);
+  });
+
+  it("resolves an IP literal to itself, and refuses it under the other family with ENOTFOUND", async () => {
+    expect(await resolve("::1")).toEqual([{ address: "::1", family: "IPv6" }]);
+    expect(await resolve("127.0.0.1")).toEqual([{ address: "127.0.0.1", family: "IPv4" }]);
+    const error = await rejection(resolve("::1", { family: 4 }));
+    expect(error.code).toBe("ENOTFOUND");
+    expect(error.address).toBe("::1");
+  });
+
+  it("refuses a malformed name with ERR_INVALID_ADDRESS and a bad family with ERR_INVALID_ARGUMENT", async () => {
+    expect((await rejection(resolve("bad name!"))).code).toBe("ERR_INVALID_ADDRESS");
+    expect((await rejection(resolve(""))).code).toBe("ERR_INVALID_ADDRESS");
+    expect((await rejection(resolve("localhost", { family: 5 as 4 }))).code).toBe(
+      "ERR_INVALID_ARGUMENT",
+    );
+  });
+});
+
+describe("networkInterfaces", () => {
+  it("lists every interface address, the IPv4 loopback among them, one entry per address", () => {
+    const list = networkInterfaces();
+    expect(list).toContainEqual({
+      name: "lo",
+      address: "127.0.0.1",
+      family: "IPv4",
+      netmask: "255.0.0.0",
+      cidr: "127.0.0.1/8",
+      mac: "00:00:00:00:00:00",
+      internal: true,
+      scopeId: undefined,
+    });
+    for (const entry of list) expect(entry.scopeId === undefined).toBe(entry.family === "IPv4");
   });
 });
