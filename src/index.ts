@@ -77,7 +77,11 @@ export {
 export {
   type CloseInfo,
   type LinesOptions,
+  type SendComplete,
+  type SendFromOptions,
   type SendOptions,
+  type SendProgress,
+  type SendSource,
   Socket,
   type SocketEvents,
   type SocketInfo,

@@ -4,6 +4,7 @@
  * @module
  */
 import type { SocketError } from "./errors.js";
+import type { SendComplete, SendProgress } from "./send-progress.js";
 import type { SocketInfo } from "./socket-info.js";
 
 /** How a socket ended: `closed` resolves with this, and `'close'` carries it. */
@@ -24,6 +25,10 @@ export interface SocketEvents<Tag> {
   readError: [error: SocketError, tag: Tag | undefined];
   /** The bytes of a `write()` reached the kernel (hs.socket write callback, Xojo `SendComplete`). */
   written: [tag: Tag | undefined];
+  /** A chunk of `sendFrom()`/`sendFile()` reached the kernel (Xojo `SendProgress`). */
+  progress: [progress: SendProgress];
+  /** `sendFrom()`/`sendFile()` ended: every byte sent, or stopped by its signal (Xojo `SendComplete`). */
+  sendComplete: [result: SendComplete];
   /** Queued writes fell below the write high-water mark: `write()` has room again. */
   drain: [];
   /** New bytes arrived in the receive buffer (Xojo `DataAvailable`). */

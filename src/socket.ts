@@ -27,6 +27,14 @@ import {
   type LinesOptions,
 } from "./iterate.js";
 import { checkReadOptions, Reader, type ReadOptions, type ReadSettle } from "./reader.js";
+import {
+  type ProgressTarget,
+  type SendComplete,
+  type SendFromOptions,
+  type SendSource,
+  sendFileWithProgress,
+  sendWithProgress,
+} from "./send-progress.js";
 import type { CloseInfo, SocketEvents } from "./socket-events.js";
 import {
   type AddressSnapshot,
@@ -42,6 +50,7 @@ import { toReadableStream, toWritableStream } from "./web-streams.js";
 import { describePeer, type SendOptions, type WriteCallback, WriteQueue } from "./writer.js";
 
 export type { LinesOptions } from "./iterate.js";
+export type { SendComplete, SendFromOptions, SendProgress, SendSource } from "./send-progress.js";
 export type { CloseInfo, SocketEvents } from "./socket-events.js";
 export type { SocketInfo } from "./socket-info.js";
 export type { SocketOptions } from "./socket-options.js";
@@ -607,6 +616,41 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     return this.#writer.send(data, options);
   }
 
+  /**
+   * Sends a large source chunk by chunk with progress (Xojo `SendProgress`): each chunk is
+   * awaited until the kernel took it, then `'progress'` reports `{ bytesSent, bytesTotal }`;
+   * `'sendComplete'` reports the end (Xojo `SendComplete(userAborted)`). Aborting `signal`
+   * stops it and resolves with `userAborted: true`. A buffer or text is sent in 64 KiB
+   * slices; an iterable (a Node `Readable`) chunk by chunk.
+   * @throws (rejects) `ERR_SOCKET_CLOSED`, the socket's error, or the source's, with no
+   * `'sendComplete'`.
+   * @example
+   * ```ts
+   * socket.on("progress", ({ bytesSent, bytesTotal }) => console.log(bytesSent, bytesTotal));
+   * const { userAborted } = await socket.sendFrom(bigBuffer, { signal: AbortSignal.timeout(60_000) });
+   * ```
+   */
+  sendFrom(source: SendSource, options?: SendFromOptions): Promise<SendComplete> {
+    return sendWithProgress(this.#progressTarget(), source, options);
+  }
+
+  /**
+   * Sends a file's bytes as {@link sendFrom} does, with its size as `bytesTotal`.
+   * @throws (rejects) the file's error (`ENOENT`, `EISDIR`, `EACCES`; `address` is the path)
+   * before anything is sent, or the socket's error.
+   */
+  sendFile(path: string, options?: SendFromOptions): Promise<SendComplete> {
+    return sendFileWithProgress(this.#progressTarget(), path, options);
+  }
+
+  #progressTarget(): ProgressTarget {
+    return {
+      send: (data, options) => this.send(data, options),
+      progress: (progress) => this.emit("progress", progress),
+      complete: (result) => this.emit("sendComplete", result),
+    };
+  }
+
   #checkWritable(): void {
     if (this.#state === "closing" || this.#state === "closed" || this.#ns.writableEnded) {
       throw new SocketError(
@@ -721,6 +765,27 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     this.#state = "closing";
     this.#reader.failAll(error ?? new SocketError("ERR_SOCKET_CLOSED", "the socket was destroyed"));
     this.#ns.destroy();
+    return this.closed;
+  }
+
+  /**
+   * Abortive close: a TCP RST (`SO_LINGER` 0) instead of a FIN, so bytes still queued in the
+   * kernel are dropped rather than sent, and the peer's next read fails with `ECONNRESET`
+   * (Linux reports it as a plain end of stream when the peer still had unread bytes).
+   * Otherwise as {@link destroy} (reads fail with `ERR_SOCKET_CLOSED`, buffered bytes stay
+   * readable).
+   * On a TLS or Unix-domain socket, which Node cannot reset, it is `destroy()`. Idempotent.
+   */
+  reset(): Promise<CloseInfo> {
+    if (this.#state === "closed" || this.#destroyed) return this.closed;
+    this.#destroyed = true;
+    this.#state = "closing";
+    this.#reader.failAll(new SocketError("ERR_SOCKET_CLOSED", "the socket was reset"));
+    try {
+      this.#ns.resetAndDestroy(); // Node's TCP handles only: it throws for TLS and pipes
+    } catch {
+      this.#ns.destroy();
+    }
     return this.closed;
   }
 

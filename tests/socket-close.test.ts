@@ -1,5 +1,8 @@
 import { randomBytes } from "node:crypto";
-import type { Socket as NetSocket } from "node:net";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer, type Socket as NetSocket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { connect } from "../src/connect.js";
 import { SocketError } from "../src/errors.js";
@@ -54,6 +57,49 @@ describe("closing a socket", () => {
     expect(await first).toEqual({ hadError: false });
     expect((await socket.readBytes(3)).toString()).toBe("abc");
     await expect(socket.readBytes(1)).rejects.toMatchObject({ code: "ERR_SOCKET_CLOSED" });
+  });
+
+  it("resets with reset(): the peer sees ECONNRESET, not a FIN", async () => {
+    let peerError: Promise<string> | undefined;
+    let peerGot = "";
+    const { target } = await rawPeer((s) => {
+      s.on("data", (chunk: Buffer) => {
+        peerGot += chunk.toString();
+      });
+      peerError = new Promise((resolve) => {
+        s.on("error", (error: NodeJS.ErrnoException) => resolve(error.code ?? "?"));
+        s.on("close", () => resolve("closed without error"));
+      });
+    });
+    const socket = connect(target);
+    socket.write("last words");
+    // Linux reports a reset that finds unread bytes as a plain end of stream: let them be read.
+    await waitFor(() => peerGot === "last words");
+    const pending = expect(socket.readLine()).rejects.toMatchObject({ code: "ERR_SOCKET_CLOSED" });
+    const resetting = socket.reset();
+    expect(socket.reset()).toBe(resetting); // idempotent
+    expect(await resetting).toEqual({ hadError: false });
+    await pending;
+    await waitFor(() => peerError !== undefined);
+    expect(await peerError).toBe("ECONNRESET");
+  });
+
+  it("falls back to destroy() on a Unix-domain socket, which Node cannot reset", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sockit-reset-"));
+    const path = join(dir, "s.sock");
+    const ended = new Promise<string>((resolve) => {
+      const server = createServer((s) => {
+        s.on("error", (error: NodeJS.ErrnoException) => resolve(error.code ?? "?"));
+        s.on("end", () => resolve("end"));
+        s.resume();
+      });
+      server.listen(path, () => {
+        const socket = connect(`unix:${path}`);
+        void socket.opened.then(() => socket.reset()).finally(() => server.close());
+      });
+    });
+    expect(await ended).toBe("end");
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it("reports destroy(error) through closed, and through 'error' only when listened to", async () => {

@@ -12,6 +12,7 @@ import { runConnect } from "./connect.js";
 import { runDemo } from "./demo.js";
 import { runListen } from "./listen.js";
 import { runResolve } from "./resolve.js";
+import { runSend } from "./send.js";
 import type { TlsFlags } from "./tls-flags.js";
 import { runUdpListen, runUdpSend } from "./udp.js";
 
@@ -81,7 +82,9 @@ function verbose(command: Command): boolean {
 /** Builds the command tree. Settings made before `.command()` are inherited by subcommands. */
 function program(): Command {
   const root = new Command("sockit")
-    .description("Sockets from the command line: connect, listen, udp, resolve, and a demo tour.")
+    .description(
+      "Sockets from the command line: connect, listen, send, udp, resolve, and a demo tour.",
+    )
     .version(version())
     .option("-v, --verbose", "print connection events to stderr")
     .exitOverride()
@@ -112,6 +115,21 @@ function program(): Command {
   ).action(
     (local: string, options: { echo?: boolean; crlf?: boolean } & TlsFlags, command: Command) =>
       runListen(local, options, createLog(verbose(command))),
+  );
+
+  tlsFlags(
+    root
+      .command("send")
+      .description(
+        "send FILE to TARGET with a progress bar, then print the reply (Xojo SendProgress)",
+      )
+      .argument("<file>", "the file to send")
+      .argument("<target>", "host:port, [v6]:port or unix:/path")
+      .option("--timeout <ms>", "give up connecting after this many milliseconds", milliseconds),
+    "client",
+  ).action(
+    (file: string, target: string, options: { timeout?: number } & TlsFlags, command: Command) =>
+      runSend(file, target, options, createLog(verbose(command))),
   );
 
   const udp = root

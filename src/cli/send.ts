@@ -1,0 +1,74 @@
+/**
+ * `sockit send FILE TARGET`: a file to a peer with a progress bar on stderr (Xojo
+ * `SendProgress`/`SendComplete`), then the peer's reply to stdout until it closes.
+ *
+ * @module
+ */
+import { Presets, SingleBar } from "cli-progress";
+import { type ConnectOptions, connect } from "../index.js";
+import { exit, type Log, onStopSignal, peerOf, STOP_SIGNALS } from "./common.js";
+import { clientTls, type TlsFlags } from "./tls-flags.js";
+
+/** Options of `sockit send`. */
+export interface SendCommandOptions extends TlsFlags {
+  /** Connect timeout in milliseconds (`--timeout`); absent or 0: none. */
+  timeout?: number;
+}
+
+/**
+ * Connects, sends `file` with a progress bar (drawn when stderr is a terminal), half-closes,
+ * and copies the peer's reply to stdout until it closes. SIGINT or SIGTERM aborts the send:
+ * `aborted after N of M bytes` on stderr, the connection reset, exit 130 or 143.
+ * @throws (rejects) `ERR_INVALID_ADDRESS` (bad usage), the file's error (`ENOENT`, `EISDIR`:
+ * nothing is sent), or the connect or socket error.
+ */
+export async function runSend(
+  file: string,
+  target: string,
+  options: SendCommandOptions,
+  log: Log,
+): Promise<void> {
+  const connectOptions: ConnectOptions = {};
+  if (options.timeout !== undefined) connectOptions.connectTimeout = options.timeout;
+  const tls = clientTls(options);
+  if (tls !== undefined) connectOptions.tls = tls;
+  const socket = connect(target, connectOptions);
+  const aborter = new AbortController();
+  let stoppedBy: keyof typeof STOP_SIGNALS | undefined;
+  onStopSignal((signal) => {
+    stoppedBy ??= signal;
+    aborter.abort();
+  });
+  try {
+    const info = await socket.opened;
+    log(`connected to ${peerOf(info, target)}`);
+    const bar = new SingleBar(
+      { format: "{bar} {percentage}% | {value}/{total} bytes | ETA {eta_formatted}" },
+      Presets.shades_classic,
+    );
+    let started = false;
+    let total: number | undefined;
+    socket.on("progress", ({ bytesSent, bytesTotal }) => {
+      total = bytesTotal;
+      if (!started) bar.start(bytesTotal ?? bytesSent, 0);
+      started = true;
+      bar.update(bytesSent);
+    });
+    const result = await socket.sendFile(file, { signal: aborter.signal }).finally(() => {
+      if (started) bar.stop();
+    });
+    if (result.userAborted) {
+      const of = total === undefined ? "" : ` of ${total}`;
+      process.stderr.write(`aborted after ${result.bytesSent}${of} bytes\n`);
+      await socket.reset(); // a reset, not a FIN: bytes still queued must not leave
+      await exit(STOP_SIGNALS[stoppedBy ?? "SIGINT"]);
+    }
+    log(`sent ${result.bytesSent} bytes`);
+    await socket.end();
+    for await (const chunk of socket) process.stdout.write(chunk);
+    await socket.close();
+  } catch (error) {
+    await socket.destroy();
+    throw error;
+  }
+}
