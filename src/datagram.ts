@@ -208,7 +208,8 @@ export class DatagramSocket extends EventEmitter<DatagramEvents> {
       return new Promise<void>((resolve, reject) => {
         const done = (error: Error | null): void => {
           if (error !== null) {
-            reject(toSocketError(error, target === undefined ? undefined : describe(target)));
+            const peer = target ?? this.#remote;
+            reject(toSocketError(error, peer === undefined ? undefined : describe(peer)));
             return;
           }
           this.#sent++;
