@@ -7,17 +7,7 @@ import {
   parseTarget,
   resolve,
 } from "../src/address.js";
-import { SocketError } from "../src/errors.js";
-
-async function rejection(promise: Promise<unknown>): Promise<SocketError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof SocketError) return error;
-    throw error;
-  }
-  throw new Error("expected a rejection");
-}
+import { rejection } from "./helpers/errors.js";
 
 describe("parseTarget", () => {
   it.each([

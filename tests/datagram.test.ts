@@ -11,7 +11,7 @@ import {
   MAX_DATAGRAM_IPV6,
   openDatagram,
 } from "../src/datagram.js";
-import { SocketError } from "../src/errors.js";
+import { rejection, thrown } from "./helpers/errors.js";
 
 const opened: DatagramSocket[] = [];
 
@@ -30,26 +30,6 @@ function target(socket: DatagramSocket): string {
   return localAddress.includes(":")
     ? `[${localAddress}]:${localPort}`
     : `${localAddress}:${localPort}`;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<SocketError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof SocketError) return error;
-    throw error;
-  }
-  throw new Error("expected a rejection");
-}
-
-function thrown(run: () => unknown): SocketError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof SocketError) return error;
-    throw error;
-  }
-  throw new Error("expected a throw");
 }
 
 describe("openDatagram", () => {

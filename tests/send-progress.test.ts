@@ -8,7 +8,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { connect } from "../src/connect.js";
-import { SocketError } from "../src/errors.js";
 import {
   PROGRESS_CHUNK_BYTES,
   type SendComplete,
@@ -16,6 +15,7 @@ import {
 } from "../src/send-progress.js";
 import { listen, type Server } from "../src/server.js";
 import type { Socket } from "../src/socket.js";
+import { rejection } from "./helpers/errors.js";
 
 const cleanups: (() => Promise<unknown>)[] = [];
 
@@ -53,16 +53,6 @@ function record(socket: Socket): { progress: SendProgress[]; complete: SendCompl
   socket.on("progress", (p) => progress.push(p));
   socket.on("sendComplete", (c) => complete.push(c));
   return { progress, complete };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<SocketError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof SocketError) return error;
-    throw error;
-  }
-  throw new Error("expected a rejection");
 }
 
 describe("sendFrom", () => {

@@ -3,10 +3,10 @@
  *
  * @module
  */
-import { type ConnectOptions, connect } from "../index.js";
+import { connect } from "../index.js";
 import { bridgeAndClose } from "./bridge.js";
 import { type Log, localOf, peerOf } from "./common.js";
-import { clientTls, describeTls, type TlsFlags } from "./tls-flags.js";
+import { clientConnectOptions, describeTls, type TlsFlags } from "./tls-flags.js";
 
 /** Options of `sockit connect`. */
 export interface ConnectCommandOptions extends TlsFlags {
@@ -26,11 +26,7 @@ export async function runConnect(
   options: ConnectCommandOptions,
   log: Log,
 ): Promise<void> {
-  const connectOptions: ConnectOptions = {};
-  if (options.timeout !== undefined) connectOptions.connectTimeout = options.timeout;
-  const tls = clientTls(options);
-  if (tls !== undefined) connectOptions.tls = tls;
-  const socket = connect(target, connectOptions);
+  const socket = connect(target, clientConnectOptions(options));
   const info = await socket.opened;
   const local = localOf(info);
   log(`connected to ${peerOf(info, target)}${local === undefined ? "" : ` from ${local}`}`);

@@ -5,9 +5,9 @@
  * @module
  */
 import { Presets, SingleBar } from "cli-progress";
-import { type ConnectOptions, connect } from "../index.js";
+import { connect } from "../index.js";
 import { exit, type Log, onStopSignal, peerOf, STOP_SIGNALS } from "./common.js";
-import { clientTls, type TlsFlags } from "./tls-flags.js";
+import { clientConnectOptions, type TlsFlags } from "./tls-flags.js";
 
 /** Options of `sockit send`. */
 export interface SendCommandOptions extends TlsFlags {
@@ -28,11 +28,7 @@ export async function runSend(
   options: SendCommandOptions,
   log: Log,
 ): Promise<void> {
-  const connectOptions: ConnectOptions = {};
-  if (options.timeout !== undefined) connectOptions.connectTimeout = options.timeout;
-  const tls = clientTls(options);
-  if (tls !== undefined) connectOptions.tls = tls;
-  const socket = connect(target, connectOptions);
+  const socket = connect(target, clientConnectOptions(options));
   const aborter = new AbortController();
   let stoppedBy: keyof typeof STOP_SIGNALS | undefined;
   onStopSignal((signal) => {

@@ -1,10 +1,11 @@
 /**
- * The TLS flags of `connect` and `listen`: `--tls`, `--insecure`, `--verify-host NAME`,
+ * The TLS flags of `connect`, `send` and `listen`: `--tls`, `--insecure`, `--verify-host NAME`,
  * `--ca PATH`, `--cert PATH --key PATH`, mapped to the library's TLS options.
  *
  * @module
  */
 import {
+  type ConnectOptions,
   SocketError,
   type SocketInfo,
   type TlsClientOptions,
@@ -40,6 +41,18 @@ export function clientTls(flags: TlsFlags): TlsClientOptions | undefined {
   if (flags.ca !== undefined) options.ca = flags.ca;
   if (flags.cert !== undefined) options.cert = flags.cert;
   if (flags.key !== undefined) options.key = flags.key;
+  return options;
+}
+
+/**
+ * The connect options of a client command: `--timeout` (milliseconds, absent or 0: none) and
+ * the TLS flags (see {@link clientTls}).
+ */
+export function clientConnectOptions(flags: TlsFlags & { timeout?: number }): ConnectOptions {
+  const options: ConnectOptions = {};
+  if (flags.timeout !== undefined) options.connectTimeout = flags.timeout;
+  const tls = clientTls(flags);
+  if (tls !== undefined) options.tls = tls;
   return options;
 }
 
