@@ -11,7 +11,7 @@ import { EventEmitter } from "node:events";
 import { isIP } from "node:net";
 import { formatAddress, parseTarget, type TargetInput, type TcpEndpoint } from "./address.js";
 import { checkInteger, SocketError, toSocketError } from "./errors.js";
-import type { ReadOptions } from "./reader.js";
+import { checkReadOptions, type ReadOptions } from "./reader.js";
 
 /** `"udp4"` (IPv4) or `"udp6"` (IPv6, and IPv4-mapped unless `ipv6Only`). */
 export type DatagramType = "udp4" | "udp6";
@@ -204,7 +204,7 @@ export class DatagramSocket extends EventEmitter<DatagramEvents> {
         );
       }
       const target = this.#destination(to);
-      if (!this.#open) throw new SocketError("ERR_SOCKET_CLOSED", "the datagram socket is closed");
+      if (!this.#open) throw closedError();
       return new Promise<void>((resolve, reject) => {
         const done = (error: Error | null): void => {
           if (error !== null) {
@@ -256,15 +256,10 @@ export class DatagramSocket extends EventEmitter<DatagramEvents> {
   receive(options: ReadOptions = {}): Promise<Datagram> {
     const kept = this.#queue.shift();
     if (kept !== undefined) return Promise.resolve(kept);
+    const invalid = checkReadOptions(options); // the stream reads' own check
+    if (invalid !== undefined) return Promise.reject(invalid);
+    if (!this.#open) return Promise.reject(closedError());
     const { timeout = 0, signal } = options;
-    if (!Number.isFinite(timeout) || timeout < 0) {
-      return Promise.reject(
-        new SocketError("ERR_INVALID_ARGUMENT", `timeout must be >= 0 ms, got ${timeout}`),
-      );
-    }
-    if (!this.#open) {
-      return Promise.reject(new SocketError("ERR_SOCKET_CLOSED", "the datagram socket is closed"));
-    }
     if (signal?.aborted) return Promise.reject(aborted(signal));
     return new Promise<Datagram>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
@@ -330,21 +325,22 @@ export class DatagramSocket extends EventEmitter<DatagramEvents> {
 
   /** UDP errors are per datagram: the socket stays open; waiting receives hear of it. */
   #onError(error: SocketError): void {
-    for (const waiter of this.#waiters.splice(0)) {
-      waiter.cleanup();
-      waiter.reject(error);
-    }
+    this.#failWaiters(error);
     if (this.listenerCount("error") > 0) this.emit("error", error);
   }
 
   #onClose(): void {
     this.#open = false;
-    const error = new SocketError("ERR_SOCKET_CLOSED", "the datagram socket is closed");
+    this.#failWaiters(closedError());
+    this.emit("close");
+  }
+
+  /** Rejects every waiting `receive()` with `error`. */
+  #failWaiters(error: SocketError): void {
     for (const waiter of this.#waiters.splice(0)) {
       waiter.cleanup();
       waiter.reject(error);
     }
-    this.emit("close");
   }
 
   /** Closes the socket; waiting `receive()` calls reject with `ERR_SOCKET_CLOSED`. Idempotent. */
@@ -421,7 +417,7 @@ export class DatagramSocket extends EventEmitter<DatagramEvents> {
 
   /** Runs a socket-option call, turning Node's throw into a coded error. */
   #call(option: () => unknown): void {
-    if (!this.#open) throw new SocketError("ERR_SOCKET_CLOSED", "the datagram socket is closed");
+    if (!this.#open) throw closedError();
     try {
       option();
     } catch (error) {
@@ -582,6 +578,10 @@ function connectedPeer(ds: DgramSocket): DatagramPeer | undefined {
 
 function describe(peer: { host: string; port: number } | DatagramPeer): string {
   return formatAddress("host" in peer ? peer.host : peer.address, peer.port);
+}
+
+function closedError(): SocketError {
+  return new SocketError("ERR_SOCKET_CLOSED", "the datagram socket is closed");
 }
 
 function aborted(signal: AbortSignal | undefined): SocketError {
