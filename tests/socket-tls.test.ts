@@ -178,6 +178,37 @@ describe.skipIf(opensslPeer.path === undefined)("TLS clients and servers", () =>
     expect((await socket.closed).error?.code).toBe("ERR_TLS_HANDSHAKE_TIMEOUT");
   });
 
+  it("drops a client that never sends a ClientHello once the server's handshakeTimeout passes", async () => {
+    const server = await listen("127.0.0.1:0", {
+      tls: { cert: certs.server.cert, key: certs.server.key, handshakeTimeout: 200 },
+    });
+    servers.push(server);
+    const failed = new Promise<SocketError>((resolve) => server.once("error", resolve));
+    const silent = netConnect(server.port ?? 0, "127.0.0.1"); // TCP only: the TLS slowloris
+    silent.on("error", () => {});
+    const dropped = new Promise<string>((resolve) => silent.once("close", () => resolve("closed")));
+    expect(await failed).toMatchObject({ code: "ERR_TLS_HANDSHAKE_TIMEOUT" });
+    const hung = new Promise((resolve) => setTimeout(resolve, 3000, "still open"));
+    expect(await Promise.race([dropped, hung])).toBe("closed");
+    expect(server.connections).toHaveLength(0);
+  });
+
+  it("drops a client that sends garbage instead of a ClientHello", async () => {
+    const server = await listen("127.0.0.1:0", {
+      tls: { cert: certs.server.cert, key: certs.server.key },
+    });
+    servers.push(server);
+    const failed = new Promise<SocketError>((resolve) => server.once("error", resolve));
+    const garbage = netConnect(server.port ?? 0, "127.0.0.1", () => {
+      garbage.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    });
+    garbage.on("error", () => {});
+    garbage.resume();
+    const dropped = new Promise<string>((resolve) => garbage.once("close", () => resolve("closed")));
+    expect(await failed).toMatchObject({ code: "ERR_TLS_HANDSHAKE" });
+    expect(await dropped).toBe("closed");
+  });
+
   it("fails the handshake against a plaintext server with ERR_TLS_HANDSHAKE", async () => {
     const { target } = await rawPeer((s) => s.write("220 plain text here\r\n"));
     const result = await tlsOutcome(track(connect(target, { tls: { verify: false } })));
