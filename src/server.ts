@@ -14,6 +14,7 @@ import {
 } from "node:net";
 import { createServer as createTlsServer, type TLSSocket } from "node:tls";
 import { type Endpoint, formatEndpoint, parseLocal, type TargetInput } from "./address.js";
+import { checkOptions } from "./arguments.js";
 import { encodeFrame, type FrameOptions } from "./codec/frame.js";
 import { checkInteger, SocketError, toSocketError } from "./errors.js";
 import { Socket } from "./socket.js";
@@ -308,7 +309,11 @@ export async function listen(
   handler?: ConnectionHandler,
 ): Promise<Server> {
   const local = parseLocal(target);
-  const options = typeof optionsOrHandler === "function" ? {} : (optionsOrHandler ?? {});
+  const options =
+    typeof optionsOrHandler === "function" ? {} : checkOptions("options", optionsOrHandler, {});
+  if (handler !== undefined && typeof handler !== "function") {
+    throw new SocketError("ERR_INVALID_ARGUMENT", "the connection handler must be a function");
+  }
   const onConnection = typeof optionsOrHandler === "function" ? optionsOrHandler : handler;
   const resolved = resolveSocketOptions(options); // checked once, not per connection
   const allowHalfOpen = options.allowHalfOpen ?? false;
