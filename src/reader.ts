@@ -45,6 +45,9 @@ export interface FlowControl {
   resume(): void;
 }
 
+/** The key of a socket's count of completed reads. @internal */
+export const readsDone: unique symbol = Symbol("sockit.readsDone");
+
 /** The default read high-water mark: 1 MiB (1,048,576 bytes) buffered with no read waiting. */
 export const DEFAULT_READ_HIGH_WATER_MARK = 1024 * 1024;
 
@@ -69,6 +72,8 @@ export class Reader {
   #serving: Pending | undefined;
   #ended = false;
   #endCause: SocketError | undefined;
+  /** How many reads resolved with a frame (a server's first-message deadline watches it). */
+  delivered = 0;
 
   constructor(flow: FlowControl, highWaterMark = DEFAULT_READ_HIGH_WATER_MARK) {
     this.#flow = flow;
@@ -172,7 +177,10 @@ export class Reader {
       return null;
     this.#serving = undefined; // a queued read with this decoder later starts afresh
     const frame = decoder.decode(this.buffer);
-    if (frame !== null) this.#applyFlow();
+    if (frame !== null) {
+      this.delivered++;
+      this.#applyFlow();
+    }
     return frame;
   }
 
@@ -227,6 +235,7 @@ export class Reader {
         this.#queue.shift();
         this.#serving = undefined; // not kept: a settled read must not stay reachable
         this.#settle(head);
+        this.delivered++;
         head.settle.resolve(result, head.tag);
       }
     } finally {
