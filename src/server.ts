@@ -62,8 +62,9 @@ export interface ListenOptions extends SocketOptions {
   firstMessageTimeout?: number;
   /**
    * Serve TLS: a certificate and key (PEM text or paths), client certificates, SNI, ALPN
-   * (see {@link TlsServerOptions}). A client whose handshake fails never becomes a
-   * connection; the failure is the server's `'error'` (`ERR_TLS_CERT`, `ERR_TLS_HANDSHAKE`).
+   * (see {@link TlsServerOptions}). A client whose handshake fails or does not finish within
+   * `handshakeTimeout` never becomes a connection and is dropped; the failure is the
+   * server's `'error'` (`ERR_TLS_CERT`, `ERR_TLS_HANDSHAKE`, `ERR_TLS_HANDSHAKE_TIMEOUT`).
    */
   tls?: TlsServerOptions;
 }
@@ -160,6 +161,9 @@ export class Server extends EventEmitter<ServerEvents> {
       ns.on("tlsClientError", (error: Error, raw: TLSSocket) => {
         const peer =
           raw.remoteAddress === undefined ? undefined : `${raw.remoteAddress}:${raw.remotePort}`;
+        // Node reports a handshake timeout but leaves the connection open (a TLS slowloris):
+        // a client whose handshake failed, for any reason, is dropped here.
+        raw.destroy();
         this.#fail(toTlsError(error, peer) ?? toSocketError(error, peer));
       });
     } else {
