@@ -35,7 +35,15 @@ if (role === "server") {
   const [plainPort, tlsPort, caPath, seedText, connectionsText, messagesText] = rest;
   const ca = readFileSync(caPath, "utf8");
   const rnd = prng(Number(seedText));
-  const figures = { connections: 0, messages: 0, bytes: 0, mismatches: 0, operations: 0, settled: 0, errors: {} };
+  const figures = {
+    connections: 0,
+    messages: 0,
+    bytes: 0,
+    mismatches: 0,
+    operations: 0,
+    settled: 0,
+    errors: {},
+  };
   const track = (promise) => {
     figures.operations++;
     return promise.finally(() => figures.settled++);
@@ -52,8 +60,12 @@ if (role === "server") {
         const payload = Buffer.alloc(size);
         for (let j = 0; j < size; j++) payload[j] = mode === "L" ? 97 + r.int(26) : r.int(256);
         if (mode === "L") payload[size - 1] = 10;
-        const sent = mode === "L" ? track(socket.send(payload)) : track(socket.send(frame(payload)));
-        const back = mode === "L" ? track(socket.readUntil("\n", { timeout: 60_000 })) : track(socket.readFrame({ timeout: 60_000 }));
+        const sent =
+          mode === "L" ? track(socket.send(payload)) : track(socket.send(frame(payload)));
+        const back =
+          mode === "L"
+            ? track(socket.readUntil("\n", { timeout: 60_000 }))
+            : track(socket.readFrame({ timeout: 60_000 }));
         await sent;
         const echoed = await back;
         figures.messages++;
@@ -62,7 +74,8 @@ if (role === "server") {
       }
       await track(socket.close());
     } catch (error) {
-      figures.errors[error?.code ?? "uncoded"] = (figures.errors[error?.code ?? "uncoded"] ?? 0) + 1;
+      figures.errors[error?.code ?? "uncoded"] =
+        (figures.errors[error?.code ?? "uncoded"] ?? 0) + 1;
       await socket.destroy();
     }
   };
