@@ -194,13 +194,32 @@ export function toSocketError(error: unknown, address?: string): SocketError {
   return new SocketError(code, message, details);
 }
 
+/** A value as text for an error message, whatever it is (a symbol, an object without a prototype). */
+export function shown(value: unknown): string {
+  try {
+    return typeof value === "string" ? JSON.stringify(value) : String(value);
+  } catch {
+    return typeof value;
+  }
+}
+
 /** Throws `ERR_INVALID_ARGUMENT` unless `value` is an integer in `[min, max]`. */
 export function checkInteger(name: string, value: unknown, min: number, max: number): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
     throw new SocketError(
       "ERR_INVALID_ARGUMENT",
-      `${name} must be an integer from ${min} to ${max}, got ${String(value)}`,
+      `${name} must be an integer from ${min} to ${max}, got ${shown(value)}`,
     );
   }
   return value;
+}
+
+/** Throws `ERR_INVALID_ARGUMENT` unless `value` is text or bytes (what a write takes). */
+export function checkData(name: string, value: unknown): string | Uint8Array {
+  if (typeof value === "string" || value instanceof Uint8Array) return value;
+  const kind = value === null ? "null" : typeof value;
+  throw new SocketError(
+    "ERR_INVALID_ARGUMENT",
+    `${name} must be a string or a Uint8Array (a Buffer), got ${kind}`,
+  );
 }

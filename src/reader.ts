@@ -6,7 +6,7 @@
  * @module
  */
 import type { Decoder } from "./codec/delimiter.js";
-import { SocketError } from "./errors.js";
+import { SocketError, shown } from "./errors.js";
 import { ReceiveBuffer } from "./receive-buffer.js";
 
 /** Options every read takes. */
@@ -283,7 +283,7 @@ export class Reader {
 export function checkReadOptions(options: ReadOptions | undefined): SocketError | undefined {
   const timeout = options?.timeout ?? 0;
   if (Number.isFinite(timeout) && timeout >= 0) return undefined;
-  return new SocketError("ERR_INVALID_ARGUMENT", `timeout must be >= 0 ms, got ${timeout}`);
+  return new SocketError("ERR_INVALID_ARGUMENT", `timeout must be >= 0 ms, got ${shown(timeout)}`);
 }
 
 function endOfStream(): SocketError {

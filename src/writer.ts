@@ -6,7 +6,7 @@
  * @module
  */
 import type { Socket as NetSocket } from "node:net";
-import { SocketError, toSocketError } from "./errors.js";
+import { checkData, SocketError, shown, toSocketError } from "./errors.js";
 
 /**
  * Called exactly once per write: `error` is null when the bytes reached the kernel, or the
@@ -90,6 +90,7 @@ export class WriteQueue<Tag> {
    * nothing is queued, `onWritten` is not called, and the socket stays usable.
    */
   write(data: string | Uint8Array, tag: Tag | undefined, onWritten?: WriteCallback<Tag>): boolean {
+    checkData("data", data);
     const size = typeof data === "string" ? Buffer.byteLength(data) : data.byteLength;
     if (this.#maxBuffer !== Number.POSITIVE_INFINITY && this.#over(size))
       throw this.#fullError(size);
@@ -165,8 +166,16 @@ export class WriteQueue<Tag> {
   send(data: string | Uint8Array, options: SendOptions = {}): Promise<void> {
     const { timeout = 0, signal } = options;
     return new Promise<void>((resolve, reject) => {
+      try {
+        checkData("data", data);
+      } catch (error) {
+        reject(error);
+        return;
+      }
       if (!Number.isFinite(timeout) || timeout < 0) {
-        reject(new SocketError("ERR_INVALID_ARGUMENT", `timeout must be >= 0 ms, got ${timeout}`));
+        reject(
+          new SocketError("ERR_INVALID_ARGUMENT", `timeout must be >= 0 ms, got ${shown(timeout)}`),
+        );
         return;
       }
       if (signal?.aborted) {

@@ -204,7 +204,9 @@ describe.skipIf(opensslPeer.path === undefined)("TLS clients and servers", () =>
     });
     garbage.on("error", () => {});
     garbage.resume();
-    const dropped = new Promise<string>((resolve) => garbage.once("close", () => resolve("closed")));
+    const dropped = new Promise<string>((resolve) =>
+      garbage.once("close", () => resolve("closed")),
+    );
     expect(await failed).toMatchObject({ code: "ERR_TLS_HANDSHAKE" });
     expect(await dropped).toBe("closed");
   });
