@@ -14,6 +14,7 @@ import {
 } from "node:net";
 import { createServer as createTlsServer, type TLSSocket } from "node:tls";
 import { type Endpoint, formatEndpoint, parseLocal, type TargetInput } from "./address.js";
+import { checkOptions } from "./arguments.js";
 import { encodeFrame, type FrameOptions } from "./codec/frame.js";
 import { checkInteger, SocketError, toSocketError } from "./errors.js";
 import { readsDone } from "./reader.js";
@@ -429,7 +430,11 @@ export async function listen(
   handler?: ConnectionHandler,
 ): Promise<Server> {
   const local = parseLocal(target);
-  const options = typeof optionsOrHandler === "function" ? {} : (optionsOrHandler ?? {});
+  const options =
+    typeof optionsOrHandler === "function" ? {} : checkOptions("options", optionsOrHandler, {});
+  if (handler !== undefined && typeof handler !== "function") {
+    throw new SocketError("ERR_INVALID_ARGUMENT", "the connection handler must be a function");
+  }
   const onConnection = typeof optionsOrHandler === "function" ? optionsOrHandler : handler;
   const idleTimeout = checkInteger("idleTimeout", options.idleTimeout ?? 0, 0, 2 ** 31 - 1);
   if (idleTimeout > 0 && (options.timeout ?? 0) > 0) {

@@ -9,6 +9,7 @@ import { EventEmitter } from "node:events";
 import type { Socket as NetSocket } from "node:net";
 import { TLSSocket } from "node:tls";
 import { type Endpoint, formatAddress, formatEndpoint } from "./address.js";
+import { checkData, checkOptions, describeType } from "./arguments.js";
 import { availableDecoder, bytesDecoder, chunkDecoder } from "./codec/bytes.js";
 import {
   type Decoder,
@@ -507,7 +508,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     onWritten?: WriteCallback<Tag>,
   ): boolean {
     return this.write(
-      encodeFrame(payload, mergeFrameOptions(this.#frame, options ?? {})),
+      encodeFrame(checkData(payload), mergeFrameOptions(this.#frame, options ?? {})),
       tag,
       onWritten,
     );
@@ -522,8 +523,8 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    * for await (const line of socket.lines({ eol: "crlf", maxLength: 998 })) handle(line);
    * ```
    */
-  lines(options: LinesOptions = {}): AsyncIterableIterator<string, undefined, undefined> {
-    return iterateLines(this.#reader, options);
+  lines(options?: LinesOptions): AsyncIterableIterator<string, undefined, undefined> {
+    return iterateLines(this.#reader, checkOptions("options", options, {}));
   }
 
   /**
@@ -535,8 +536,9 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    * ```
    */
   frames(
-    options: FrameOptions & IterateOptions = {},
+    frameOptions?: FrameOptions & IterateOptions,
   ): AsyncIterableIterator<Buffer, undefined, undefined> {
+    const options = checkOptions("options", frameOptions, {});
     const { onOverflow: _o, signal: _s, ...frame } = options;
     const codec = mergeFrameOptions(this.#frame, frame);
     return iterateLengthFrames(this.#reader, codec, options);
@@ -627,7 +629,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    */
   write(data: string | Uint8Array, tag?: Tag, onWritten?: WriteCallback<Tag>): boolean {
     this.#checkWritable();
-    return this.#writer.write(data, tag, onWritten);
+    return this.#writer.write(checkData(data), tag, onWritten);
   }
 
   /**
@@ -638,10 +640,10 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
   send(data: string | Uint8Array, options?: SendOptions): Promise<void> {
     try {
       this.#checkWritable();
+      return this.#writer.send(checkData(data), checkOptions("options", options, {}));
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#writer.send(data, options);
   }
 
   /**
@@ -668,6 +670,10 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    * before anything is sent, or the socket's error.
    */
   sendFile(path: string, options?: SendFromOptions): Promise<SendComplete> {
+    if (typeof path !== "string") {
+      const message = `path must be a string, got ${describeType(path)}`;
+      return Promise.reject(new SocketError("ERR_INVALID_ARGUMENT", message));
+    }
     return sendFileWithProgress(this.#progressTarget(), path, options);
   }
 
@@ -710,7 +716,8 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    * await socket.startTLS(); // verified against the host connected to
    * ```
    */
-  async startTLS(options: StartTlsOptions = {}): Promise<SocketInfo> {
+  async startTLS(tlsOptions?: StartTlsOptions): Promise<SocketInfo> {
+    const options = checkOptions("options", tlsOptions, {});
     if (this.#state === "closing" || this.#state === "closed")
       throw new SocketError("ERR_SOCKET_CLOSED", "cannot start TLS: the socket is not open");
     if (this.#secure || this.#upgrading)

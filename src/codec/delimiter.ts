@@ -4,13 +4,7 @@
  *
  * @module
  */
-import {
-  checkData,
-  FrameTooLongError,
-  IncompleteReadError,
-  SocketError,
-  shown,
-} from "../errors.js";
+import { FrameTooLongError, IncompleteReadError, SocketError, shown } from "../errors.js";
 import type { ReceiveBuffer } from "../receive-buffer.js";
 
 /** A delimiter: text (encoded as UTF-8) or bytes. Must not be empty. */
@@ -57,12 +51,19 @@ export interface Decoder<T = Buffer> {
 export function toDelimiters(delimiters: Delimiter | readonly Delimiter[]): Buffer[] {
   const list =
     typeof delimiters === "string" || delimiters instanceof Uint8Array ? [delimiters] : delimiters;
-  if (!Array.isArray(list)) checkData("delimiter", list); // throws: neither bytes nor a list
+  if (!Array.isArray(list)) {
+    throw new SocketError(
+      "ERR_INVALID_ARGUMENT",
+      "a delimiter is a string, a Uint8Array, or an array of them",
+    );
+  }
   if (list.length === 0) {
     throw new SocketError("ERR_INVALID_ARGUMENT", "at least one delimiter is needed");
   }
-  return list.map((d) => {
-    checkData("delimiter", d);
+  return list.map((d: unknown) => {
+    if (typeof d !== "string" && !(d instanceof Uint8Array)) {
+      throw new SocketError("ERR_INVALID_ARGUMENT", "a delimiter is a string or a Uint8Array");
+    }
     const bytes =
       typeof d === "string"
         ? Buffer.from(d, "utf8")
