@@ -38,7 +38,9 @@ function documented(code: string): boolean {
 }
 
 describe("exactly-once settlement under random operations", () => {
-  it("settles every operation once, leaves nothing unhandled and lets the process exit by itself", async () => {
+  it("settles every operation once, leaves nothing unhandled and lets the process exit by itself", {
+    timeout: 60_000,
+  }, async () => {
     const env: Record<string, string> = {};
     if (opensslPeer.path === undefined) {
       console.log(

@@ -149,7 +149,7 @@ describe("the public entry points with wrong-typed arguments", () => {
         const s = connect("127.0.0.1:9", { timeout: input, closeTimeout: input } as never);
         void s.destroy();
       });
-      if (options !== "ERR_INVALID_ARGUMENT" && input !== undefined)
+      if (options !== "ERR_INVALID_ARGUMENT" && input !== undefined && input !== null)
         wrong.push(`connect options ${String(input)}: ${options}`);
     }
     expect(uncoded).toEqual([]);

@@ -16,6 +16,8 @@ const CONNECTIONS = Number(process.env.SOCKIT_SOAK_CONNECTIONS ?? 2000);
 const MESSAGES = Number(process.env.SOCKIT_SOAK_MESSAGES ?? 3);
 const SEED = 2000;
 const BOUND_MS = Math.max(60_000, CONNECTIONS * 30);
+/** How long a child may take to exit by itself once told to finish. */
+const EXIT_BOUND_MS = 30_000;
 void DIST;
 
 const children = new Set<ChildProcess>();
@@ -43,18 +45,27 @@ function start(script: string, args: readonly string[], nodeArgs: readonly strin
   );
   children.add(child);
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-  const exited = new Promise<boolean>((resolve) => {
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      resolve(false);
-    }, BOUND_MS);
+  const exitedAt = new Promise<void>((resolve) =>
     child.once("exit", () => {
-      clearTimeout(timer);
       children.delete(child);
-      resolve(true);
+      resolve();
+    }),
+  );
+  /** Ends its stdin (the signal to finish); resolves whether it exited by itself within the bound. */
+  const stop = (): Promise<boolean> => {
+    child.stdin?.end();
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => {
+        child.kill("SIGKILL");
+        resolve(false);
+      }, EXIT_BOUND_MS);
+      void exitedAt.then(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
     });
-  });
-  return { child, next: nextLine(lines), exited };
+  };
+  return { child, next: nextLine(lines), stop };
 }
 
 function nextLine(lines: Interface): <T>() => Promise<T> {
@@ -114,9 +125,8 @@ async function measure(impl: "sockit" | "net") {
   const traffic = await clients.next<Clients>();
   server.child.stdin?.write("measure\n");
   const memory = await server.next<Measured>();
-  clients.child.stdin?.end();
-  server.child.stdin?.end();
-  const exited = (await clients.exited) && (await server.exited);
+  const clientsExited = clients.stop();
+  const exited = (await clientsExited) && (await server.stop());
   const per = (field: keyof Memory) =>
     Math.round((memory.now[field] - memory.baseline[field]) / CONNECTIONS);
   return {

@@ -137,7 +137,9 @@ afterAll(async () => {
 describe.skipIf(reason !== undefined)(
   "echo over a lossy, rate-shaped veth link between two namespaces",
   () => {
-    it("brings plain and TLS echo traffic back byte-exact with every operation settled", async () => {
+    it("brings plain and TLS echo traffic back byte-exact with every operation settled", {
+      timeout: 120_000,
+    }, async () => {
       setUp();
       const certs = await makeCertificates();
       const script = fileURLToPath(new URL("./scenarios/netns-echo.mjs", import.meta.url));
