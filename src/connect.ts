@@ -3,12 +3,25 @@
  *
  * @module
  */
-import { isIP, type Socket as NetSocket, connect as netConnect } from "node:net";
-import { connect as tlsConnect } from "node:tls";
-import { formatEndpoint, parseTarget, type TargetInput } from "./address.js";
+import { isIP, Socket as NetSocket, connect as netConnect } from "node:net";
+import { type ConnectionOptions, connect as tlsConnect } from "node:tls";
+import {
+  type Endpoint,
+  formatEndpoint,
+  parseTarget,
+  type TargetInput,
+  type TcpEndpoint,
+} from "./address.js";
 import { checkInteger, SocketError } from "./errors.js";
+import { DEFAULT_PROXY_TIMEOUT, type ProxyOptions, proxyRoute } from "./proxy/env.js";
+import { checkTunnel, openTunnel } from "./proxy/tunnel.js";
+import type { ProxySpec } from "./proxy/url.js";
 import { Socket } from "./socket.js";
-import { resolveSocketOptions, type SocketOptions } from "./socket-options.js";
+import {
+  type ResolvedSocketOptions,
+  resolveSocketOptions,
+  type SocketOptions,
+} from "./socket-options.js";
 import {
   clientTlsOptions,
   DEFAULT_HANDSHAKE_TIMEOUT,
@@ -17,7 +30,7 @@ import {
 } from "./tls.js";
 
 /** Options of {@link connect}. */
-export interface ConnectOptions extends SocketOptions {
+export interface ConnectOptions extends SocketOptions, ProxyOptions {
   /** Local IP address to bind to (Tcl `-myaddr`, LiveCode `from host`). Default: the OS picks. */
   localAddress?: string;
   /** Local port to bind to (Tcl `-myport`, LiveCode `from :port`). Default: the OS picks. */
@@ -75,24 +88,22 @@ export function connect<Tag = unknown>(
   // Checked before any socket exists: a bad option opens nothing.
   const secure = tlsOptions === undefined ? undefined : clientTlsOptions(tlsOptions, host);
   const local = endpoint.kind === "tcp" ? localBind(options) : {};
-  const address =
-    endpoint.kind === "unix"
-      ? { path: endpoint.path, allowHalfOpen }
-      : { host: endpoint.host, port: endpoint.port, allowHalfOpen, ...local };
-  // `noDelay` given to Node applies once connected; set later, it costs a second system call.
-  const ns: NetSocket =
-    secure === undefined
-      ? netConnect({ ...address, noDelay: resolved.noDelay })
-      : tlsConnect({ ...address, ...secure });
-  const socket = new Socket<Tag>(ns, {
-    target: endpoint,
-    options: resolved,
-    secure: secure !== undefined,
-  });
-  if (tlsOptions !== undefined) {
-    armHandshakeTimeout(socket, ns, tlsOptions.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT);
-  }
+  const proxy = proxyRoute(options, endpoint, secure !== undefined);
+  const socket =
+    proxy === undefined || endpoint.kind !== "tcp"
+      ? direct<Tag>(endpoint, resolved, local, allowHalfOpen, secure, tlsOptions)
+      : tunnelled<Tag>(endpoint, resolved, {
+          proxy,
+          local,
+          allowHalfOpen,
+          tls: tlsOptions,
+          proxyTimeout: options.proxyTimeout,
+        });
   const { signal } = options;
+  endpoint.kind === "unix"
+    ? { path: endpoint.path, allowHalfOpen }
+    : { host: endpoint.host, port: endpoint.port, allowHalfOpen, ...local };
+
   const timer =
     connectTimeout > 0
       ? setTimeout(() => {
@@ -120,6 +131,73 @@ export function connect<Tag = unknown>(
   return socket;
 }
 
+/** A direct connection: TCP or Unix-domain, TLS on top when asked. */
+function direct<Tag>(
+  endpoint: Endpoint,
+  resolved: ResolvedSocketOptions,
+  local: LocalBind,
+  allowHalfOpen: boolean,
+  secure: ConnectionOptions | undefined,
+  tlsOptions: TlsClientOptions | undefined,
+): Socket<Tag> {
+  const address =
+    endpoint.kind === "unix"
+      ? { path: endpoint.path, allowHalfOpen }
+      : { host: endpoint.host, port: endpoint.port, allowHalfOpen, ...local };
+  // `noDelay` given to Node applies once connected; set later, it costs a second system call.
+  const ns: NetSocket =
+    secure === undefined
+      ? netConnect({ ...address, noDelay: resolved.noDelay })
+      : tlsConnect({ ...address, ...secure });
+  const socket = new Socket<Tag>(ns, {
+    target: endpoint,
+    options: resolved,
+    secure: secure !== undefined,
+  });
+  if (tlsOptions !== undefined) {
+    armHandshakeTimeout(socket, ns, tlsOptions.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT);
+  }
+  return socket;
+}
+
+/** A connection through a proxy: the socket waits on a placeholder until the tunnel is up. */
+function tunnelled<Tag>(
+  endpoint: TcpEndpoint,
+  resolved: ResolvedSocketOptions,
+  how: {
+    proxy: ProxySpec;
+    local: LocalBind;
+    allowHalfOpen: boolean;
+    tls: TlsClientOptions | undefined;
+    proxyTimeout: number | undefined;
+  },
+): Socket<Tag> {
+  checkTunnel(how.proxy, endpoint);
+  const proxyTimeout = checkInteger(
+    "proxyTimeout",
+    how.proxyTimeout ?? DEFAULT_PROXY_TIMEOUT,
+    0,
+    2 ** 31 - 1,
+  );
+  const placeholder = new NetSocket({ allowHalfOpen: how.allowHalfOpen });
+  const socket = new Socket<Tag>(placeholder, {
+    target: endpoint,
+    options: resolved,
+    secure: how.tls !== undefined,
+    tunnel: true,
+  });
+  openTunnel(socket as Socket<unknown>, {
+    proxy: how.proxy,
+    target: endpoint,
+    local: how.local,
+    allowHalfOpen: how.allowHalfOpen,
+    options: resolved,
+    proxyTimeout,
+    tls: how.tls,
+  });
+  return socket;
+}
+
 /** `tls: true`: one shared options object, so one secure context serves every connection. */
 const DEFAULT_TLS: TlsClientOptions = Object.freeze({});
 
@@ -139,12 +217,10 @@ function armHandshakeTimeout(socket: Socket<unknown>, ns: NetSocket, ms: number)
   });
 }
 
-function localBind(options: ConnectOptions): {
-  localAddress?: string;
-  localPort?: number;
-  family?: number;
-} {
-  const bind: { localAddress?: string; localPort?: number; family?: number } = {};
+type LocalBind = { localAddress?: string; localPort?: number; family?: number };
+
+function localBind(options: ConnectOptions): LocalBind {
+  const bind: LocalBind = {};
   if (options.localAddress !== undefined) {
     if (isIP(options.localAddress) === 0) {
       throw new SocketError(

@@ -54,6 +54,8 @@ export class WriteQueue<Tag> {
   #ended: Promise<void> | undefined;
   /** Writes made while the transport is being replaced (STARTTLS), in order. */
   #held: (() => void)[] | undefined;
+  /** Bytes of the held writes. */
+  #heldBytes = 0;
 
   constructor(ns: NetSocket, highWaterMark: number, owner: WriteOwner<Tag>) {
     this.#ns = ns;
@@ -65,7 +67,12 @@ export class WriteQueue<Tag> {
   write(data: string | Uint8Array, tag: Tag | undefined, onWritten?: WriteCallback<Tag>): boolean {
     if (this.#held !== undefined) {
       this.#held.push(() => this.write(data, tag, onWritten));
-      return false; // no room until the new transport takes them
+      // Counted as if queued (as Node counts writes made while connecting): past the mark,
+      // the replay onto the new transport emits 'drain'.
+      this.#heldBytes += typeof data === "string" ? Buffer.byteLength(data) : data.byteLength;
+      if (this.#heldBytes + this.#ns.writableLength < this.#highWaterMark) return true;
+      this.#full = true;
+      return false;
     }
     if (
       tag === undefined &&
@@ -182,6 +189,7 @@ export class WriteQueue<Tag> {
     this.#ns = ns;
     const held = this.#held ?? [];
     this.#held = undefined;
+    this.#heldBytes = 0;
     for (const write of held) write();
   }
 
@@ -190,6 +198,7 @@ export class WriteQueue<Tag> {
     for (const fail of [...(this.#unsettled ?? [])]) fail(error);
     const held = this.#held ?? [];
     this.#held = undefined;
+    this.#heldBytes = 0;
     for (const write of held) write(); // each fails on the dead transport, and settles
   }
 }
