@@ -111,7 +111,8 @@ function parseHead(bytes: Buffer, start: number): ConnectResponse {
  * Asks the proxy on `raw` (connected) for a tunnel to `host:port` and resolves once it is
  * open. Bytes the proxy sent after its reply (the target's first bytes) are put back into
  * `raw`, which is left paused, with no listener of this function's.
- * @throws (rejects) {@link ProxyError}: `ERR_PROXY_AUTH` for 407, `ERR_PROXY_REFUSED` for
+ * @throws (rejects) {@link ProxyError}: `ERR_PROXY_AUTH` for 407 (and 401, which only the
+ * proxy can have sent: tinyproxy's answer to wrong credentials), `ERR_PROXY_REFUSED` for
  * any other non-2xx status (`status` set), `ERR_PROXY_RESPONSE` for a malformed or
  * truncated reply; the socket's own error (`ECONNRESET`, …) when it fails.
  */
@@ -148,7 +149,8 @@ export function httpConnect(
       }
       const { status, reason } = reply;
       const said = `proxy ${spec.display} answered CONNECT ${formatAddress(host, port)} with ${status}${reason === "" ? "" : ` ${reason}`}`;
-      if (status === 407)
+      // 401 cannot come from the target (no tunnel yet): tinyproxy answers it to bad credentials.
+      if (status === 407 || status === 401)
         fail("ERR_PROXY_AUTH", authMessage(said, spec, reply.headers), { status });
       else if (status < 200 || status > 299) fail("ERR_PROXY_REFUSED", said, { status });
       else {
@@ -185,7 +187,9 @@ function authMessage(
   spec: ProxySpec,
   headers: readonly (readonly [string, string])[],
 ): string {
-  const challenge = headers.find(([name]) => name === "proxy-authenticate")?.[1];
+  const challenge = headers.find(
+    ([name]) => name === "proxy-authenticate" || name === "www-authenticate",
+  )?.[1];
   const sent =
     spec.username === undefined ? "no credentials were given" : "the credentials were refused";
   return `${said}: ${sent}${challenge === undefined ? "" : ` (it asks for ${challenge})`}`;
