@@ -75,6 +75,9 @@ export function parseProxyUrl(url: string): ProxySpec {
   if (typeof url !== "string") {
     throw new SocketError("ERR_INVALID_ARGUMENT", `proxy must be a URL string, got ${typeof url}`);
   }
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {
+    throw invalid(url, "no scheme: write socks5://host:port or http://host:port");
+  }
   let parsed: URL;
   try {
     parsed = new URL(url);
