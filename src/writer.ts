@@ -52,8 +52,8 @@ export class WriteQueue<Tag> {
   #unsettled: Set<(error: SocketError) => void> | undefined; // made at the first write
   #full = false;
   #ended: Promise<void> | undefined;
-  /** Writes made while the transport is being replaced (STARTTLS), in order. */
-  #held: (() => void)[] | undefined;
+  /** Writes made while the transport is being replaced (STARTTLS, a proxy tunnel), in order. */
+  #held: { replay: () => void; fail: (error: SocketError) => void }[] | undefined;
   /** Bytes of the held writes. */
   #heldBytes = 0;
 
@@ -66,7 +66,10 @@ export class WriteQueue<Tag> {
   /** Queues bytes; returns false when queued bytes reach the high-water mark. */
   write(data: string | Uint8Array, tag: Tag | undefined, onWritten?: WriteCallback<Tag>): boolean {
     if (this.#held !== undefined) {
-      this.#held.push(() => this.write(data, tag, onWritten));
+      this.#held.push({
+        replay: () => this.write(data, tag, onWritten),
+        fail: (error) => onWritten?.(error, tag),
+      });
       // Counted as if queued (as Node counts writes made while connecting): past the mark,
       // the replay onto the new transport emits 'drain'.
       this.#heldBytes += typeof data === "string" ? Buffer.byteLength(data) : data.byteLength;
@@ -190,7 +193,7 @@ export class WriteQueue<Tag> {
     const held = this.#held ?? [];
     this.#held = undefined;
     this.#heldBytes = 0;
-    for (const write of held) write();
+    for (const { replay } of held) replay();
   }
 
   /** Settles every write still pending with `error` (the socket has closed). */
@@ -199,6 +202,6 @@ export class WriteQueue<Tag> {
     const held = this.#held ?? [];
     this.#held = undefined;
     this.#heldBytes = 0;
-    for (const write of held) write(); // each fails on the dead transport, and settles
+    for (const { fail } of held) fail(error); // they never reached a transport
   }
 }
