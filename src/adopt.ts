@@ -57,10 +57,10 @@ const KNOWN = new Set([
  * ended, or its TLS handshake is half done).
  * @example
  * ```ts
- * httpServer.on("upgrade", (request, netSocket, head) => {
+ * httpServer.on("upgrade", async (request, netSocket, head) => {
  *   const socket = adopt(netSocket, { head });
  *   socket.write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: line\r\nConnection: Upgrade\r\n\r\n");
- *   socket.onLine((line) => socket.write(`${line.toUpperCase()}\n`));
+ *   for await (const line of socket.lines()) socket.write(`${line.toUpperCase()}\n`);
  * });
  * ```
  */
