@@ -59,14 +59,23 @@ export interface ConnectOptions extends SocketOptions, ProxyOptions {
  * (`ECONNREFUSED`, `ENOTFOUND`, `ETIMEDOUT`, `ERR_CONNECT_TIMEOUT`, `ERR_ABORTED`, …);
  * an unobserved failure never crashes the process.
  *
+ * With `proxy` (see {@link ProxyOptions}) the connection goes through a SOCKS5/4a/4 proxy or
+ * an HTTP proxy's `CONNECT`; `opened` waits for the tunnel (and TLS with the final host), and
+ * a failure at the proxy rejects with a `ProxyError` (`ERR_PROXY_AUTH`, `ERR_PROXY_REFUSED`,
+ * `ERR_PROXY_RESPONSE`, `ERR_PROXY_TIMEOUT`, or the system code of reaching the proxy).
+ *
  * @param target `"host:port"`, `"host:port|name"`, `"[v6]:port"`, `"unix:/path"`, or an object.
- * @throws SocketError `ERR_INVALID_ADDRESS` for a malformed target or local address, and
- * `ERR_INVALID_ARGUMENT` for a bad option, synchronously, before any I/O.
+ * @throws SocketError `ERR_INVALID_ADDRESS` for a malformed target, local address or proxy
+ * URL, and `ERR_INVALID_ARGUMENT` for a bad option (an unsupported proxy scheme, a malformed
+ * `noProxy`), synchronously, before any I/O.
  * @example
  * ```ts
  * const socket = connect("example.org:80", { connectTimeout: 5000 });
  * socket.write("GET / HTTP/1.0\r\nHost: example.org\r\n\r\n");
  * const header = await socket.readUntil("\r\n\r\n");
+ *
+ * // Through a SOCKS5 proxy that resolves the name; TLS verifies example.org, not the proxy.
+ * const tunnelled = connect("example.org:443", { proxy: "socks5://127.0.0.1:1080", tls: true });
  * ```
  */
 export function connect<Tag = unknown>(
