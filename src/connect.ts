@@ -12,6 +12,7 @@ import {
   type TargetInput,
   type TcpEndpoint,
 } from "./address.js";
+import { checkOptions } from "./arguments.js";
 import { checkInteger, SocketError } from "./errors.js";
 import { DEFAULT_PROXY_TIMEOUT, type ProxyOptions, proxyRoute } from "./proxy/env.js";
 import { checkTunnel, openTunnel } from "./proxy/tunnel.js";
@@ -80,9 +81,10 @@ export interface ConnectOptions extends SocketOptions, ProxyOptions {
  */
 export function connect<Tag = unknown>(
   target: TargetInput,
-  options: ConnectOptions = {},
+  connectOptions?: ConnectOptions,
 ): Socket<Tag> {
   const endpoint = parseTarget(target);
+  const options = checkOptions("options", connectOptions, {});
   const resolved = resolveSocketOptions(options);
   const connectTimeout = checkInteger(
     "connectTimeout",

@@ -43,6 +43,16 @@ export interface WriteOwner<Tag> {
 
 const EMPTY = Buffer.alloc(0);
 
+/** A write waiting for a new transport: sent by `replay`, or failed. */
+interface HeldWrite {
+  replay(): void;
+  fail(error: SocketError): void;
+  readonly bytes: number;
+}
+
+/** In the held writes: those after it wait for the transport after the next one. */
+const BARRIER: unique symbol = Symbol("barrier");
+
 /** Writes to a Node socket with exactly-once settlement. */
 export class WriteQueue<Tag> {
   #ns: NetSocket;
@@ -52,8 +62,13 @@ export class WriteQueue<Tag> {
   #unsettled: Set<(error: SocketError) => void> | undefined; // made at the first write
   #full = false;
   #ended: Promise<void> | undefined;
-  /** Writes made while the transport is being replaced (STARTTLS, a proxy tunnel), in order. */
-  #held: { replay: () => void; fail: (error: SocketError) => void }[] | undefined;
+  /** Resolves the pending `end()`, if any. */
+  #endDone: (() => void) | undefined;
+  /**
+   * Writes made while the transport is being replaced (STARTTLS, a proxy tunnel), in order;
+   * a {@link BARRIER} separates those for the next transport from those for the one after.
+   */
+  #held: (HeldWrite | typeof BARRIER)[] | undefined;
   /** Bytes of the held writes. */
   #heldBytes = 0;
 
@@ -66,13 +81,15 @@ export class WriteQueue<Tag> {
   /** Queues bytes; returns false when queued bytes reach the high-water mark. */
   write(data: string | Uint8Array, tag: Tag | undefined, onWritten?: WriteCallback<Tag>): boolean {
     if (this.#held !== undefined) {
+      const bytes = typeof data === "string" ? Buffer.byteLength(data) : data.byteLength;
       this.#held.push({
         replay: () => this.write(data, tag, onWritten),
         fail: (error) => onWritten?.(error, tag),
+        bytes,
       });
       // Counted as if queued (as Node counts writes made while connecting): past the mark,
       // the replay onto the new transport emits 'drain'.
-      this.#heldBytes += typeof data === "string" ? Buffer.byteLength(data) : data.byteLength;
+      this.#heldBytes += bytes;
       if (this.#heldBytes + this.#ns.writableLength < this.#highWaterMark) return true;
       this.#full = true;
       return false;
@@ -161,6 +178,7 @@ export class WriteQueue<Tag> {
         resolve();
         return;
       }
+      this.#endDone = resolve;
       this.#ns.once("finish", resolve);
       this.#ns.once("close", resolve);
       this.#ns.end();
@@ -168,14 +186,25 @@ export class WriteQueue<Tag> {
     return this.#ended;
   }
 
+  /** Settles a pending `end()`: the socket has closed, whatever its transport emitted. */
+  closed(): void {
+    this.#endDone?.();
+    this.#endDone = undefined;
+  }
+
   /** Whether any write still waits to settle (or is held for a new transport). */
   get pending(): boolean {
     return (this.#unsettled?.size ?? 0) > 0 || (this.#held?.length ?? 0) > 0;
   }
 
-  /** Holds new writes until {@link setTransport}. */
+  /**
+   * Holds new writes until {@link setTransport}. Already holding (a STARTTLS asked for while a
+   * proxy tunnel is still being built), the writes from now on wait for the transport after
+   * next: those made before go out on the next one, in clear, as they were meant to.
+   */
   hold(): void {
-    this.#held ??= [];
+    if (this.#held === undefined) this.#held = [];
+    else this.#held.push(BARRIER);
   }
 
   /** Resolves once every write made so far has reached the kernel (or failed). */
@@ -191,9 +220,15 @@ export class WriteQueue<Tag> {
   setTransport(ns: NetSocket): void {
     this.#ns = ns;
     const held = this.#held ?? [];
+    const barrier = held.indexOf(BARRIER);
+    const rest = barrier < 0 ? undefined : held.slice(barrier + 1);
     this.#held = undefined;
+    for (const write of barrier < 0 ? held : held.slice(0, barrier)) {
+      if (write !== BARRIER) write.replay();
+    }
+    this.#held = rest;
     this.#heldBytes = 0;
-    for (const { replay } of held) replay();
+    for (const write of rest ?? []) if (write !== BARRIER) this.#heldBytes += write.bytes;
   }
 
   /** Settles every write still pending with `error` (the socket has closed). */
@@ -202,6 +237,6 @@ export class WriteQueue<Tag> {
     const held = this.#held ?? [];
     this.#held = undefined;
     this.#heldBytes = 0;
-    for (const { fail } of held) fail(error); // they never reached a transport
+    for (const write of held) if (write !== BARRIER) write.fail(error); // never sent
   }
 }
