@@ -4,9 +4,15 @@
  * Scripted proxies on 127.0.0.1.
  */
 import { once } from "node:events";
-import type { Socket as NetSocket } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
-import { connect, ProxyError, type Socket } from "../../src/index.js";
+import { type Socket as NetSocket, connect as netConnect } from "node:net";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { connect, listen, ProxyError, type Socket } from "../../src/index.js";
+import {
+  type Certificates,
+  cleanupCertificates,
+  makeCertificates,
+  opensslPeer,
+} from "../helpers/certs.js";
 import { rejection, thrown } from "../helpers/errors.js";
 import { closedPort, rawPeer } from "../helpers/raw-peer.js";
 
@@ -188,5 +194,69 @@ describe("connect() through a proxy", () => {
     expect(thrown(() => connect("[::1]:7", { proxy: "socks4://h:1" })).code).toBe(
       "ERR_INVALID_ARGUMENT",
     );
+  });
+});
+
+/** A CONNECT proxy that relays to 127.0.0.1:port, recording what crossed it towards the target. */
+async function relayProxy(): Promise<{ url: string; upstream: () => Buffer }> {
+  const sent: Buffer[] = [];
+  const { port } = await rawPeer((client) => {
+    let head = "";
+    const onData = (chunk: Buffer): void => {
+      head += chunk.toString("latin1");
+      const end = head.indexOf("\r\n\r\n");
+      if (end < 0) return;
+      client.off("data", onData);
+      const match = /^CONNECT [^ ]*:(\d+) /.exec(head);
+      const upstream = netConnect({ host: "127.0.0.1", port: Number(match?.[1]) }, () => {
+        client.write("HTTP/1.1 200 OK\r\n\r\n");
+        const early = Buffer.from(head.slice(end + 4), "latin1");
+        if (early.length > 0) sent.push(early);
+        upstream.write(early);
+        client.on("data", (data: Buffer) => {
+          sent.push(data);
+          upstream.write(data);
+        });
+        upstream.pipe(client);
+      });
+      upstream.on("error", () => client.destroy());
+      client.on("close", () => upstream.destroy());
+    };
+    client.on("data", onData);
+  });
+  return { url: `http://127.0.0.1:${port}`, upstream: () => Buffer.concat(sent) };
+}
+
+describe.skipIf(opensslPeer.path === undefined)("startTLS() through a proxy", () => {
+  let certs: Certificates;
+  beforeAll(async () => {
+    certs = await makeCertificates();
+  });
+  afterAll(async () => {
+    await cleanupCertificates();
+  });
+
+  it("asked for before the tunnel is up: earlier writes go in clear, later ones only through TLS", async () => {
+    const server = await listen("127.0.0.1:0", async (socket) => {
+      expect(await socket.readLine({ encoding: "utf8", timeout: 5000 })).toBe("STARTTLS");
+      await socket.startTLS({ cert: certs.server.certPath, key: certs.server.keyPath });
+      const secret = await socket.readLine({ encoding: "utf8", timeout: 5000 });
+      await socket.send(`got ${secret}\n`);
+      await socket.close();
+    });
+    try {
+      const proxy = await relayProxy();
+      const socket = via(`localhost:${server.port}`, { proxy: proxy.url });
+      socket.write("STARTTLS\n");
+      const upgraded = socket.startTLS({ ca: certs.ca.cert });
+      socket.write("top secret\n");
+      expect((await upgraded).tls?.authorized).toBe(true);
+      expect(await socket.readLine({ encoding: "utf8", timeout: 5000 })).toBe("got top secret");
+      const upstream = proxy.upstream();
+      expect(upstream.subarray(0, 9).toString()).toBe("STARTTLS\n");
+      expect(upstream.includes("top secret")).toBe(false); // never in clear
+    } finally {
+      await server.closeAll();
+    }
   });
 });
