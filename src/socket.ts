@@ -71,6 +71,13 @@ type State = "connecting" | "open" | "closing" | "closed";
 // biome-ignore lint/suspicious/noExplicitAny: Node's listener type is (...args: any[]) => void
 type TransportListener = (this: NetSocket, ...args: any[]) => void;
 
+/**
+ * @internal How `connect()` through a proxy hands the socket its transport once the tunnel
+ * is up (see {@link Socket}'s `tunnel` init). Returns false when the socket no longer wants
+ * it (destroyed meanwhile): the caller then destroys the transport.
+ */
+export const attachTunnel: unique symbol = Symbol("sockit.attachTunnel");
+
 /** `#openedOutcome` of a socket that connected while nothing waited for its info. */
 const CONNECTED = Symbol("connected");
 
@@ -180,6 +187,11 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
       options: ResolvedSocketOptions;
       /** A TLS socket: `opened` waits for the handshake when it is still connecting. */
       secure?: boolean;
+      /**
+       * `ns` is a placeholder: the real transport comes through {@link attachTunnel} (a
+       * proxy tunnel); reads and writes wait for it as for a connect.
+       */
+      tunnel?: boolean;
     },
   ) {
     super();
@@ -203,6 +215,10 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     this.#state = ns.connecting || ns.pending ? "connecting" : "open";
     this.#configure(options);
     this.#attach(ns);
+    if (init.tunnel === true) {
+      this.#reader.hold();
+      this.#writer.hold();
+    }
     if (this.#state === "connecting") {
       ns.once(this.#secure ? "secureConnect" : "connect", Socket.#onTransportConnect);
     } else this.#onConnect();
@@ -282,6 +298,30 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     ns.off("connect", Socket.#onTransportConnect);
     ns.off("secureConnect", Socket.#onTransportConnect);
     Socket.#owners.delete(ns);
+  }
+
+  /** @internal See {@link attachTunnel}. */
+  [attachTunnel](ns: NetSocket, secure: boolean): boolean {
+    if (this.#destroyed || this.#state === "closed") return false;
+    const placeholder = this.#ns;
+    this.#detach(placeholder);
+    if ((placeholder.timeout ?? 0) > 0) ns.setTimeout(placeholder.timeout ?? 0);
+    this.#ns = ns;
+    this.#secure = secure;
+    this.#attach(ns);
+    this.#writer.setTransport(ns); // with a startTLS() pending, only the writes made before it
+    this.#reader.release(ns);
+    if (this.#upgrading) this.#reader.hold(); // startTLS() serves reads after its handshake
+    ns.resume(); // the tunnel left it paused, the target's first bytes unread
+    if (placeholder.writableEnded) {
+      // end() or close() came first: FIN after the queued writes, then settle what waits.
+      const settle = (): void => void placeholder.destroy();
+      ns.once("finish", settle);
+      ns.once("close", settle);
+      ns.end();
+    } else placeholder.destroy();
+    this.#onConnect();
+    return true;
   }
 
   #toError(error: unknown): SocketError {
