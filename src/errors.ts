@@ -37,6 +37,11 @@ export const ERROR_CODES = {
     "A datagram is over the UDP payload limit (65,507 bytes over IPv4, 65,527 over IPv6); nothing was sent.",
   ERR_HANDLER_FAILED:
     "A server's connection handler threw or rejected; that connection was destroyed.",
+  ERR_PROXY_HEADER:
+    "A connection to a `proxyProtocol` server did not start with a valid PROXY header (`reason` says why); it was closed.",
+  ERR_PROXY_HEADER_TIMEOUT:
+    "A connection to a `proxyProtocol` server sent no complete PROXY header within `proxyHeaderTimeout`; it was closed.",
+  ERR_UNSUPPORTED: "The running Node.js or operating system lacks what the option needs (`reusePort`).",
 } as const;
 
 /** One of sockit's own `ERR_*` codes. */
