@@ -7,6 +7,8 @@ import { isIP, type Socket as NetSocket, connect as netConnect } from "node:net"
 import { connect as tlsConnect } from "node:tls";
 import { formatEndpoint, parseTarget, type TargetInput } from "./address.js";
 import { checkInteger, SocketError } from "./errors.js";
+import { encodeProxyHeader, type ProxyHeaderInit } from "./proxy-protocol/encode.js";
+import { connectWithHeader } from "./proxy-protocol/send.js";
 import { Socket } from "./socket.js";
 import { resolveSocketOptions, type SocketOptions } from "./socket-options.js";
 import {
@@ -36,6 +38,24 @@ export interface ConnectOptions extends SocketOptions {
    * @default false
    */
   tls?: boolean | TlsClientOptions;
+  /**
+   * A PROXY protocol header (HAProxy's spec) to send first, before any TLS, for an upstream
+   * that expects one: `{ version: 1 | 2, command?, source, destination, tlvs? }` (see
+   * {@link ProxyHeaderInit}). It counts in `info().bytesWritten`.
+   * @example
+   * ```ts
+   * connect("127.0.0.1:8443", {
+   *   tls: true,
+   *   proxyHeader: {
+   *     version: 2,
+   *     source: { address: "203.0.113.7", port: 51000 },
+   *     destination: { address: "192.0.2.10", port: 443 },
+   *     tlvs: { authority: "example.org" },
+   *   },
+   * });
+   * ```
+   */
+  proxyHeader?: ProxyHeaderInit;
 }
 
 /**
@@ -75,15 +95,19 @@ export function connect<Tag = unknown>(
   // Checked before any socket exists: a bad option opens nothing.
   const secure = tlsOptions === undefined ? undefined : clientTlsOptions(tlsOptions, host);
   const local = endpoint.kind === "tcp" ? localBind(options) : {};
+  const header =
+    options.proxyHeader === undefined ? undefined : encodeProxyHeader(options.proxyHeader);
   const address =
     endpoint.kind === "unix"
       ? { path: endpoint.path, allowHalfOpen }
       : { host: endpoint.host, port: endpoint.port, allowHalfOpen, ...local };
   // `noDelay` given to Node applies once connected; set later, it costs a second system call.
   const ns: NetSocket =
-    secure === undefined
-      ? netConnect({ ...address, noDelay: resolved.noDelay })
-      : tlsConnect({ ...address, ...secure });
+    header !== undefined
+      ? connectWithHeader({ ...address, noDelay: resolved.noDelay }, header, secure, host)
+      : secure === undefined
+        ? netConnect({ ...address, noDelay: resolved.noDelay })
+        : tlsConnect({ ...address, ...secure });
   const socket = new Socket<Tag>(ns, {
     target: endpoint,
     options: resolved,

@@ -41,7 +41,8 @@ export const ERROR_CODES = {
     "A connection to a `proxyProtocol` server did not start with a valid PROXY header (`reason` says why); it was closed.",
   ERR_PROXY_HEADER_TIMEOUT:
     "A connection to a `proxyProtocol` server sent no complete PROXY header within `proxyHeaderTimeout`; it was closed.",
-  ERR_UNSUPPORTED: "The running Node.js or operating system lacks what the option needs (`reusePort`).",
+  ERR_UNSUPPORTED:
+    "The running Node.js or operating system lacks what the option needs (`reusePort`).",
 } as const;
 
 /** One of sockit's own `ERR_*` codes. */

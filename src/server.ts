@@ -16,6 +16,14 @@ import { createServer as createTlsServer, type TLSSocket } from "node:tls";
 import { type Endpoint, formatEndpoint, parseLocal, type TargetInput } from "./address.js";
 import { encodeFrame, type FrameOptions } from "./codec/frame.js";
 import { checkInteger, SocketError, toSocketError } from "./errors.js";
+import {
+  admit,
+  type ProxyGate,
+  type ProxyListenOptions,
+  proxyGate,
+} from "./proxy-protocol/accept.js";
+import type { ProxyInfo } from "./proxy-protocol/types.js";
+import { checkReusePort } from "./reuse-port.js";
 import { Socket } from "./socket.js";
 import {
   mergeFrameOptions,
@@ -26,7 +34,7 @@ import {
 import { serverTlsOptions, type TlsServerOptions, toTlsError } from "./tls.js";
 
 /** Options of {@link listen}; the socket options apply to every accepted connection. */
-export interface ListenOptions extends SocketOptions {
+export interface ListenOptions extends SocketOptions, ProxyListenOptions {
   /** Length of the kernel's queue of connections not yet accepted. @default 511 */
   backlog?: number;
   /** With no host or `::`, accept IPv6 only (no IPv4-mapped addresses). @default false */
@@ -39,6 +47,13 @@ export interface ListenOptions extends SocketOptions {
    * connection; the failure is the server's `'error'` (`ERR_TLS_CERT`, `ERR_TLS_HANDSHAKE`).
    */
   tls?: TlsServerOptions;
+  /**
+   * Let other processes listen on the same port (`SO_REUSEPORT`): the kernel spreads the
+   * connections among them. Node.js 22.12 / 23.1 or later, on Linux, FreeBSD, Solaris, AIX.
+   * @throws (rejects) `ERR_UNSUPPORTED` elsewhere, and for a Unix-domain path.
+   * @default false
+   */
+  reusePort?: boolean;
 }
 
 /**
@@ -53,6 +68,12 @@ export interface ServerEvents {
   connection: [socket: Socket];
   /** An error (an accept failure, a failed handler). Only emitted when a listener is attached. */
   error: [error: SocketError];
+  /**
+   * A connection to a `proxyProtocol` server was closed before reaching the application: no
+   * header, a bad one (`ERR_PROXY_HEADER`), none in time (`ERR_PROXY_HEADER_TIMEOUT`), or the
+   * socket failed first (its own code). Counted in `server.proxyErrors`.
+   */
+  proxyError: [error: SocketError];
   /** The server has stopped listening. */
   close: [];
 }
@@ -80,6 +101,8 @@ export class Server extends EventEmitter<ServerEvents> {
   #port: number | undefined;
   #host: string | undefined;
   #closing: Promise<void> | undefined;
+  readonly #gate: ProxyGate | undefined;
+  #proxyErrors = 0;
 
   /** @internal Use {@link listen}. */
   constructor(
@@ -88,13 +111,26 @@ export class Server extends EventEmitter<ServerEvents> {
     options: ResolvedSocketOptions,
     handler?: ConnectionHandler,
     secure = false,
+    gate?: ProxyGate,
   ) {
     super();
     this.#ns = ns;
     this.#local = local;
     this.#options = options;
     this.#handler = handler;
-    if (secure) {
+    this.#gate = gate;
+    if (gate !== undefined) {
+      ns.on("connection", (raw: NetSocket) =>
+        admit(raw, gate, {
+          ready: (transport, proxy, tls) => this.#accept(transport, tls, proxy),
+          proxyError: (error) => {
+            this.#proxyErrors++;
+            if (this.listenerCount("proxyError") > 0) this.emit("proxyError", error);
+          },
+          tlsError: (error) => this.#fail(error),
+        }),
+      );
+    } else if (secure) {
       ns.on("secureConnection", (raw: TLSSocket) => this.#accept(raw, true));
       ns.on("tlsClientError", (error: Error, raw: TLSSocket) => {
         const peer =
@@ -127,6 +163,14 @@ export class Server extends EventEmitter<ServerEvents> {
     return this.#closing === undefined && this.#ns.listening;
   }
 
+  /**
+   * How many connections a `proxyProtocol` server closed for their PROXY header (see the
+   * `'proxyError'` event); 0 for other servers.
+   */
+  get proxyErrors(): number {
+    return this.#proxyErrors;
+  }
+
   /** The open connections, oldest first (a snapshot: it does not change under you). */
   get connections(): readonly Socket[] {
     return [...this.#connections];
@@ -151,6 +195,7 @@ export class Server extends EventEmitter<ServerEvents> {
             port: local.port,
             backlog,
             ipv6Only: options.ipv6Only ?? false,
+            ...(checkReusePort(options.reusePort, local) ? { reusePort: true } : {}),
             ...(local.host === "" ? {} : { host: local.host }),
           };
     try {
@@ -178,13 +223,14 @@ export class Server extends EventEmitter<ServerEvents> {
     });
   }
 
-  #accept(raw: NetSocket, secure: boolean): void {
+  #accept(raw: NetSocket, secure: boolean, proxy?: ProxyInfo): void {
     const path = this.path;
     const socket = new Socket(raw, {
       id: this.#nextId++,
       options: this.#options,
       secure,
       ...(path === undefined ? {} : { path }),
+      ...(proxy === undefined ? {} : { proxy }),
     });
     this.#connections.add(socket);
     socket.on("close", this.#forget); // 'close' comes once; no closure or promise per connection
@@ -257,6 +303,7 @@ export class Server extends EventEmitter<ServerEvents> {
   /** Stops accepting and closes every connection gracefully; resolves when all are closed. */
   async closeAll(): Promise<void> {
     await this.close();
+    for (const raw of this.#gate?.pending ?? []) raw.destroy(); // still sending their header
     await Promise.all([...this.#connections].map((socket) => socket.close()));
   }
 }
@@ -307,12 +354,14 @@ export async function listen(
   const options = typeof optionsOrHandler === "function" ? {} : (optionsOrHandler ?? {});
   const onConnection = typeof optionsOrHandler === "function" ? optionsOrHandler : handler;
   const resolved = resolveSocketOptions(options); // checked once, not per connection
+  const gate = proxyGate(options);
   const allowHalfOpen = options.allowHalfOpen ?? false;
+  // Behind a PROXY header, TLS starts after it: the server accepts plain TCP.
   const ns =
-    options.tls === undefined
+    options.tls === undefined || gate !== undefined
       ? createServer({ allowHalfOpen })
       : createTlsServer({ ...serverTlsOptions(options.tls), allowHalfOpen });
-  const server = new Server(ns, local, resolved, onConnection, options.tls !== undefined);
+  const server = new Server(ns, local, resolved, onConnection, options.tls !== undefined, gate);
   await server.start(options);
   return server;
 }

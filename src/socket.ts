@@ -26,6 +26,7 @@ import {
   iterateLines,
   type LinesOptions,
 } from "./iterate.js";
+import type { ProxyInfo } from "./proxy-protocol/types.js";
 import { checkReadOptions, Reader, type ReadOptions, type ReadSettle } from "./reader.js";
 import {
   type ProgressTarget,
@@ -39,6 +40,7 @@ import type { CloseInfo, SocketEvents } from "./socket-events.js";
 import {
   type AddressSnapshot,
   emptySnapshot,
+  proxiedAddresses,
   type SocketInfo,
   snapshotAddresses,
 } from "./socket-info.js";
@@ -153,6 +155,8 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
   #closed: Deferred<CloseInfo> | undefined;
   /** Whether the owner called `destroy()`: later reads fail with `ERR_SOCKET_CLOSED`. */
   #destroyed = false;
+  /** The PROXY header the connection came with (a `proxyProtocol` server's sockets). */
+  readonly #proxy: ProxyInfo | undefined;
 
   /** @internal Use {@link connect}, or take sockets from a `Server`. */
   constructor(
@@ -165,6 +169,8 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
       options: ResolvedSocketOptions;
       /** A TLS socket: `opened` waits for the handshake when it is still connecting. */
       secure?: boolean;
+      /** The PROXY header read before the socket was handed over. */
+      proxy?: ProxyInfo;
     },
   ) {
     super();
@@ -172,6 +178,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     this.#ns = ns;
     this.#secure = init.secure ?? false;
     this.#target = init.target;
+    this.#proxy = init.proxy;
     this.id = init.id;
     this.name = init.target?.name;
     const path = init.target?.kind === "unix" ? init.target.path : init.path;
@@ -795,7 +802,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     return {
       id: this.id,
       name: this.name,
-      ...this.#addresses,
+      ...proxiedAddresses(this.#addresses, this.#proxy),
       connected: this.#state === "open",
       connecting: this.#state === "connecting",
       secure: this.#tls !== undefined,
@@ -803,6 +810,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
       bytesWritten: this.#ns.bytesWritten,
       available: this.#reader.buffer.length,
       tls: this.#tls,
+      proxy: this.#proxy,
     };
   }
 }

@@ -133,27 +133,32 @@ const tlvs = fc.record(
 
 /** Any header the encoder accepts, with what the parser should report. */
 const headerInit: fc.Arbitrary<ProxyHeaderInit> = fc.oneof(
-  fc
-    .record({ version: fc.constant(1 as const), pair: ipPair, sp: port, dp: port })
-    .map(({ pair, sp, dp }) => ({
+  fc.record({ version: fc.constant(1 as const), pair: ipPair, sp: port, dp: port }).map(
+    ({ pair, sp, dp }): ProxyHeaderInit => ({
       version: 1,
       source: { address: pair.s, port: sp },
       destination: { address: pair.d, port: dp },
-    })),
+    }),
+  ),
   fc.constant<ProxyHeaderInit>({ version: 1 }),
-  fc
-    .record({ pair: ipPair, sp: port, dp: port, udp: fc.boolean(), tlvs })
-    .map(({ pair, sp, dp, udp, tlvs }) => ({
+  fc.record({ pair: ipPair, sp: port, dp: port, udp: fc.boolean(), tlvs }).map(
+    ({ pair, sp, dp, udp, tlvs }): ProxyHeaderInit => ({
       version: 2,
       ...(udp ? { transport: pair.family === "IPv4" ? ("UDP4" as const) : ("UDP6" as const) } : {}),
       source: { address: pair.s, port: sp },
       destination: { address: pair.d, port: dp },
       tlvs,
-    })),
-  fc
-    .record({ s: ascii.filter((p) => p !== ""), d: ascii.filter((p) => p !== ""), tlvs })
-    .map(({ s, d, tlvs }) => ({ version: 2, source: { path: s }, destination: { path: d }, tlvs })),
-  tlvs.map((t) => ({ version: 2, command: "LOCAL", tlvs: t })),
+    }),
+  ),
+  fc.record({ s: ascii.filter((p) => p !== ""), d: ascii.filter((p) => p !== ""), tlvs }).map(
+    ({ s, d, tlvs }): ProxyHeaderInit => ({
+      version: 2,
+      source: { path: s },
+      destination: { path: d },
+      tlvs,
+    }),
+  ),
+  tlvs.map((t): ProxyHeaderInit => ({ version: 2, command: "LOCAL", tlvs: t })),
 );
 
 function expectedAddress(address: string): string {
