@@ -179,6 +179,7 @@ export class Server extends EventEmitter<ServerEvents> {
   /** @internal Binds and listens; handles a stale Unix socket file once. */
   async start(options: ListenOptions): Promise<void> {
     const backlog = checkInteger("backlog", options.backlog ?? 511, 0, 65535);
+    const reusePort = checkReusePort(options.reusePort, this.#local);
     if (options.maxConnections !== undefined) {
       this.#ns.maxConnections = checkInteger(
         "maxConnections",
@@ -195,7 +196,7 @@ export class Server extends EventEmitter<ServerEvents> {
             port: local.port,
             backlog,
             ipv6Only: options.ipv6Only ?? false,
-            ...(checkReusePort(options.reusePort, local) ? { reusePort: true } : {}),
+            ...(reusePort ? { reusePort } : {}),
             ...(local.host === "" ? {} : { host: local.host }),
           };
     try {
