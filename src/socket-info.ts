@@ -93,8 +93,15 @@ export function proxiedAddresses(
   snapshot: AddressSnapshot,
   proxy: ProxyInfo | undefined,
 ): AddressSnapshot {
-  const source = proxy?.source;
-  if (source === undefined) return snapshot;
+  if (proxy === undefined) return snapshot;
+  const { source, via } = proxy;
+  if (source === undefined) {
+    // The real peer is the proxy: known from the accept, even if it has already hung up.
+    if (via === undefined || via.family === "unix" || snapshot.remoteAddress !== undefined) {
+      return snapshot;
+    }
+    return { ...snapshot, family: via.family, remoteAddress: via.address, remotePort: via.port };
+  }
   if (source.family === "unix") {
     return { ...snapshot, family: "unix", remoteAddress: undefined, remotePort: undefined };
   }

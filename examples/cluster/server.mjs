@@ -24,7 +24,7 @@ if (cluster.isPrimary) {
     if (++listening === workers) console.log(`${workers} workers listening on port ${port}`);
   });
   // A worker that dies is replaced, as a production primary would do.
-  cluster.on("exit", (worker, code, signal) => {
+  cluster.on("exit", (_worker, code, signal) => {
     if (signal !== "SIGTERM" && code !== 0) cluster.fork();
   });
   const stop = () => {
