@@ -304,7 +304,11 @@ export class Server extends EventEmitter<ServerEvents> {
   /** Stops accepting and closes every connection gracefully; resolves when all are closed. */
   async closeAll(): Promise<void> {
     await this.close();
-    for (const raw of this.#gate?.pending ?? []) raw.destroy(); // still sending their header
+    const pending = this.#gate?.pending; // connections still sending their header
+    for (const raw of pending ?? []) {
+      pending?.delete(raw);
+      raw.destroy();
+    }
     await Promise.all([...this.#connections].map((socket) => socket.close()));
   }
 }

@@ -46,7 +46,10 @@ export interface ProxyGate {
   readonly timeout: number;
   /** For a TLS server: wraps the raw socket once its header is read. */
   readonly tls: { wrap: (raw: NetSocket) => TLSSocket; options: TlsServerOptions } | undefined;
-  /** Connections whose header (or handshake) is still awaited: closed by `closeAll()`. */
+  /**
+   * Connections whose header (or handshake) is still awaited. `closeAll()` takes them out
+   * and destroys them: one missing from the set when it fails was dropped, not refused.
+   */
   readonly pending: Set<NetSocket>;
 }
 
@@ -127,16 +130,16 @@ export function admit(raw: NetSocket, gate: ProxyGate, callbacks: AdmitCallbacks
         },
         (error: SocketError) => {
           gate.pending.delete(raw);
-          gate.pending.delete(secure);
+          const dropped = !gate.pending.delete(secure); // closeAll() dropped it: not a failure
           secure.destroy();
-          callbacks.tlsError(error);
+          if (!dropped) callbacks.tlsError(error);
         },
       );
     },
     (error: SocketError) => {
-      gate.pending.delete(raw);
+      const dropped = !gate.pending.delete(raw); // closeAll() dropped it: not a failure
       raw.destroy();
-      callbacks.proxyError(error);
+      if (!dropped) callbacks.proxyError(error);
     },
   );
 }

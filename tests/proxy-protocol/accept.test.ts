@@ -19,7 +19,7 @@ import {
   opensslPeer,
 } from "../helpers/certs.js";
 import { rejection } from "../helpers/errors.js";
-import { sleep } from "../helpers/raw-peer.js";
+import { closedPort, sleep } from "../helpers/raw-peer.js";
 
 const servers: Server[] = [];
 const sockets: (Socket | NetSocket)[] = [];
@@ -248,6 +248,17 @@ describe("listen with proxyProtocol: refused connections", () => {
     await server.closeAll();
     await closedByServer(raw);
     expect(raw.destroyed).toBe(true);
+    expect(server.proxyErrors).toBe(0); // dropped by the owner, not refused
+  });
+
+  it("rejects opened with ECONNREFUSED when a connect with proxyHeader and tls finds nobody", async () => {
+    const port = await closedPort();
+    const socket = connect(`127.0.0.1:${port}`, {
+      tls: true,
+      proxyHeader: { version: 1 },
+    });
+    sockets.push(socket);
+    expect((await rejection(socket.opened)).code).toBe("ECONNREFUSED");
   });
 });
 
