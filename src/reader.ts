@@ -272,7 +272,11 @@ export class Reader {
 
 /** The error for a bad `timeout`, or undefined when the options are good. */
 export function checkReadOptions(options: ReadOptions | undefined): SocketError | undefined {
-  const timeout = options?.timeout ?? 0;
+  if (options === undefined) return undefined;
+  if (typeof options !== "object" || options === null) {
+    return new SocketError("ERR_INVALID_ARGUMENT", "read options must be an object");
+  }
+  const timeout = options.timeout ?? 0;
   if (Number.isFinite(timeout) && timeout >= 0) return undefined;
   return new SocketError("ERR_INVALID_ARGUMENT", `timeout must be >= 0 ms, got ${timeout}`);
 }

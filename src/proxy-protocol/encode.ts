@@ -129,6 +129,7 @@ function transportOf(init: ProxyHeaderInit): ProxyTransport {
  * ```
  */
 export function encodeProxyHeader(init: ProxyHeaderInit): Buffer {
+  if (typeof init !== "object" || init === null) throw invalid("must be an object");
   if (init.version !== 1 && init.version !== 2) {
     throw invalid(`version must be 1 or 2, got ${String(init.version)}`);
   }

@@ -42,6 +42,7 @@ describe("encodeProxyHeader", () => {
   });
 
   it.each<[string, ProxyHeaderInit]>([
+    ["null", null as unknown as ProxyHeaderInit],
     ["version 3", { version: 3 as 1 }],
     ["a v1 LOCAL", { version: 1, command: "LOCAL" }],
     ["v1 TLVs", { version: 1, tlvs: { alpn: "h2" } }],
