@@ -2,7 +2,9 @@
 # Installs the programs the real-peer tests (tests/peers) talk to over loopback:
 #   nginx (package nginx-light) and its stream module (libnginx-mod-stream, for the PROXY
 #   protocol tests), haproxy, socat, nc (netcat-openbsd), tclsh (tcl), openssl, and the
-#   PostgreSQL server (package postgresql: initdb and postgres, for the STARTTLS tests).
+#   PostgreSQL server (package postgresql: initdb and postgres, for the STARTTLS tests), and
+#   nft (nftables) and ip/tc (iproute2) for the loss test in network namespaces
+#   (tests/reliability/netns-loss.test.ts: random drops by an nftables rule, rate by tc tbf).
 #
 # Idempotent and quick: when every command is already present it does not touch apt at all.
 # Otherwise it runs `apt-get update` once and installs only what is missing, as root, or
@@ -29,6 +31,8 @@ PEERS=(
   "tclsh tcl"
   "openssl openssl"
   "initdb postgresql"
+  "nft nftables"
+  "ip iproute2"
 )
 
 # nginx lives in /usr/sbin, which a non-root PATH may lack.

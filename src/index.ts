@@ -96,10 +96,13 @@ export { ReceiveBuffer } from "./receive-buffer.js";
 export { reusePortUnsupported } from "./reuse-port.js";
 export {
   type ConnectionHandler,
+  type DropInfo,
+  type DropReason,
   type ListenOptions,
   listen,
   Server,
   type ServerEvents,
+  type ServerStats,
 } from "./server.js";
 export {
   type CloseInfo,

@@ -190,7 +190,7 @@ describe("listen with proxyProtocol: refused connections", () => {
     expect(received.length).toBe(0);
     expect(handled).toBe(0);
     expect(server.connections).toHaveLength(0);
-    expect(server.proxyErrors).toBe(1);
+    expect(server.stats.proxyErrors).toBe(1);
     return reported;
   }
 
@@ -238,7 +238,7 @@ describe("listen with proxyProtocol: refused connections", () => {
     await rawClient(server.port!, ["nonsense\r\n"]);
     await rawClient(server.port!, [`${V1}ok\n`]);
     expect((await (await accepted()).readLine()).toString()).toBe("ok");
-    expect(server.proxyErrors).toBe(1);
+    expect(server.stats.proxyErrors).toBe(1);
   });
 
   it("closeAll() drops connections still sending their header", async () => {
@@ -248,7 +248,7 @@ describe("listen with proxyProtocol: refused connections", () => {
     await server.closeAll();
     await closedByServer(raw);
     expect(raw.destroyed).toBe(true);
-    expect(server.proxyErrors).toBe(0); // dropped by the owner, not refused
+    expect(server.stats.proxyErrors).toBe(0); // dropped by the owner, not refused
   });
 
   it("rejects opened with ECONNREFUSED when a connect with proxyHeader and tls finds nobody", async () => {
@@ -319,7 +319,7 @@ describe.skipIf(opensslPeer.path === undefined)("listen with proxyProtocol and t
     await rawClient(server.port!, [`${V1}this is no ClientHello\r\n`]);
     const [reported] = await error;
     expect(reported.code).toBe("ERR_TLS_HANDSHAKE");
-    expect(server.proxyErrors).toBe(0);
+    expect(server.stats.proxyErrors).toBe(0);
     expect(server.connections).toHaveLength(0);
   });
 });
