@@ -27,6 +27,7 @@ import {
   iterateLines,
   type LinesOptions,
 } from "./iterate.js";
+import type { ProxyInfo } from "./proxy-protocol/types.js";
 import {
   checkReadOptions,
   Reader,
@@ -46,6 +47,7 @@ import type { CloseInfo, SocketEvents } from "./socket-events.js";
 import {
   type AddressSnapshot,
   emptySnapshot,
+  proxiedAddresses,
   type SocketInfo,
   snapshotAddresses,
 } from "./socket-info.js";
@@ -173,6 +175,8 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
   #closed: Deferred<CloseInfo> | undefined;
   /** Whether the owner called `destroy()`: later reads fail with `ERR_SOCKET_CLOSED`. */
   #destroyed = false;
+  /** The PROXY header the connection came with (a `proxyProtocol` server's sockets). */
+  readonly #proxy: ProxyInfo | undefined;
   /** Closes the socket should the transport never emit `'close'` (see `#boundClose`). */
   #closeFallback: NodeJS.Timeout | undefined;
 
@@ -192,6 +196,8 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
        * proxy tunnel); reads and writes wait for it as for a connect.
        */
       tunnel?: boolean;
+      /** The PROXY header read before the socket was handed over. */
+      proxy?: ProxyInfo;
     },
   ) {
     super();
@@ -199,6 +205,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     this.#ns = ns;
     this.#secure = init.secure ?? false;
     this.#target = init.target;
+    this.#proxy = init.proxy;
     this.id = init.id;
     this.name = init.target?.name;
     const path = init.target?.kind === "unix" ? init.target.path : init.path;
@@ -896,7 +903,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     return {
       id: this.id,
       name: this.name,
-      ...this.#addresses,
+      ...proxiedAddresses(this.#addresses, this.#proxy),
       connected: this.#state === "open",
       connecting: this.#state === "connecting",
       secure: this.#tls !== undefined,
@@ -904,6 +911,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
       bytesWritten: this.#ns.bytesWritten,
       available: this.#reader.buffer.length,
       tls: this.#tls,
+      proxy: this.#proxy,
     };
   }
 }
