@@ -1,8 +1,13 @@
 /**
  * The stdin/stdout bridge that `connect` and `listen` share: bytes in both directions,
- * binary-safe, with backpressure both ways, and `nc`'s half-close on end of input.
- * With `--crlf`, line endings from stdin are sent as CRLF (`nc -C`, `ncat --crlf`); what the
- * peer sends is written to stdout unchanged.
+ * binary-safe, with backpressure both ways, and ncat's half-close on end of input.
+ *
+ * The bridge ends when both directions are done, as ncat and socat do: the peer's FIN ends
+ * the output only, and input goes on being sent until its own end (then our FIN). A peer
+ * that half-closes at once (`ncat -l < /dev/null`) still receives every byte; a peer that is
+ * gone entirely makes the next send fail, which is reported, never silently dropped.
+ * The one exception is a terminal on stdin (`endOnPeerEof`): nothing is pending there, and a
+ * person expects the session to end when the server closes, as telnet does.
  *
  * @module
  */
@@ -30,14 +35,24 @@ export interface BridgeOptions {
    * input) to be sent. The other direction is never converted.
    */
   crlf?: boolean;
+  /**
+   * End the bridge at the peer's end of stream even while input is open. For a terminal on
+   * stdin only: a pipe or file may still hold bytes to send. @default stdin is a TTY
+   */
+  endOnPeerEof?: boolean;
 }
 
 /**
- * Copies `input` to the socket until end of input, then half-closes (FIN) and keeps
- * reading, as ncat does. Never rejects: a send that fails means the socket is closing, and
- * the reading side is the one that reports how it ended.
+ * Copies `input` to the socket until end of input, then half-closes (FIN). Rejects with the
+ * send's error (the peer is gone: `EPIPE`, `ECONNRESET`) or the input's error, so that
+ * input that could not be sent is always reported.
  */
-async function pumpInput(socket: Socket, input: Readable, crlf: boolean): Promise<void> {
+async function pumpInput(
+  socket: Socket,
+  input: Readable,
+  crlf: boolean,
+  stopped: () => boolean,
+): Promise<void> {
   const eol = crlf ? new EolConverter("crlf") : undefined;
   try {
     for await (const chunk of input) {
@@ -47,12 +62,14 @@ async function pumpInput(socket: Socket, input: Readable, crlf: boolean): Promis
       // (A chunk that was only a held-back CR has nothing to send yet.)
       if (data.length > 0) await socket.send(data);
     }
-    const tail = eol?.end();
-    if (tail !== undefined && tail.length > 0) await socket.send(tail);
-    await socket.end();
-  } catch {
-    // The socket closed under us (peer gone, reset): pumpOutput reports it.
+  } catch (error) {
+    if (stopped()) return;
+    throw error;
   }
+  if (stopped()) return;
+  const tail = eol?.end();
+  if (tail !== undefined && tail.length > 0) await socket.send(tail);
+  await socket.end();
 }
 
 /** Copies the socket to `output` until the peer's end of stream; rejects with the socket's error. */
@@ -65,35 +82,50 @@ async function pumpOutput(socket: Socket, output: Writable): Promise<void> {
   }
 }
 
+/** Turns an error of the output stream into the `SocketError` the command reports. */
+function outputFailure(error: Error, output: Writable): SocketError {
+  const code = (error as { code?: unknown }).code;
+  // Named like a network error (`sockit: EPIPE stdout`): the reader of stdout went away.
+  return new SocketError(typeof code === "string" ? code : "EIO", error.message, {
+    cause: error,
+    address: output === process.stdout ? "stdout" : "output",
+  });
+}
+
 /**
- * Bridges a connected socket with stdin and stdout until the peer closes its side.
- * Resolves at the peer's end of stream (whether or not stdin has ended); rejects with the
- * socket's error (`ECONNRESET`, …) or with the output's error (`EPIPE`).
+ * Bridges a connected socket with stdin and stdout until both directions are done: the
+ * peer's end of stream and the end of input (sent, then half-closed). Rejects with the
+ * first error: the socket's (`ECONNRESET`, `EPIPE` for input the peer can no longer take),
+ * the output's (`EPIPE stdout`) or the input's.
  */
 export async function bridge(socket: Socket, options: BridgeOptions = {}): Promise<void> {
   const { input, output } = options.streams ?? STDIO;
+  const endOnPeerEof =
+    options.endOnPeerEof ?? (input === process.stdin && process.stdin.isTTY === true);
   let outputError: SocketError | undefined;
+  let stopped = false;
+  const stopInput = (): void => {
+    stopped = true;
+    // A pending read of stdin would keep the process alive.
+    input.destroy();
+  };
   // Without a listener, an EPIPE on stdout would crash the process instead of ending the bridge.
   const onOutputError = (error: Error): void => {
-    const code = (error as { code?: unknown }).code;
-    // Named like a network error (`sockit: EPIPE stdout`): the reader of stdout went away.
-    outputError ??= new SocketError(typeof code === "string" ? code : "EIO", error.message, {
-      cause: error,
-      address: output === process.stdout ? "stdout" : "output",
-    });
+    outputError ??= outputFailure(error, output);
     void socket.destroy();
   };
   output.on("error", onOutputError);
-  void pumpInput(socket, input, options.crlf ?? false);
+  const sending = pumpInput(socket, input, options.crlf ?? false, () => stopped);
+  const receiving = pumpOutput(socket, output).then(() => {
+    if (endOnPeerEof) stopInput();
+  });
   try {
-    await pumpOutput(socket, output);
+    await Promise.all([sending, receiving]);
   } catch (error) {
     throw outputError ?? error;
   } finally {
     output.off("error", onOutputError);
-    // The peer is done: input no longer has anywhere to go, and a pending read would keep
-    // the process alive.
-    input.destroy();
+    stopInput();
   }
   if (outputError !== undefined) throw outputError;
 }

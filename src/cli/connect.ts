@@ -26,7 +26,8 @@ export async function runConnect(
   options: ConnectCommandOptions,
   log: Log,
 ): Promise<void> {
-  const socket = connect(target, clientConnectOptions(options));
+  // Half-open: the peer's FIN must not close our side while input is still to be sent.
+  const socket = connect(target, { ...clientConnectOptions(options), allowHalfOpen: true });
   const info = await socket.opened;
   const local = localOf(info);
   log(`connected to ${peerOf(info, target)}${local === undefined ? "" : ` from ${local}`}`);

@@ -49,10 +49,10 @@ export async function runListen(
   log: Log,
 ): Promise<void> {
   const echo = options.echo ?? false;
-  // An echo server must go on writing after the peer's FIN, or the tail of its bytes is lost.
+  // Both modes go on writing after the peer's FIN (the tail of an echo, the rest of stdin).
   const tls = serverTls(options);
   const server = await listen(local, {
-    allowHalfOpen: echo,
+    allowHalfOpen: true,
     closeTimeout: CLOSE_TIMEOUT_MS,
     ...(tls === undefined ? {} : { tls }),
   });
