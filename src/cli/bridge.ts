@@ -13,8 +13,9 @@
  */
 import { once } from "node:events";
 import type { Readable, Writable } from "node:stream";
-import { EolConverter, type Socket, SocketError } from "../index.js";
-import { closedLine, type Log } from "./common.js";
+import { type Socket, SocketError } from "../index.js";
+import { CliError, closedLine, type Log } from "./common.js";
+import { Encoder, type Printer } from "./format.js";
 
 /** The local ends of a bridge; stdin and stdout unless a caller gives others. */
 export interface BridgeStreams {
@@ -24,6 +25,12 @@ export interface BridgeStreams {
 
 const STDIO: BridgeStreams = { input: process.stdin, output: process.stdout };
 
+/** Sees every byte of a session, both ways (`-o`, `-x`, the live table's counters). */
+export interface BridgeTap {
+  sent(bytes: Buffer): void;
+  received(bytes: Buffer): void;
+}
+
 /** How a bridge runs. */
 export interface BridgeOptions {
   /** The local ends. @default stdin and stdout */
@@ -32,14 +39,42 @@ export interface BridgeOptions {
    * Send every line ending of the input (LF, CR or CRLF) as CRLF (`--crlf`), for protocols
    * that want CRLF (SMTP, HTTP, Telnet). A CR at the end of one chunk of input and an LF at
    * the start of the next are one line ending; that CR waits for the next chunk (or end of
-   * input) to be sent. The other direction is never converted.
+   * input) to be sent. The other direction is never converted. Ignored when `encoder` is given.
    */
   crlf?: boolean;
+  /** Turns input into what is sent (CRLF, frames). @default bytes as they are, or `crlf` */
+  encoder?: Encoder;
+  /** Turns what the peer sends into what the output gets (`--lines`, `--json`, …). */
+  printer?: Printer;
+  /** Read input and send it. `false` for `--recv-only`. @default true */
+  send?: boolean;
+  /** Read the peer and write the output. `false` for `--send-only`. @default true */
+  receive?: boolean;
   /**
    * End the bridge at the peer's end of stream even while input is open. For a terminal on
    * stdin only: a pipe or file may still hold bytes to send. @default stdin is a TTY
    */
   endOnPeerEof?: boolean;
+  /** End the output stream at the peer's end of stream (a `-e` program's stdin). @default false */
+  endOutput?: boolean;
+  /**
+   * End the bridge once input is done and sent (a `-e` program exited): what the peer sends
+   * after that has nowhere to go. @default false
+   */
+  inputEndsSession?: boolean;
+  /** Milliseconds without a byte either way before the bridge fails (`-i`). @default none */
+  idleTimeout?: number;
+  /** Sees every byte sent and received. */
+  tap?: BridgeTap;
+  /** The peer's name, for the idle-timeout error. */
+  peer?: string;
+}
+
+/** What both pumps share. */
+interface Pump {
+  socket: Socket;
+  tap: BridgeTap | undefined;
+  activity: () => void;
 }
 
 /**
@@ -48,38 +83,57 @@ export interface BridgeOptions {
  * input that could not be sent is always reported.
  */
 async function pumpInput(
-  socket: Socket,
+  pump: Pump,
   input: Readable,
-  crlf: boolean,
+  encoder: Encoder,
   stopped: () => boolean,
 ): Promise<void> {
-  const eol = crlf ? new EolConverter("crlf") : undefined;
+  const send = async (data: Buffer): Promise<void> => {
+    // Waiting for each send is the backpressure: stdin is not read while the socket is full.
+    // (A chunk that was only a held-back CR or part of a line has nothing to send yet.)
+    if (data.length === 0) return;
+    pump.activity();
+    await pump.socket.send(data);
+    pump.tap?.sent(data);
+  };
   try {
     for await (const chunk of input) {
-      const bytes = typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer);
-      const data = eol === undefined ? bytes : eol.push(bytes);
-      // Waiting for each send is the backpressure: stdin is not read while the socket is full.
-      // (A chunk that was only a held-back CR has nothing to send yet.)
-      if (data.length > 0) await socket.send(data);
+      await send(encoder.push(typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer)));
     }
   } catch (error) {
     if (stopped()) return;
     throw error;
   }
   if (stopped()) return;
-  const tail = eol?.end();
-  if (tail !== undefined && tail.length > 0) await socket.send(tail);
-  await socket.end();
+  await send(encoder.end());
+  await pump.socket.end();
+}
+
+/** Writes `parts` to `output`, waiting for room. */
+async function writeAll(output: Writable, parts: readonly (string | Buffer)[]): Promise<void> {
+  for (const part of parts) {
+    if (!output.write(part)) await once(output, "drain");
+  }
 }
 
 /** Copies the socket to `output` until the peer's end of stream; rejects with the socket's error. */
-async function pumpOutput(socket: Socket, output: Writable): Promise<void> {
+async function pumpOutput(
+  pump: Pump,
+  output: Writable,
+  printer: Printer | undefined,
+): Promise<void> {
   for (;;) {
     // Read only when the output has room, so a slow reader of stdout slows the peer down.
-    const data = await socket.readAvailable();
-    if (data.length === 0) return;
-    if (!output.write(data)) await once(output, "drain");
+    const data = await pump.socket.readAvailable();
+    if (data.length === 0) break;
+    pump.activity();
+    pump.tap?.received(data);
+    await writeAll(output, printer === undefined ? [data] : printer.data(data));
   }
+  const last = printer?.end();
+  if (last === undefined) return;
+  await writeAll(output, last.out);
+  if (last.incomplete !== undefined) throw last.incomplete;
 }
 
 /** Turns an error of the output stream into the `SocketError` the command reports. */
@@ -92,42 +146,72 @@ function outputFailure(error: Error, output: Writable): SocketError {
   });
 }
 
+/** A timer that fails the bridge after `ms` without activity; `touch()` restarts it. */
+function idleTimer(ms: number | undefined, fire: () => void): { touch(): void; stop(): void } {
+  if (ms === undefined || ms <= 0) return { touch() {}, stop() {} };
+  let timer = setTimeout(fire, ms);
+  return {
+    touch() {
+      clearTimeout(timer);
+      timer = setTimeout(fire, ms);
+    },
+    stop: () => clearTimeout(timer),
+  };
+}
+
 /**
  * Bridges a connected socket with stdin and stdout until both directions are done: the
  * peer's end of stream and the end of input (sent, then half-closed). Rejects with the
  * first error: the socket's (`ECONNRESET`, `EPIPE` for input the peer can no longer take),
- * the output's (`EPIPE stdout`) or the input's.
+ * the output's (`EPIPE stdout`), the input's, or `ERR_IDLE_TIMEOUT` after `idleTimeout`.
  */
 export async function bridge(socket: Socket, options: BridgeOptions = {}): Promise<void> {
   const { input, output } = options.streams ?? STDIO;
   const endOnPeerEof =
     options.endOnPeerEof ?? (input === process.stdin && process.stdin.isTTY === true);
-  let outputError: SocketError | undefined;
+  let failure: Error | undefined;
   let stopped = false;
   const stopInput = (): void => {
     stopped = true;
     // A pending read of stdin would keep the process alive.
     input.destroy();
   };
-  // Without a listener, an EPIPE on stdout would crash the process instead of ending the bridge.
-  const onOutputError = (error: Error): void => {
-    outputError ??= outputFailure(error, output);
+  const fail = (error: Error): void => {
+    failure ??= error;
     void socket.destroy();
   };
-  output.on("error", onOutputError);
-  const sending = pumpInput(socket, input, options.crlf ?? false, () => stopped);
-  const receiving = pumpOutput(socket, output).then(() => {
-    if (endOnPeerEof) stopInput();
+  const idle = idleTimer(options.idleTimeout, () => {
+    const where = options.peer ?? "peer";
+    fail(new CliError("ERR_IDLE_TIMEOUT", `${where} (no data for ${options.idleTimeout} ms)`));
   });
+  // Without a listener, an EPIPE on stdout would crash the process instead of ending the bridge.
+  const onOutputError = (error: Error): void => fail(outputFailure(error, output));
+  output.on("error", onOutputError);
+  const pump: Pump = { socket, tap: options.tap, activity: idle.touch };
+  const encoder = options.encoder ?? new Encoder({ crlf: options.crlf ?? false, hex: false });
+  const sending =
+    options.send === false ? Promise.resolve() : pumpInput(pump, input, encoder, () => stopped);
+  const receiving =
+    options.receive === false
+      ? Promise.resolve()
+      : pumpOutput(pump, output, options.printer).then(() => {
+          if (options.endOutput) output.end();
+          if (endOnPeerEof || options.send === false) stopInput();
+        });
+  // The receiving side may still fail after an input-ended session: already handled here.
+  receiving.catch(() => {});
   try {
-    await Promise.all([sending, receiving]);
+    await (options.inputEndsSession
+      ? Promise.race([sending, receiving.then(() => sending)])
+      : Promise.all([sending, receiving]));
   } catch (error) {
-    throw outputError ?? error;
+    throw failure ?? error;
   } finally {
+    idle.stop();
     output.off("error", onOutputError);
     stopInput();
   }
-  if (outputError !== undefined) throw outputError;
+  if (failure !== undefined) throw failure;
 }
 
 /**

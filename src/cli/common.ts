@@ -29,6 +29,19 @@ export function createLog(verbose: boolean): Log {
   return verbose ? (line) => process.stderr.write(`${line}\n`) : () => {};
 }
 
+/**
+ * An error of the command itself, not of the library (`ERR_IDLE_TIMEOUT` for `-i`): printed
+ * like a network error, `sockit: CODE message`, exit 1.
+ */
+export class CliError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = "CliError";
+    this.code = code;
+  }
+}
+
 /** A system error as Node raises it outside sockit (dns, stdio). */
 interface CodedError {
   code?: unknown;

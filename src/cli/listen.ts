@@ -1,11 +1,11 @@
 /**
- * `sockit listen [HOST:]PORT|unix:PATH`: one connection bridged with stdin and stdout, like
- * `nc -l`, or with `--echo` an echo server for any number of connections.
+ * `sockit listen [HOST:]PORT|unix:PATH` (or ncat's `sockit -l [HOST] PORT`): one connection
+ * bridged with stdin and stdout, like `nc -l`; with `-k` many (see keep-open.ts); with
+ * `--echo` an echo server; with `-u` UDP.
  *
  * @module
  */
-import { formatAddress, listen, type Server, type Socket } from "../index.js";
-import { bridgeAndClose } from "./bridge.js";
+import { formatAddress, listen, type Server, type Socket, SocketError } from "../index.js";
 import {
   closedLine,
   exit,
@@ -15,17 +15,16 @@ import {
   STOP_SIGNALS,
   type StopSignal,
 } from "./common.js";
+import { normalize, type SessionFlags } from "./flags.js";
+import { serveMany } from "./keep-open.js";
+import { runSession, SessionContext } from "./session.js";
 import { serverTls, type TlsFlags } from "./tls-flags.js";
+import { runUdpListen } from "./udp-session.js";
 
 /** Options of `sockit listen`. */
-export interface ListenCommandOptions extends TlsFlags {
+export interface ListenCommandOptions extends TlsFlags, SessionFlags {
   /** Echo every connection's bytes back, until SIGINT or SIGTERM. */
   echo?: boolean;
-  /**
-   * Send stdin's line endings (LF, CR or CRLF) as CRLF (`--crlf`, like `nc -C`). Bridge mode
-   * only: the command line refuses it with `--echo`, where stdin is not used.
-   */
-  crlf?: boolean;
 }
 
 /** How long closing waits for a peer to close its side before dropping it. */
@@ -38,19 +37,53 @@ function whereListening(server: Server): string {
 }
 
 /**
- * Listens on `local` and prints `listening on …` to stderr (with the real port when 0 was
- * asked for), then serves: see {@link ListenCommandOptions}.
+ * The local address from sockit's one word (`[host:]port`, `unix:/path`) or ncat's forms:
+ * `HOST PORT`, `-p PORT`, `-U PATH`; `-4`/`-6` pick the wildcard address when no host is given.
+ */
+export function localAddress(
+  first: string | undefined,
+  second: string | undefined,
+  flags: SessionFlags,
+): string {
+  if (flags.unixsock) {
+    if (first === undefined || second !== undefined) {
+      throw new SocketError("ERR_INVALID_ADDRESS", "invalid address: -U takes one path");
+    }
+    return first.startsWith("unix:") ? first : `unix:${first}`;
+  }
+  let host: string | undefined;
+  let port: string | undefined;
+  if (second !== undefined) [host, port] = [first, second];
+  else if (flags.sourcePort !== undefined) [host, port] = [first, String(flags.sourcePort)];
+  else if (first === undefined)
+    throw new SocketError("ERR_INVALID_ADDRESS", "invalid address: no port to listen on");
+  else if (flags.ipv4 || flags.ipv6 || /^\d+$/.test(first)) port = first;
+  else return first;
+  host ??= flags.ipv6 ? "::" : flags.ipv4 ? "0.0.0.0" : undefined;
+  if (host === undefined) return port;
+  return host.includes(":") && !host.startsWith("[") ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/**
+ * Listens and prints `listening on …` to stderr (with the real port when 0 was asked for),
+ * then serves: see {@link ListenCommandOptions}.
  * @throws (rejects) `ERR_INVALID_ADDRESS` for a malformed address (bad usage), or the
  * listen or socket error (`EADDRINUSE`, `EACCES`, `ECONNRESET`, …).
  */
 export async function runListen(
-  local: string,
+  first: string | undefined,
+  second: string | undefined,
   options: ListenCommandOptions,
   log: Log,
 ): Promise<void> {
-  const echo = options.echo ?? false;
-  // Both modes go on writing after the peer's FIN (the tail of an echo, the rest of stdin).
-  const tls = serverTls(options);
+  const flags = normalize(options);
+  const local = localAddress(first, second, flags);
+  if (flags.udp) {
+    await runUdpListen(local, new SessionContext(flags, log));
+    return;
+  }
+  const tls = serverTls(flags);
+  // Every mode goes on writing after the peer's FIN (the tail of an echo, the rest of stdin).
   const server = await listen(local, {
     allowHalfOpen: true,
     closeTimeout: CLOSE_TIMEOUT_MS,
@@ -61,17 +94,21 @@ export async function runListen(
     const reason = "reason" in error ? ` ${String(error.reason)}` : "";
     log(`refused a client: ${error.code}${reason}`);
   });
-  process.stderr.write(`listening on ${whereListening(server)}\n`);
-  if (echo) await serveEcho(server, log);
-  else await serveOne(server, log, options.crlf ?? false);
+  const where = whereListening(server);
+  process.stderr.write(`listening on ${where}\n`);
+  if (flags.json)
+    process.stdout.write(`${JSON.stringify({ event: "listening", address: where })}\n`);
+  if (options.echo) await serveEcho(server, log);
+  else if (flags.keepOpen) await serveMany(server, flags, log);
+  else await serveOne(server, flags, log);
 }
 
 /**
- * Bridges the first connection with stdin/stdout; connections arriving meanwhile are dropped.
- * A stop signal interrupts the session (exit 130 or 143, as for any interrupted command), but
- * closes the server first so that a Unix socket file is not left behind.
+ * Serves the first connection; connections arriving meanwhile are dropped. A stop signal
+ * interrupts the session (exit 130 or 143, as for any interrupted command), but closes the
+ * server first so that a Unix socket file is not left behind.
  */
-async function serveOne(server: Server, log: Log, crlf: boolean): Promise<void> {
+async function serveOne(server: Server, flags: SessionFlags, log: Log): Promise<void> {
   onStopSignal((signal) => {
     log(`stopped by ${signal}`);
     void server.close().then(() => exit(STOP_SIGNALS[signal]));
@@ -90,11 +127,12 @@ async function serveOne(server: Server, log: Log, crlf: boolean): Promise<void> 
     });
   });
   const socket = await first;
-  log(`connection from ${peerOf(socket.info())}`);
+  const context = new SessionContext(flags, log);
   try {
-    await bridgeAndClose(socket, log, { crlf });
+    await context.recorder.opened();
+    await runSession(socket, context, "connection from");
   } finally {
-    await server.close();
+    await Promise.all([server.close(), context.recorder.close()]);
   }
 }
 
