@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the programs the real-peer tests (tests/peers) talk to over loopback:
 #   nginx (package nginx-light), socat, nc (netcat-openbsd), tclsh (tcl), openssl, and the
-#   PostgreSQL server (package postgresql: initdb and postgres, for the STARTTLS tests).
+#   PostgreSQL server (package postgresql: initdb and postgres, for the STARTTLS tests), and
+#   tmux (the CLI typed in a real terminal: tests/cli/tmux.test.ts).
 #
 # Idempotent and quick: when every command is already present it does not touch apt at all.
 # Otherwise it runs `apt-get update` once and installs only what is missing, as root, or
@@ -26,6 +27,7 @@ PEERS=(
   "tclsh tcl"
   "openssl openssl"
   "initdb postgresql"
+  "tmux tmux"
 )
 
 # nginx lives in /usr/sbin, which a non-root PATH may lack.

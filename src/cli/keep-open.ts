@@ -82,7 +82,8 @@ export async function serveMany(server: Server, flags: SessionFlags, log: Log): 
     void runSession(socket, context, "connection from", {
       ...(hub === undefined ? {} : { streams: { input: hub.attach(), output: process.stdout } }),
       ...(tap === undefined ? {} : { tap }),
-      endOnPeerEof: false,
+      // As ncat -k: a client's end of stream closes it (stdin is shared, never done for one).
+      endOnPeerEof: true,
     })
       .then(() => table?.close(id, "closed"))
       .catch((error: { code?: string }) => {

@@ -151,7 +151,9 @@ export async function runSession(
             endOnPeerEof: false,
           }),
       ...(printer === undefined ? {} : { printer }),
-      ...(options.endOnPeerEof === undefined ? {} : { endOnPeerEof: options.endOnPeerEof }),
+      ...(options.endOnPeerEof === undefined || program !== undefined
+        ? {}
+        : { endOnPeerEof: options.endOnPeerEof }),
       ...(flags.idleTimeout === undefined ? {} : { idleTimeout: flags.idleTimeout }),
       ...(tap === undefined ? {} : { tap }),
     }).catch((error: unknown) => {

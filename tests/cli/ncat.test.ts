@@ -273,7 +273,7 @@ describe("ncat's flags", () => {
     const a = client(`127.0.0.1:${port}`);
     const b = client(`127.0.0.1:${port}`);
     await Promise.all([a.opened, b.opened]);
-    await child.waitForStderr(/connection from[^\n]*\n[^]*connection from/);
+    await child.waitForStderr(/connection from[^\n]*\n[\s\S]*connection from/);
     child.send("to all\n");
     expect((await a.readLine(T)).toString()).toBe("to all");
     expect((await b.readLine(T)).toString()).toBe("to all");
