@@ -6,6 +6,7 @@
 import { isIP, type Socket as NetSocket, connect as netConnect } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 import { formatEndpoint, parseTarget, type TargetInput } from "./address.js";
+import { checkOptions } from "./arguments.js";
 import { checkInteger, SocketError } from "./errors.js";
 import { Socket } from "./socket.js";
 import { resolveSocketOptions, type SocketOptions } from "./socket-options.js";
@@ -58,9 +59,10 @@ export interface ConnectOptions extends SocketOptions {
  */
 export function connect<Tag = unknown>(
   target: TargetInput,
-  options: ConnectOptions = {},
+  connectOptions?: ConnectOptions,
 ): Socket<Tag> {
   const endpoint = parseTarget(target);
+  const options = checkOptions("options", connectOptions, {});
   const resolved = resolveSocketOptions(options);
   const connectTimeout = checkInteger(
     "connectTimeout",

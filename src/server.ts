@@ -14,6 +14,7 @@ import {
 } from "node:net";
 import { createServer as createTlsServer, type TLSSocket } from "node:tls";
 import { type Endpoint, formatEndpoint, parseLocal, type TargetInput } from "./address.js";
+import { checkOptions } from "./arguments.js";
 import { encodeFrame, type FrameOptions } from "./codec/frame.js";
 import { checkInteger, SocketError, toSocketError } from "./errors.js";
 import { Socket } from "./socket.js";
@@ -35,8 +36,9 @@ export interface ListenOptions extends SocketOptions {
   maxConnections?: number;
   /**
    * Serve TLS: a certificate and key (PEM text or paths), client certificates, SNI, ALPN
-   * (see {@link TlsServerOptions}). A client whose handshake fails never becomes a
-   * connection; the failure is the server's `'error'` (`ERR_TLS_CERT`, `ERR_TLS_HANDSHAKE`).
+   * (see {@link TlsServerOptions}). A client whose handshake fails or does not finish within
+   * `handshakeTimeout` never becomes a connection and is dropped; the failure is the
+   * server's `'error'` (`ERR_TLS_CERT`, `ERR_TLS_HANDSHAKE`, `ERR_TLS_HANDSHAKE_TIMEOUT`).
    */
   tls?: TlsServerOptions;
 }
@@ -99,6 +101,9 @@ export class Server extends EventEmitter<ServerEvents> {
       ns.on("tlsClientError", (error: Error, raw: TLSSocket) => {
         const peer =
           raw.remoteAddress === undefined ? undefined : `${raw.remoteAddress}:${raw.remotePort}`;
+        // Node reports a handshake timeout but leaves the connection open (a TLS slowloris):
+        // a client whose handshake failed, for any reason, is dropped here.
+        raw.destroy();
         this.#fail(toTlsError(error, peer) ?? toSocketError(error, peer));
       });
     } else {
@@ -304,7 +309,11 @@ export async function listen(
   handler?: ConnectionHandler,
 ): Promise<Server> {
   const local = parseLocal(target);
-  const options = typeof optionsOrHandler === "function" ? {} : (optionsOrHandler ?? {});
+  const options =
+    typeof optionsOrHandler === "function" ? {} : checkOptions("options", optionsOrHandler, {});
+  if (handler !== undefined && typeof handler !== "function") {
+    throw new SocketError("ERR_INVALID_ARGUMENT", "the connection handler must be a function");
+  }
   const onConnection = typeof optionsOrHandler === "function" ? optionsOrHandler : handler;
   const resolved = resolveSocketOptions(options); // checked once, not per connection
   const allowHalfOpen = options.allowHalfOpen ?? false;
