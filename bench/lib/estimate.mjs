@@ -5,6 +5,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { BENCH, PAUSE_BETWEEN_RUNS_MS, QUIET_SAMPLE_MS } from "./constants.mjs";
+import { ANCHORS } from "./implementations.mjs";
 
 const OVERHEAD_S = (PAUSE_BETWEEN_RUNS_MS + QUIET_SAMPLE_MS) / 1000 + 0.05;
 const median = (v) => {
@@ -15,20 +16,31 @@ const median = (v) => {
 /**
  * Median wall seconds per "impl workload" over the undisturbed runs of earlier results: the last
  * full run (results.json) first, a partial run only for the cells the full run lacks, since
- * partial runs are often made by hand on a busy machine.
+ * partial runs are often made by hand on a busy machine. Cells neither has (Bun, Deno before
+ * their first run here) come from the anchors harness's own results.json, scaled by node-net's
+ * duration here ÷ there on the same workload.
  */
 export function knownDurations(files = ["results.json", "results-partial.json"]) {
   const byKey = new Map();
-  for (const f of files.map((f) => path.join(BENCH, f)).filter((f) => fs.existsSync(f))) {
-    let j;
-    try {
-      j = JSON.parse(fs.readFileSync(f, "utf8"));
-    } catch {
-      continue;
-    }
-    for (const [k, v] of durationsOf(j.runs || [])) if (!byKey.has(k)) byKey.set(k, v);
+  for (const f of files.map((f) => path.join(BENCH, f))) {
+    for (const [k, v] of durationsOf(readRuns(f))) if (!byKey.has(k)) byKey.set(k, v);
+  }
+  const anchors = new Map(durationsOf(readRuns(path.join(ANCHORS, "results.json"))));
+  for (const [k, v] of anchors) {
+    const w = k.slice(k.lastIndexOf(" ") + 1);
+    const here = byKey.get(`node-net ${w}`),
+      there = anchors.get(`node-net ${w}`);
+    if (!byKey.has(k) && here && there) byKey.set(k, (v * here) / there);
   }
   return byKey;
+}
+
+function readRuns(file) {
+  try {
+    return JSON.parse(fs.readFileSync(file, "utf8")).runs || [];
+  } catch {
+    return [];
+  }
 }
 
 /** [key, median wall seconds] per cell of these runs, from the undisturbed ones. */
@@ -44,7 +56,8 @@ export function durationsOf(runs) {
 
 /**
  * Seconds a plan of runs ({ impl, w }) should take: the known duration of each, else a guess
- * (the slowest known implementation on that workload, else 10 s), plus the per-run overhead.
+ * (the implementation it is like, `estimateLike`, else the slowest known on that workload,
+ * else 10 s), plus the per-run overhead.
  */
 export function estimatePlan(plan, known = knownDurations()) {
   let seconds = 0;
@@ -52,8 +65,9 @@ export function estimatePlan(plan, known = knownDurations()) {
   const perImpl = {};
   for (const { impl, w } of plan) {
     let s = known.get(`${impl.name} ${w}`);
+    if (s == null && impl.estimateLike) s = known.get(`${impl.estimateLike} ${w}`);
+    if (s == null || !known.has(`${impl.name} ${w}`)) guessed.add(`${impl.name} ${w}`);
     if (s == null) {
-      guessed.add(`${impl.name} ${w}`);
       const same = [...known].filter(([k]) => k.endsWith(` ${w}`)).map(([, v]) => v);
       s = same.length ? Math.max(...same) : 10;
     }

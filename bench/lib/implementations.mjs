@@ -32,6 +32,7 @@ export const MESSAGE_RATE = ["W2", "W3", "W3c", "W4"];
 const messageRate = (style) => ({
   ...sockit(style),
   workloads: MESSAGE_RATE,
+  estimateLike: "sockit-iter", // for a time estimate before its first run
   skip: Object.fromEntries(
     ALL.filter((w) => !MESSAGE_RATE.includes(w)).map((w) => [w, "reads as sockit-iter does"]),
   ),
@@ -196,13 +197,11 @@ export function selectExtras(extrasOpt) {
   const ran = extras.length
     ? `${extras.map((x) => x.name).join(", ")} from ${path.relative(REPO, ANCHORS) || ANCHORS}`
     : "none found";
-  const once = extras.filter((x) => x.reps).map((x) => `${x.name} at most ${x.reps} rep(s)`);
   const runtimes = extras.filter((x) => x.from).map((x) => `${x.name} from ${x.from}`);
   return {
     extras,
     note:
       `${ran}${runtimes.length ? ` (${runtimes.join(", ")})` : ""}` +
-      `${once.length ? `; ${once.join(", ")} (time budget)` : ""}` +
       `${missing.length ? `; not available: ${missing.join(", ")}` : ""}.`,
   };
 }
