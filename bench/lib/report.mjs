@@ -137,18 +137,18 @@ export function renderTables(j) {
   return [...cellTable(j), ...ratioTable(j), ...referenceTable(j)];
 }
 
-/** The per-style targets as a table (for RESULTS.md and the README). */
-export function targetTable(sockitNames) {
-  const styles = sockitNames.map((n) => styleOf({ name: n }));
+/** The per-style targets as a table, for these sockit implementations (RESULTS.md, README). */
+export function targetTable(sockitImpls) {
   const L = [
-    `| metric | ratio to | ${sockitNames.join(" | ")} |`,
-    `|---|---|${styles.map(() => "---:").join("|")}|`,
+    `| metric | ratio to | ${sockitImpls.map((i) => i.name).join(" | ")} |`,
+    `|---|---|${sockitImpls.map(() => "---:").join("|")}|`,
   ];
   for (const [id, t] of Object.entries(TARGETS)) {
     const lower = id.startsWith("W5");
-    const row = styles.map((s) => {
-      const x = t.styles[s] ?? t.styles["*"];
-      if (!x) return "—";
+    const workload = id.replace(/-.*/, "");
+    const row = sockitImpls.map((impl) => {
+      const x = t.styles[styleOf(impl)] ?? t.styles["*"];
+      if (!x || !impl.workloads.includes(workload)) return "—";
       let c = `${bound(lower)} ${tnum(x.target)}${x.stretch == null ? "" : ` (${tnum(x.stretch)})`}`;
       if (x.above) c += `, above ${x.above}`;
       if (x.fallback) c += `; ${bound(lower)} ${tnum(x.fallback)} on the fallback path`;
@@ -256,10 +256,10 @@ export function writeMarkdown(mdPath, jsonName, svgName, j) {
   const L = header(j);
   if (svgName) L.push(`![sockit ÷ raw Node per workload, with the targets](${svgName})`, "");
   L.push(...renderTables(j));
-  const sockitNames = j.implementations.filter((i) => i.sockit).map((i) => i.name);
-  if (sockitNames.length) {
+  const sockits = j.implementations.filter((i) => i.sockit);
+  if (sockits.length) {
     L.push("", "### The targets (issue 15; W1 from issue 5): target (stretch)", "");
-    L.push(...targetTable(sockitNames));
+    L.push(...targetTable(sockits));
   }
   L.push(...notes(j));
   if (j.failures.length) {
