@@ -28,8 +28,8 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { renderSvg } from "./lib/chart.mjs";
 import { makeCerts, tempCerts } from "./lib/certs.mjs";
+import { renderSvg } from "./lib/chart.mjs";
 import {
   BENCH,
   CONSTANTS,
