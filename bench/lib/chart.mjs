@@ -2,7 +2,7 @@
 // columns' (readline, C, Bun, Deno, Python), with each style's target and stretch marked.
 // Hand-written SVG (no dependency): horizontal bars on one ratio axis shared by every panel.
 
-import { styleOf, TARGETS } from "./targets.mjs";
+import { styleOf, TARGETS, tally } from "./targets.mjs";
 import { baselineOf } from "./workloads.mjs";
 
 const W = 1080; // picture width
@@ -251,6 +251,24 @@ function legend(x, y) {
   return out;
 }
 
+// The chart in words, for screen readers: per panel, each bar's ratio and mark.
+function describe(j, panels) {
+  const t = tally(j.ratios);
+  const parts = panels.map(({ m, rows }) => {
+    const bars = rows.map((r) => `${r.label} ${r.failed ? "FAIL" : two(r.ratio)}${MARK[r.kind]}`);
+    return `${TITLES[m.id] ?? m.id}: ${bars.join(", ")}`;
+  });
+  return `Targets met: ${t.met} of ${t.judged}. ${parts.join(". ")}.`;
+}
+const MARK = {
+  met: " (target met)",
+  stretch: " (stretch met)",
+  missed: " (missed)",
+  info: "",
+  ref: "",
+  undefined: "",
+};
+
 /** The chart of a results object (as written to results.json), as SVG text. */
 export function renderSvg(j) {
   const metrics = j.metrics.filter((m) => TARGETS[m.id]);
@@ -275,7 +293,9 @@ export function renderSvg(j) {
   }
   const H = Math.ceil(y + PAD - 14);
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="${FONT}">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="${FONT}" role="img" aria-labelledby="title desc">`,
+    el("title", { id: "title" }, esc(title)),
+    el("desc", { id: "desc" }, esc(describe(j, panels))),
     el("rect", { width: W, height: H, fill: "#ffffff" }),
     ...body,
     "</svg>",
