@@ -150,7 +150,10 @@ function selection(opt) {
   }
   const workloads = opt.workloads || ALL;
   for (const w of workloads) if (!WORKLOADS[w]) throw new Error(`unknown workload ${w}`);
-  return { impls, workloads, extras, extrasNote, fullPlan: makePlan(available, ALL, REPS_DEFAULT) };
+  // A full run is the default one (`--extras auto`), whatever this invocation selects.
+  const allExtras = opt.extras === "auto" ? extras : selectExtras("auto").extras;
+  const fullPlan = makePlan([...IMPLEMENTATIONS, ...allExtras], ALL, REPS_DEFAULT);
+  return { impls, workloads, extras, extrasNote, fullPlan };
 }
 
 const minutes = (s) => `${fmt(s / 60, 1)} min`;
