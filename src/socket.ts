@@ -27,7 +27,13 @@ import {
   iterateLines,
   type LinesOptions,
 } from "./iterate.js";
-import { checkReadOptions, Reader, type ReadOptions, type ReadSettle } from "./reader.js";
+import {
+  checkReadOptions,
+  Reader,
+  type ReadOptions,
+  type ReadSettle,
+  readsDone,
+} from "./reader.js";
 import {
   type ProgressTarget,
   type SendComplete,
@@ -188,7 +194,12 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     this.#closeTimeout = options.closeTimeout;
     this.#frame = options.frame;
     this.#reader = new Reader(ns, options.readHighWaterMark);
-    this.#writer = new WriteQueue<Tag>(ns, options.writeHighWaterMark, this);
+    this.#writer = new WriteQueue<Tag>(
+      ns,
+      options.writeHighWaterMark,
+      this,
+      options.maxWriteBuffer,
+    );
     this.#state = ns.connecting || ns.pending ? "connecting" : "open";
     this.#configure(options);
     this.#attach(ns);
@@ -328,6 +339,11 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     this.#closeInfo = info;
     this.#closed?.resolve(info);
     this.emit("close", info);
+  }
+
+  /** @internal How many reads have completed: a server's `firstMessageTimeout` asks. */
+  get [readsDone](): number {
+    return this.#reader.delivered;
   }
 
   /** @internal How the write queue names the peer in its errors. */
@@ -608,7 +624,8 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    * as all four seeds do). `'written'` fires with `tag` once they reach the kernel, and
    * `onWritten(error, tag)` is called exactly once either way. Returns false when the queue
    * is above the write high-water mark: wait for `'drain'`, or use {@link send}.
-   * @throws SocketError `ERR_SOCKET_CLOSED` after `close()`, `end()` or `destroy()`.
+   * @throws SocketError `ERR_SOCKET_CLOSED` after `close()`, `end()` or `destroy()`;
+   * `ERR_WRITE_BUFFER_FULL` over `maxWriteBuffer` (nothing queued, the socket stays usable).
    */
   write(data: string | Uint8Array, tag?: Tag, onWritten?: WriteCallback<Tag>): boolean {
     this.#checkWritable();
