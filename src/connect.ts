@@ -3,18 +3,15 @@
  *
  * @module
  */
-import { isIP, type Socket as NetSocket, connect as netConnect } from "node:net";
-import { connect as tlsConnect } from "node:tls";
+import type { Socket as NetSocket } from "node:net";
 import { formatEndpoint, parseTarget, type TargetInput } from "./address.js";
-import { checkInteger, SocketError } from "./errors.js";
+import { abortedNow, startDeadline } from "./deadline.js";
+import type { SocketError } from "./errors.js";
 import { Socket } from "./socket.js";
 import { resolveSocketOptions, type SocketOptions } from "./socket-options.js";
-import {
-  clientTlsOptions,
-  DEFAULT_HANDSHAKE_TIMEOUT,
-  type TlsClientOptions,
-  TlsError,
-} from "./tls.js";
+import { clientTlsOptions, DEFAULT_HANDSHAKE_TIMEOUT, type TlsClientOptions } from "./tls.js";
+import { type ClientAddress, openClient } from "./transport.js";
+import { checkInteger, checkLocalBind, MAX_TIMER } from "./validate.js";
 
 /** Options of {@link connect}. */
 export interface ConnectOptions extends SocketOptions {
@@ -62,60 +59,42 @@ export function connect<Tag = unknown>(
 ): Socket<Tag> {
   const endpoint = parseTarget(target);
   const resolved = resolveSocketOptions(options);
-  const connectTimeout = checkInteger(
-    "connectTimeout",
-    options.connectTimeout ?? 0,
-    0,
-    2 ** 31 - 1,
-  );
+  const connectTimeout = checkInteger("connectTimeout", options.connectTimeout ?? 0, 0, MAX_TIMER);
   const allowHalfOpen = options.allowHalfOpen ?? false;
   const tlsOptions =
     options.tls === true ? DEFAULT_TLS : options.tls === false ? undefined : options.tls;
   const host = endpoint.kind === "tcp" ? endpoint.host : undefined;
   // Checked before any socket exists: a bad option opens nothing.
-  const secure = tlsOptions === undefined ? undefined : clientTlsOptions(tlsOptions, host);
-  const local = endpoint.kind === "tcp" ? localBind(options) : {};
-  const address =
+  const tls = tlsOptions === undefined ? undefined : clientTlsOptions(tlsOptions, host);
+  const address: ClientAddress =
     endpoint.kind === "unix"
       ? { path: endpoint.path, allowHalfOpen }
-      : { host: endpoint.host, port: endpoint.port, allowHalfOpen, ...local };
-  // `noDelay` given to Node applies once connected; set later, it costs a second system call.
-  const ns: NetSocket =
-    secure === undefined
-      ? netConnect({ ...address, noDelay: resolved.noDelay })
-      : tlsConnect({ ...address, ...secure });
-  const socket = new Socket<Tag>(ns, {
-    target: endpoint,
-    options: resolved,
-    secure: secure !== undefined,
-  });
+      : { host: endpoint.host, port: endpoint.port, allowHalfOpen, ...checkLocalBind(options) };
+  const ns = openClient(address, resolved.noDelay, tls);
+  const socket = new Socket<Tag>(ns, { target: endpoint, options: resolved });
   if (tlsOptions !== undefined) {
     armHandshakeTimeout(socket, ns, tlsOptions.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT);
   }
-  const { signal } = options;
-  const timer =
-    connectTimeout > 0
-      ? setTimeout(() => {
-          const message = `connect to ${formatEndpoint(endpoint)} timed out after ${connectTimeout} ms`;
-          socket.destroy(
-            new SocketError("ERR_CONNECT_TIMEOUT", message, { address: formatEndpoint(endpoint) }),
-          );
-        }, connectTimeout)
-      : undefined;
-  const onAbort = (): void => {
-    socket.destroy(
-      new SocketError("ERR_ABORTED", "the connection was aborted", { cause: signal?.reason }),
-    );
-  };
-  if (signal?.aborted) onAbort();
-  else signal?.addEventListener("abort", onAbort, { once: true });
+  const expire = (error: SocketError): void => void socket.destroy(error);
   // Only what was armed is watched: a plain connect makes no promises of its own.
-  if (timer !== undefined) {
-    const cleanup = (): void => clearTimeout(timer);
-    socket.opened.then(cleanup, cleanup);
+  const connecting = startDeadline(
+    "connect",
+    connectTimeout,
+    undefined,
+    expire,
+    formatEndpoint(endpoint),
+  );
+  if (connecting !== undefined) {
+    const clear = (): void => connecting.clear();
+    socket.opened.then(clear, clear);
   }
-  if (signal !== undefined && !signal.aborted) {
-    void socket.closed.then(() => signal.removeEventListener("abort", onAbort));
+  const { signal } = options;
+  const aborted = abortedNow("connect", signal);
+  if (aborted !== undefined) void socket.destroy(aborted);
+  else {
+    // Aborting destroys the socket at any time of its life, not only while it connects.
+    const living = startDeadline("connect", 0, signal, expire);
+    if (living !== undefined) void socket.closed.then(() => living.clear());
   }
   return socket;
 }
@@ -126,44 +105,9 @@ const DEFAULT_TLS: TlsClientOptions = Object.freeze({});
 /** From the TCP connect on, the TLS handshake has `ms` milliseconds. */
 function armHandshakeTimeout(socket: Socket<unknown>, ns: NetSocket, ms: number): void {
   ns.once("connect", () => {
-    const timer = setTimeout(() => {
-      const error = new TlsError(
-        "ERR_TLS_HANDSHAKE_TIMEOUT",
-        "ERR_TLS_HANDSHAKE_TIMEOUT",
-        `TLS handshake timed out after ${ms} ms`,
-      );
-      void socket.destroy(error);
-    }, ms);
-    const clear = (): void => clearTimeout(timer);
+    const expire = (error: SocketError): void => void socket.destroy(error);
+    const handshake = startDeadline("handshake", ms, undefined, expire);
+    const clear = (): void => handshake?.clear();
     socket.opened.then(clear, clear);
   });
-}
-
-function localBind(options: ConnectOptions): {
-  localAddress?: string;
-  localPort?: number;
-  family?: number;
-} {
-  const bind: { localAddress?: string; localPort?: number; family?: number } = {};
-  if (options.localAddress !== undefined) {
-    if (isIP(options.localAddress) === 0) {
-      throw new SocketError(
-        "ERR_INVALID_ADDRESS",
-        `localAddress must be an IP address, got ${JSON.stringify(options.localAddress)}`,
-      );
-    }
-    bind.localAddress = options.localAddress;
-  }
-  if (options.localPort !== undefined)
-    bind.localPort = checkInteger("localPort", options.localPort, 0, 65535);
-  if (options.family !== undefined) {
-    if (options.family !== 4 && options.family !== 6) {
-      throw new SocketError(
-        "ERR_INVALID_ARGUMENT",
-        `family must be 4 or 6, got ${String(options.family)}`,
-      );
-    }
-    bind.family = options.family;
-  }
-  return bind;
 }

@@ -10,8 +10,10 @@ import { createSocket, type Socket as DgramSocket, type RemoteInfo } from "node:
 import { EventEmitter } from "node:events";
 import { isIP } from "node:net";
 import { formatAddress, parseTarget, type TargetInput, type TcpEndpoint } from "./address.js";
-import { checkInteger, SocketError, toSocketError } from "./errors.js";
-import { checkReadOptions, type ReadOptions } from "./reader.js";
+import { abortedNow, type Deadline, startDeadline } from "./deadline.js";
+import { SocketError, socketClosedError, toSocketError } from "./errors.js";
+import type { ReadOptions } from "./reader.js";
+import { checkInteger, checkLocalAddress, checkReadOptions } from "./validate.js";
 
 /** `"udp4"` (IPv4) or `"udp6"` (IPv6, and IPv4-mapped unless `ipv6Only`). */
 export type DatagramType = "udp4" | "udp6";
@@ -114,7 +116,7 @@ export interface DatagramEvents {
 interface Waiter {
   resolve(datagram: Datagram): void;
   reject(error: SocketError): void;
-  cleanup(): void;
+  deadline: Deadline | undefined;
 }
 
 /**
@@ -204,7 +206,7 @@ export class DatagramSocket extends EventEmitter<DatagramEvents> {
         );
       }
       const target = this.#destination(to);
-      if (!this.#open) throw closedError();
+      if (!this.#open) throw socketClosedError();
       return new Promise<void>((resolve, reject) => {
         const done = (error: Error | null): void => {
           if (error !== null) {
@@ -258,27 +260,14 @@ export class DatagramSocket extends EventEmitter<DatagramEvents> {
     if (kept !== undefined) return Promise.resolve(kept);
     const invalid = checkReadOptions(options); // the stream reads' own check
     if (invalid !== undefined) return Promise.reject(invalid);
-    if (!this.#open) return Promise.reject(closedError());
-    const { timeout = 0, signal } = options;
-    if (signal?.aborted) return Promise.reject(aborted(signal));
+    if (!this.#open) return Promise.reject(socketClosedError());
+    const aborted = abortedNow("receive", options.signal);
+    if (aborted !== undefined) return Promise.reject(aborted);
     return new Promise<Datagram>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      const onAbort = (): void => this.#cancel(waiter, aborted(signal));
-      const waiter: Waiter = {
-        resolve,
-        reject,
-        cleanup: () => {
-          if (timer !== undefined) clearTimeout(timer);
-          signal?.removeEventListener("abort", onAbort);
-        },
-      };
-      if (timeout > 0) {
-        timer = setTimeout(() => {
-          const message = `no datagram within ${timeout} ms`;
-          this.#cancel(waiter, new SocketError("ERR_READ_TIMEOUT", message));
-        }, timeout);
-      }
-      signal?.addEventListener("abort", onAbort, { once: true });
+      const waiter: Waiter = { resolve, reject, deadline: undefined };
+      waiter.deadline = startDeadline("receive", options.timeout ?? 0, options.signal, (error) =>
+        this.#cancel(waiter, error),
+      );
       this.#waiters.push(waiter);
     });
   }
@@ -299,7 +288,7 @@ export class DatagramSocket extends EventEmitter<DatagramEvents> {
     const index = this.#waiters.indexOf(waiter);
     if (index < 0) return;
     this.#waiters.splice(index, 1);
-    waiter.cleanup();
+    waiter.deadline?.clear();
     waiter.reject(error);
   }
 
@@ -310,7 +299,7 @@ export class DatagramSocket extends EventEmitter<DatagramEvents> {
     const sender: DatagramPeer = { address: rinfo.address, port: rinfo.port, family };
     const waiter = this.#waiters.shift();
     if (waiter !== undefined) {
-      waiter.cleanup();
+      waiter.deadline?.clear();
       waiter.resolve({ data, ...sender });
     } else if (this.listenerCount("message") === 0) {
       // Kept for a later receive(), bounded: UDP may drop, a library must not grow without end.
@@ -331,14 +320,14 @@ export class DatagramSocket extends EventEmitter<DatagramEvents> {
 
   #onClose(): void {
     this.#open = false;
-    this.#failWaiters(closedError());
+    this.#failWaiters(socketClosedError());
     this.emit("close");
   }
 
   /** Rejects every waiting `receive()` with `error`. */
   #failWaiters(error: SocketError): void {
     for (const waiter of this.#waiters.splice(0)) {
-      waiter.cleanup();
+      waiter.deadline?.clear();
       waiter.reject(error);
     }
   }
@@ -417,7 +406,7 @@ export class DatagramSocket extends EventEmitter<DatagramEvents> {
 
   /** Runs a socket-option call, turning Node's throw into a coded error. */
   #call(option: () => unknown): void {
-    if (!this.#open) throw closedError();
+    if (!this.#open) throw socketClosedError();
     try {
       option();
     } catch (error) {
@@ -444,12 +433,7 @@ export class DatagramSocket extends EventEmitter<DatagramEvents> {
 export async function openDatagram(options: DatagramOptions = {}): Promise<DatagramSocket> {
   const remote = options.remote === undefined ? undefined : udpEndpoint(options.remote);
   const { localAddress } = options;
-  if (localAddress !== undefined && isIP(localAddress) === 0) {
-    throw new SocketError(
-      "ERR_INVALID_ADDRESS",
-      `localAddress must be an IP address, got ${JSON.stringify(localAddress)}`,
-    );
-  }
+  if (localAddress !== undefined) checkLocalAddress(localAddress);
   const type = datagramType(options, remote);
   const localPort = checkInteger("localPort", options.localPort ?? 0, 0, 65535);
   const queueLength = checkInteger(
@@ -580,15 +564,6 @@ function describe(peer: { host: string; port: number } | DatagramPeer): string {
   return formatAddress("host" in peer ? peer.host : peer.address, peer.port);
 }
 
-function closedError(): SocketError {
-  return new SocketError("ERR_SOCKET_CLOSED", "the datagram socket is closed");
-}
-
-function aborted(signal: AbortSignal | undefined): SocketError {
-  return new SocketError("ERR_ABORTED", "the receive was aborted", { cause: signal?.reason });
-}
-
-/** Whether `address` is an IPv4 (224.0.0.0/4) or IPv6 (ff00::/8) multicast address. */
 function isMulticast(address: string): boolean {
   const family = isIP(address);
   if (family === 4) {

@@ -19,9 +19,9 @@ export {
   type UnixEndpoint,
 } from "./address.js";
 export { availableDecoder, BytesDecoder, BytesSkipper } from "./codec/bytes.js";
+export type { Decoder } from "./codec/decoder.js";
 export {
   DEFAULT_MAX_LINE_LENGTH,
-  type Decoder,
   type Delimiter,
   DelimiterDecoder,
   type DelimiterOptions,
@@ -63,6 +63,7 @@ export {
   SocketError,
   type SocketErrorCode,
   type SockitErrorCode,
+  TlsError,
 } from "./errors.js";
 export type { IterateOptions, OnOverflow } from "./iterate.js";
 export { DEFAULT_READ_HIGH_WATER_MARK, type ReadOptions } from "./reader.js";
@@ -98,14 +99,13 @@ export {
   type InvalidText,
   type TextEncoding,
 } from "./text.js";
-export {
-  type PeerCertificate,
-  type PemSource,
-  type TlsClientOptions,
-  TlsError,
-  type TlsIdentity,
-  type TlsInfo,
-  type TlsServerOptions,
+export type {
+  PeerCertificate,
+  PemSource,
+  TlsClientOptions,
+  TlsIdentity,
+  TlsInfo,
+  TlsServerOptions,
 } from "./tls.js";
 export {
   type ToReadableStreamOptions,

@@ -7,7 +7,7 @@
  * @module
  */
 import { BytesSkipper } from "./codec/bytes.js";
-import type { Decoder } from "./codec/delimiter.js";
+import type { Decoder } from "./codec/decoder.js";
 import { type FrameOptions, frameDecoder } from "./codec/frame.js";
 import { LineDecoder, type LineOptions } from "./codec/line.js";
 import { FrameTooLongError, IncompleteReadError, type SocketError } from "./errors.js";

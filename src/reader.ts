@@ -5,9 +5,11 @@
  *
  * @module
  */
-import type { Decoder } from "./codec/delimiter.js";
+import type { Decoder } from "./codec/decoder.js";
+import { abortedNow, type Deadline, startDeadline } from "./deadline.js";
 import { SocketError } from "./errors.js";
 import { ReceiveBuffer } from "./receive-buffer.js";
+import { checkReadOptions } from "./validate.js";
 
 /** Options every read takes. */
 export interface ReadOptions {
@@ -34,9 +36,8 @@ interface Pending {
   readonly decoder: Decoder<unknown>;
   readonly settle: ReadSettle<unknown>;
   readonly tag: unknown;
-  timer: NodeJS.Timeout | undefined;
-  signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
+  /** The read's own timeout and abort signal, when it has either. */
+  deadline: Deadline | undefined;
 }
 
 /** What the reader asks of its transport to apply backpressure: a `net.Socket` has both. */
@@ -125,38 +126,20 @@ export class Reader {
     options?: ReadOptions,
     tag?: unknown,
   ): void {
-    const timeout = options?.timeout ?? 0;
-    const signal = options?.signal;
     if (options !== undefined) {
-      const invalid = checkReadOptions(options);
+      const invalid = checkReadOptions(options) ?? abortedNow("read", options.signal);
       if (invalid !== undefined) {
         settle.reject(invalid, tag);
         return;
       }
-      if (signal?.aborted) {
-        settle.reject(abortError(signal), tag);
-        return;
-      }
     }
-    const pending: Pending = {
-      decoder,
-      settle,
-      tag,
-      timer: undefined,
-      signal,
-      onAbort: undefined,
-    };
-    if (timeout > 0) {
-      pending.timer = setTimeout(() => {
-        this.#cancel(
-          pending,
-          new SocketError("ERR_READ_TIMEOUT", `read timed out after ${timeout} ms`),
-        );
-      }, timeout);
-    }
-    if (signal !== undefined) {
-      pending.onAbort = () => this.#cancel(pending, abortError(signal));
-      signal.addEventListener("abort", pending.onAbort, { once: true });
+    const pending: Pending = { decoder, settle, tag, deadline: undefined };
+    const timeout = options?.timeout ?? 0;
+    if (timeout > 0 || options?.signal !== undefined) {
+      // Only a read with a deadline pays for one (a closure, a timer, a listener).
+      pending.deadline = startDeadline("read", timeout, options?.signal, (error) =>
+        this.#cancel(pending, error),
+      );
     }
     this.#queue.push(pending);
     this.#process();
@@ -247,9 +230,7 @@ export class Reader {
 
   /** Stops a read's timer and abort listener: it is about to settle. */
   #settle(pending: Pending): void {
-    if (pending.timer !== undefined) clearTimeout(pending.timer);
-    if (pending.onAbort !== undefined)
-      pending.signal?.removeEventListener("abort", pending.onAbort);
+    pending.deadline?.clear();
   }
 
   #fail(pending: Pending, error: SocketError): void {
@@ -270,19 +251,8 @@ export class Reader {
   }
 }
 
-/** The error for a bad `timeout`, or undefined when the options are good. */
-export function checkReadOptions(options: ReadOptions | undefined): SocketError | undefined {
-  const timeout = options?.timeout ?? 0;
-  if (Number.isFinite(timeout) && timeout >= 0) return undefined;
-  return new SocketError("ERR_INVALID_ARGUMENT", `timeout must be >= 0 ms, got ${timeout}`);
-}
-
 function endOfStream(): SocketError {
   return new SocketError("ERR_END_OF_STREAM", "the stream ended before the read received any byte");
-}
-
-function abortError(signal: AbortSignal): SocketError {
-  return new SocketError("ERR_ABORTED", "the read was aborted", { cause: signal.reason });
 }
 
 function toInternal(error: unknown): SocketError {

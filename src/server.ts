@@ -6,16 +6,10 @@
  */
 import { EventEmitter } from "node:events";
 import { lstat, unlink } from "node:fs/promises";
-import {
-  createConnection,
-  createServer,
-  type Server as NetServer,
-  type Socket as NetSocket,
-} from "node:net";
-import { createServer as createTlsServer, type TLSSocket } from "node:tls";
+import { createConnection, type Server as NetServer, type Socket as NetSocket } from "node:net";
 import { type Endpoint, formatEndpoint, parseLocal, type TargetInput } from "./address.js";
 import { encodeFrame, type FrameOptions } from "./codec/frame.js";
-import { checkInteger, SocketError, toSocketError } from "./errors.js";
+import { SocketError, toSocketError } from "./errors.js";
 import { Socket } from "./socket.js";
 import {
   mergeFrameOptions,
@@ -23,7 +17,9 @@ import {
   resolveSocketOptions,
   type SocketOptions,
 } from "./socket-options.js";
-import { serverTlsOptions, type TlsServerOptions, toTlsError } from "./tls.js";
+import type { TlsServerOptions } from "./tls.js";
+import { createServerTransport } from "./transport.js";
+import { checkInteger } from "./validate.js";
 
 /** Options of {@link listen}; the socket options apply to every accepted connection. */
 export interface ListenOptions extends SocketOptions {
@@ -83,28 +79,20 @@ export class Server extends EventEmitter<ServerEvents> {
 
   /** @internal Use {@link listen}. */
   constructor(
-    ns: NetServer,
     local: Endpoint,
     options: ResolvedSocketOptions,
+    transport: { tls: TlsServerOptions | undefined; allowHalfOpen: boolean },
     handler?: ConnectionHandler,
-    secure = false,
   ) {
     super();
-    this.#ns = ns;
     this.#local = local;
     this.#options = options;
     this.#handler = handler;
-    if (secure) {
-      ns.on("secureConnection", (raw: TLSSocket) => this.#accept(raw, true));
-      ns.on("tlsClientError", (error: Error, raw: TLSSocket) => {
-        const peer =
-          raw.remoteAddress === undefined ? undefined : `${raw.remoteAddress}:${raw.remotePort}`;
-        this.#fail(toTlsError(error, peer) ?? toSocketError(error, peer));
-      });
-    } else {
-      ns.on("connection", (raw: NetSocket) => this.#accept(raw, false));
-    }
-    ns.on("error", (error) => this.#fail(toSocketError(error, formatEndpoint(local))));
+    this.#ns = createServerTransport(transport.tls, transport.allowHalfOpen, {
+      accept: (raw) => this.#accept(raw),
+      clientError: (error) => this.#fail(error),
+    });
+    this.#ns.on("error", (error) => this.#fail(toSocketError(error, formatEndpoint(local))));
   }
 
   /** The port listened on (the real one when 0 was asked for); undefined for Unix sockets. */
@@ -178,12 +166,11 @@ export class Server extends EventEmitter<ServerEvents> {
     });
   }
 
-  #accept(raw: NetSocket, secure: boolean): void {
+  #accept(raw: NetSocket): void {
     const path = this.path;
     const socket = new Socket(raw, {
       id: this.#nextId++,
       options: this.#options,
-      secure,
       ...(path === undefined ? {} : { path }),
     });
     this.#connections.add(socket);
@@ -308,11 +295,7 @@ export async function listen(
   const onConnection = typeof optionsOrHandler === "function" ? optionsOrHandler : handler;
   const resolved = resolveSocketOptions(options); // checked once, not per connection
   const allowHalfOpen = options.allowHalfOpen ?? false;
-  const ns =
-    options.tls === undefined
-      ? createServer({ allowHalfOpen })
-      : createTlsServer({ ...serverTlsOptions(options.tls), allowHalfOpen });
-  const server = new Server(ns, local, resolved, onConnection, options.tls !== undefined);
+  const server = new Server(local, resolved, { tls: options.tls, allowHalfOpen }, onConnection);
   await server.start(options);
   return server;
 }

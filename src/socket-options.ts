@@ -5,8 +5,9 @@
  * @module
  */
 import { type FrameOptions, frameDecoder } from "./codec/frame.js";
-import { checkInteger } from "./errors.js";
+import { SocketError } from "./errors.js";
 import { DEFAULT_READ_HIGH_WATER_MARK } from "./reader.js";
+import { checkInteger, MAX_TIMER } from "./validate.js";
 
 /** Options shared by client and accepted sockets. */
 export interface SocketOptions {
@@ -20,6 +21,13 @@ export interface SocketOptions {
    * Idle time in milliseconds after which `'timeout'` is emitted (LiveCode `socketTimeout`,
    * hs.socket `setTimeout`). The socket stays open: the listener decides. `0`: none.
    * @default 0
+   */
+  idleTimeout?: number;
+  /**
+   * The former name of {@link idleTimeout}, kept for one release: it warns once per process
+   * (`SOCKIT_DEP_TIMEOUT`). Giving both is refused with `ERR_INVALID_ARGUMENT`. In sockit,
+   * `timeout` means one call's deadline (a read's, a send's).
+   * @deprecated Use `idleTimeout`.
    */
   timeout?: number;
   /**
@@ -47,15 +55,13 @@ export interface SocketOptions {
 /** Socket options with defaults applied, checked. */
 export interface ResolvedSocketOptions {
   frame: FrameOptions | undefined;
-  timeout: number;
+  idleTimeout: number;
   noDelay: boolean;
   keepAlive: number | false;
   readHighWaterMark: number;
   writeHighWaterMark: number;
   closeTimeout: number;
 }
-
-const MAX_TIMER = 2 ** 31 - 1;
 
 /**
  * Checks socket options and applies their defaults.
@@ -66,7 +72,7 @@ export function resolveSocketOptions(options: SocketOptions): ResolvedSocketOpti
   if (options.frame !== undefined) frameDecoder(options.frame); // refuses bad codec options now
   return {
     frame: options.frame,
-    timeout: checkInteger("timeout", options.timeout ?? 0, 0, MAX_TIMER),
+    idleTimeout: idleTimeout(options),
     noDelay: options.noDelay ?? true,
     keepAlive:
       keepAlive === false
@@ -86,6 +92,28 @@ export function resolveSocketOptions(options: SocketOptions): ResolvedSocketOpti
     ),
     closeTimeout: checkInteger("closeTimeout", options.closeTimeout ?? 5000, 0, MAX_TIMER),
   };
+}
+
+let warnedTimeout = false;
+
+/** `idleTimeout`, or its deprecated alias `timeout` (which warns once per process). */
+function idleTimeout(options: SocketOptions): number {
+  if (options.timeout === undefined)
+    return checkInteger("idleTimeout", options.idleTimeout ?? 0, 0, MAX_TIMER);
+  if (options.idleTimeout !== undefined) {
+    throw new SocketError(
+      "ERR_INVALID_ARGUMENT",
+      "give idleTimeout or its deprecated alias timeout, not both",
+    );
+  }
+  if (!warnedTimeout) {
+    warnedTimeout = true;
+    process.emitWarning("the socket option `timeout` is deprecated: use `idleTimeout`", {
+      type: "DeprecationWarning",
+      code: "SOCKIT_DEP_TIMEOUT",
+    });
+  }
+  return checkInteger("timeout", options.timeout, 0, MAX_TIMER);
 }
 
 /**

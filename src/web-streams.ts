@@ -17,8 +17,9 @@
  *
  * @module
  */
-import { checkInteger, SocketError } from "./errors.js";
+import { SocketError } from "./errors.js";
 import type { Socket } from "./socket.js";
+import { checkInteger } from "./validate.js";
 
 /** Options of {@link toReadableStream}. */
 export interface ToReadableStreamOptions {

@@ -6,7 +6,9 @@
  * @module
  */
 import type { Socket as NetSocket } from "node:net";
-import { SocketError, toSocketError } from "./errors.js";
+import { abortedNow, type Deadline, startDeadline } from "./deadline.js";
+import { type SocketError, socketClosedError, toSocketError } from "./errors.js";
+import { checkTimeout } from "./validate.js";
 
 /**
  * Called exactly once per write: `error` is null when the bytes reached the kernel, or the
@@ -100,8 +102,7 @@ export class WriteQueue<Tag> {
       if (error) settle(toSocketError(error, this.#owner[describePeer]()));
       // Node reports null for a write that was still in flight when the socket was destroyed:
       // those bytes are not known to have left, so the write fails.
-      else if (this.#ns.destroyed)
-        settle(new SocketError("ERR_SOCKET_CLOSED", "destroyed before the write completed"));
+      else if (this.#ns.destroyed) settle(socketClosedError("complete the write", "destroyed"));
       else settle(null);
     });
     const room = this.#ns.writableLength < this.#highWaterMark;
@@ -112,35 +113,20 @@ export class WriteQueue<Tag> {
   /** Writes and resolves once the bytes reach the kernel. */
   send(data: string | Uint8Array, options: SendOptions = {}): Promise<void> {
     const { timeout = 0, signal } = options;
+    const invalid = checkTimeout(timeout) ?? abortedNow("send", signal);
+    if (invalid !== undefined) return Promise.reject(invalid);
     return new Promise<void>((resolve, reject) => {
-      if (!Number.isFinite(timeout) || timeout < 0) {
-        reject(new SocketError("ERR_INVALID_ARGUMENT", `timeout must be >= 0 ms, got ${timeout}`));
-        return;
-      }
-      if (signal?.aborted) {
-        reject(new SocketError("ERR_ABORTED", "the send was aborted", { cause: signal.reason }));
-        return;
-      }
-      let timer: NodeJS.Timeout | undefined;
-      const onAbort = (): void => {
-        done(new SocketError("ERR_ABORTED", "the send was aborted", { cause: signal?.reason }));
-      };
       let settled = false;
+      let deadline: Deadline | undefined;
       const done = (error: SocketError | null): void => {
         if (settled) return;
         settled = true;
-        if (timer !== undefined) clearTimeout(timer);
-        signal?.removeEventListener("abort", onAbort);
+        deadline?.clear();
         if (error === null) resolve();
         else reject(error);
       };
-      if (timeout > 0) {
-        timer = setTimeout(() => {
-          done(new SocketError("ERR_WRITE_TIMEOUT", `send timed out after ${timeout} ms`));
-        }, timeout);
-      }
-      signal?.addEventListener("abort", onAbort, { once: true });
-      this.write(data, undefined, (error) => done(error));
+      deadline = startDeadline("send", timeout, signal, done);
+      this.write(data, undefined, done);
     });
   }
 

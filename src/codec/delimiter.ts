@@ -6,6 +6,10 @@
  */
 import { FrameTooLongError, IncompleteReadError, SocketError } from "../errors.js";
 import type { ReceiveBuffer } from "../receive-buffer.js";
+import { checkMaxLength } from "../validate.js";
+import type { Decoder } from "./decoder.js";
+
+export type { Decoder } from "./decoder.js";
 
 /** A delimiter: text (encoded as UTF-8) or bytes. Must not be empty. */
 export type Delimiter = string | Uint8Array;
@@ -31,22 +35,6 @@ export interface DelimiterOptions {
   include?: boolean;
 }
 
-/**
- * Something that takes frames out of a receive buffer: the contract every codec keeps.
- * `T` is what a frame is handed out as (bytes, unless a codec decodes them further).
- */
-export interface Decoder<T = Buffer> {
-  /** Takes one frame out of `buffer`, or returns `null` when more bytes are needed. */
-  decode(buffer: ReceiveBuffer): T | null;
-  /** Forgets what it learnt of the buffered bytes (they were purged). Optional. */
-  reset?(): void;
-  /**
-   * Called once the stream has ended: a last frame, `null` when the buffer is empty, or an
-   * {@link IncompleteReadError} holding the leftover bytes (taken out of the buffer).
-   */
-  decodeEof(buffer: ReceiveBuffer, cause?: unknown): T | null;
-}
-
 /** Normalizes one delimiter or several into byte arrays; refuses empty ones. */
 export function toDelimiters(delimiters: Delimiter | readonly Delimiter[]): Buffer[] {
   const list =
@@ -63,18 +51,6 @@ export function toDelimiters(delimiters: Delimiter | readonly Delimiter[]): Buff
       throw new SocketError("ERR_INVALID_ARGUMENT", "a delimiter must not be empty");
     return bytes;
   });
-}
-
-/** Checks a `maxLength` option: an integer ≥ 0, or the default. */
-export function checkMaxLength(value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < 0) {
-    throw new SocketError(
-      "ERR_INVALID_ARGUMENT",
-      `maxLength must be an integer >= 0, got ${value}`,
-    );
-  }
-  return value;
 }
 
 /**

@@ -6,7 +6,7 @@
  * @module
  */
 import { SocketError } from "../errors.js";
-import type { Decoder } from "./delimiter.js";
+import type { Decoder } from "./decoder.js";
 import { encodeLengthPrefixed, LengthPrefixedDecoder, type LengthPrefixOptions } from "./length.js";
 import { encodeVarint, VarintDecoder, type VarintOptions } from "./varint.js";
 

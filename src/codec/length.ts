@@ -5,9 +5,10 @@
  *
  * @module
  */
-import { checkInteger, FrameTooLongError, IncompleteReadError, SocketError } from "../errors.js";
+import { FrameTooLongError, IncompleteReadError, SocketError } from "../errors.js";
 import type { ReceiveBuffer } from "../receive-buffer.js";
-import { checkMaxLength, type Decoder } from "./delimiter.js";
+import { checkInteger, checkMaxLength } from "../validate.js";
+import type { Decoder } from "./decoder.js";
 
 /** The default `maxLength` of a length-prefixed frame: 8 MiB (8,388,608 bytes). */
 export const DEFAULT_MAX_FRAME_LENGTH = 8 * 1024 * 1024;

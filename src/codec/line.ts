@@ -5,13 +5,9 @@
  */
 import { FrameTooLongError, IncompleteReadError } from "../errors.js";
 import type { ReceiveBuffer } from "../receive-buffer.js";
-import {
-  checkMaxLength,
-  DEFAULT_MAX_LINE_LENGTH,
-  type Decoder,
-  DelimiterDecoder,
-  DelimiterSkipper,
-} from "./delimiter.js";
+import { checkMaxLength } from "../validate.js";
+import type { Decoder } from "./decoder.js";
+import { DEFAULT_MAX_LINE_LENGTH, DelimiterDecoder, DelimiterSkipper } from "./delimiter.js";
 
 /**
  * Which line endings end a line:

@@ -4,9 +4,10 @@
  *
  * @module
  */
-import { checkInteger, FrameTooLongError, IncompleteReadError, SocketError } from "../errors.js";
+import { FrameTooLongError, IncompleteReadError, SocketError } from "../errors.js";
 import type { ReceiveBuffer } from "../receive-buffer.js";
-import { checkMaxLength, type Decoder } from "./delimiter.js";
+import { checkInteger, checkMaxLength } from "../validate.js";
+import type { Decoder } from "./decoder.js";
 import { DEFAULT_MAX_FRAME_LENGTH } from "./length.js";
 
 /** The longest varint a 64-bit length takes: 10 bytes (7 bits a byte, 64 = 9 × 7 + 1). */
