@@ -61,6 +61,12 @@ export interface LifecycleHost<Tag> extends WriteOwner<Tag> {
 const CONNECTED = Symbol("connected");
 
 /**
+ * Milliseconds a destroyed transport has to emit `'close'` before the socket closes without
+ * it. Node normally emits it within a tick; the bound is for the paths where it never does.
+ */
+const CLOSE_FALLBACK = 1000;
+
+/**
  * A promise with its settle functions, made only when a promise is first asked for: most
  * accepted sockets never read `opened`, and a server holds thousands (bench W5).
  */
@@ -111,6 +117,8 @@ export class Lifecycle<Tag> implements TransportOwner {
   #closed: Deferred<CloseInfo> | undefined;
   /** Whether the owner called `destroy()` or `reset()`: later reads fail, not end. */
   #destroyed = false;
+  /** Closes the socket should the transport never emit `'close'` (see `#boundClose`). */
+  #closeFallback: NodeJS.Timeout | undefined;
 
   constructor(host: LifecycleHost<Tag>, ns: NetSocket, init: SocketInit) {
     const { options } = init;
@@ -176,6 +184,8 @@ export class Lifecycle<Tag> implements TransportOwner {
   }
 
   transportClosed(): void {
+    if (this.#closeInfo !== undefined) return; // the transport's 'close' after the fallback
+    if (this.#closeFallback !== undefined) clearTimeout(this.#closeFallback);
     this.addresses = snapshotAddresses(this.ns, this.addresses);
     this.state = "closed";
     const error = this.error;
@@ -190,6 +200,7 @@ export class Lifecycle<Tag> implements TransportOwner {
       this.#opened?.reject(this.#openedOutcome);
     }
     if (this.writer.pending) this.writer.failAll(closed());
+    this.writer.closed();
     this.reader.end(this.#destroyed ? closed() : error);
     const info: CloseInfo = error === undefined ? { hadError: false } : { hadError: true, error };
     this.#closeInfo = info;
@@ -233,7 +244,10 @@ export class Lifecycle<Tag> implements TransportOwner {
     this.state = "closing";
     this.reader.discardOverflow(); // a paused socket would never see the peer's FIN
     void this.writer.end();
-    const timer = setTimeout(() => this.ns.destroy(), this.#closeTimeout);
+    const timer = setTimeout(() => {
+      this.ns.destroy();
+      this.#boundClose();
+    }, this.#closeTimeout);
     void this.closed().then(() => clearTimeout(timer));
     return this.closed();
   }
@@ -246,6 +260,7 @@ export class Lifecycle<Tag> implements TransportOwner {
     this.state = "closing";
     this.reader.failAll(error ?? socketClosedError(undefined, "destroyed"));
     this.ns.destroy();
+    this.#boundClose();
     return this.closed();
   }
 
@@ -255,11 +270,27 @@ export class Lifecycle<Tag> implements TransportOwner {
     this.#destroyed = true;
     this.state = "closing";
     this.reader.failAll(socketClosedError(undefined, "reset"));
+    // While a FIN is being sent (end() or close() in the same tick), Node's reset fails with
+    // EINVAL and never emits 'close', leaking the handle: that connection is destroyed
+    // instead, as is one still connecting (nothing to reset yet).
+    const finishing = this.ns.writableEnded && !this.ns.writableFinished;
     try {
-      this.ns.resetAndDestroy(); // Node's TCP handles only: it throws for TLS and pipes
+      if (finishing || this.ns.connecting) this.ns.destroy();
+      else this.ns.resetAndDestroy(); // Node's TCP handles only: it throws for TLS and pipes
     } catch {
       this.ns.destroy();
     }
+    this.#boundClose();
     return this.closed();
+  }
+
+  /**
+   * The transport was told to go; should it never emit `'close'` (a Node path that destroys
+   * without it), the socket closes anyway after {@link CLOSE_FALLBACK} ms: `closed`, `end()`
+   * and every pending operation settle whatever the transport does.
+   */
+  #boundClose(): void {
+    if (this.#closeInfo !== undefined || this.#closeFallback !== undefined) return;
+    this.#closeFallback = setTimeout(() => this.transportClosed(), CLOSE_FALLBACK);
   }
 }

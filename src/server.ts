@@ -31,8 +31,9 @@ export interface ListenOptions extends SocketOptions {
   maxConnections?: number;
   /**
    * Serve TLS: a certificate and key (PEM text or paths), client certificates, SNI, ALPN
-   * (see {@link TlsServerOptions}). A client whose handshake fails never becomes a
-   * connection; the failure is the server's `'error'` (`ERR_TLS_CERT`, `ERR_TLS_HANDSHAKE`).
+   * (see {@link TlsServerOptions}). A client whose handshake fails or does not finish within
+   * `handshakeTimeout` never becomes a connection and is dropped; the failure is the
+   * server's `'error'` (`ERR_TLS_CERT`, `ERR_TLS_HANDSHAKE`, `ERR_TLS_HANDSHAKE_TIMEOUT`).
    */
   tls?: TlsServerOptions;
 }

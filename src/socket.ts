@@ -314,7 +314,8 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    * hs.socket `startTLS`). Call it once the plaintext exchange that announces TLS is done.
    * Plaintext writes already queued reach the peer first; bytes already received and not
    * read (a ClientHello that came with the command) go to the handshake, not to a read.
-   * Reads and writes made meanwhile wait for the handshake, then go through TLS. As a
+   * Reads and writes made from this call on wait for the handshake, then go through TLS,
+   * also on a socket still connecting: nothing written after the call leaves in clear text. As a
    * client, the host name checked is the one connected to, unless `verifyHost` says another.
    * Resolves with `info()` (`secure`, `tls`).
    * @throws (rejects) `ERR_TLS_CERT` (with `reason`), `ERR_TLS_HANDSHAKE`,
@@ -366,7 +367,8 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    * (Linux reports it as a plain end of stream when the peer still had unread bytes).
    * Otherwise as {@link destroy} (reads fail with `ERR_SOCKET_CLOSED`, buffered bytes stay
    * readable).
-   * On a TLS or Unix-domain socket, which Node cannot reset, it is `destroy()`. Idempotent.
+   * On a TLS or Unix-domain socket, which Node cannot reset, on one still connecting, and
+   * right after `end()` or `close()` (the FIN already on its way), it is `destroy()`. Idempotent.
    */
   reset(): Promise<CloseInfo> {
     return this.#life.reset();

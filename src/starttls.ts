@@ -59,10 +59,11 @@ export function tlsWrapper(
 /**
  * Upgrades `life`'s connection to TLS in place: the whole of `socket.startTLS()`.
  *
- * 1. Checks, before anything changes: the socket is open (waiting for a connect still in
- *    progress), not secure or upgrading already, and the options are good.
- * 2. Holds reads and writes: reads are served again, and writes made meanwhile go out,
- *    only once the TLS layer is in.
+ * 1. Checks, before anything changes: the socket is not closing, not secure or upgrading
+ *    already, and the options are good.
+ * 2. Holds reads and writes from this call on: reads are served again, and writes made
+ *    meanwhile go out, only once the TLS layer is in; on a socket still connecting too, so
+ *    nothing written after the call leaves in clear text. Then waits for the connect.
  * 3. Flushes the plaintext already queued: it reaches the peer before the handshake.
  * 4. Hands the transport over: stops listening to the plain socket, pauses it, and gives
  *    back to it the bytes received and not read (a ClientHello that came with the
@@ -77,18 +78,21 @@ export async function upgradeToTls<Tag>(
   options: StartTlsOptions,
   defaultSide: "client" | "server",
 ): Promise<void> {
-  if (life.state === "connecting") await life.opened(); // like writes, it waits for the connect
-  if (life.state !== "open") throw socketClosedError("start TLS");
+  if (life.state === "closing" || life.state === "closed") throw socketClosedError("start TLS");
   if (isSecure(life.ns) || life.upgrading)
     throw new SocketError("ERR_INVALID_STATE", "the socket is already secure");
   const side = options.side ?? defaultSide;
   const timeout = options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT;
   const host = life.target?.kind === "tcp" ? life.target.host : undefined;
   const wrap = tlsWrapper(side, options, host); // bad options fail here, before any change
+  // Held from this call on, whatever the state: a write made after startTLS() on a socket
+  // still connecting must wait for the handshake, never leave in clear text.
   life.upgrading = true;
   life.reader.hold();
   life.writer.hold();
   try {
+    if (life.state === "connecting") await life.opened(); // the connect comes first
+    if (life.state !== "open") throw life.error ?? socketClosedError("start TLS");
     await life.writer.flushed(); // the plaintext before the upgrade goes out first
     if (life.state !== "open") throw life.error ?? socketClosedError("start TLS");
     const secure = handOver(life, wrap);

@@ -283,7 +283,12 @@ export function toTlsError(error: unknown, address: string | undefined): SocketE
   const tlsish =
     CERTIFICATE.test(code) || code.startsWith("ERR_SSL_") || code.startsWith("ERR_TLS_");
   if (!tlsish) return undefined;
-  const kind = CERTIFICATE.test(code) ? "ERR_TLS_CERT" : "ERR_TLS_HANDSHAKE";
+  const kind =
+    code === "ERR_TLS_HANDSHAKE_TIMEOUT"
+      ? "ERR_TLS_HANDSHAKE_TIMEOUT"
+      : CERTIFICATE.test(code)
+        ? "ERR_TLS_CERT"
+        : "ERR_TLS_HANDSHAKE";
   const message = `${(error as Error).message ?? code}${address === undefined ? "" : ` (${address})`}`;
   return new TlsError(kind, code, message, error, address);
 }

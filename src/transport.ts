@@ -206,6 +206,9 @@ export function createServerTransport(
   server.on("tlsClientError", (error: Error, raw: TLSSocket) => {
     const peer =
       raw.remoteAddress === undefined ? undefined : `${raw.remoteAddress}:${raw.remotePort}`;
+    // Node reports a handshake timeout but leaves the connection open (a TLS slowloris):
+    // a client whose handshake failed, for any reason, is dropped here.
+    raw.destroy();
     handlers.clientError(transportError(raw, error, peer));
   });
   return server;

@@ -54,6 +54,8 @@ export class WriteQueue<Tag> {
   #unsettled: Set<(error: SocketError) => void> | undefined; // made at the first write
   #full = false;
   #ended: Promise<void> | undefined;
+  /** Resolves the pending `end()`, if any. */
+  #endDone: (() => void) | undefined;
   /** Writes made while the transport is being replaced (STARTTLS), in order. */
   #held: (() => void)[] | undefined;
 
@@ -137,11 +139,18 @@ export class WriteQueue<Tag> {
         resolve();
         return;
       }
+      this.#endDone = resolve;
       this.#ns.once("finish", resolve);
       this.#ns.once("close", resolve);
       this.#ns.end();
     });
     return this.#ended;
+  }
+
+  /** Settles a pending `end()`: the socket has closed, whatever its transport emitted. */
+  closed(): void {
+    this.#endDone?.();
+    this.#endDone = undefined;
   }
 
   /** Whether any write still waits to settle (or is held for a new transport). */
