@@ -3,9 +3,12 @@
  *
  * @module
  */
+
+import type { Command } from "commander";
 import { connect } from "../index.js";
 import { bridgeAndClose } from "./bridge.js";
 import { type Log, localOf, peerOf } from "./common.js";
+import { CRLF_HELP, logOf, milliseconds, tlsFlags } from "./options.js";
 import { clientConnectOptions, describeTls, type TlsFlags } from "./tls-flags.js";
 
 /** Options of `sockit connect`. */
@@ -33,4 +36,19 @@ export async function runConnect(
   const secure = describeTls(info);
   if (secure !== undefined) log(`secured: ${secure}`);
   await bridgeAndClose(socket, log, { crlf: options.crlf ?? false });
+}
+
+/** Registers `sockit connect TARGET` on `root`. */
+export function registerConnect(root: Command): void {
+  tlsFlags(
+    root
+      .command("connect")
+      .description("connect to TARGET: stdin to the socket, the socket to stdout (like nc)")
+      .argument("<target>", "host:port, [v6]:port or unix:/path")
+      .option("--timeout <ms>", "give up connecting after this many milliseconds", milliseconds)
+      .option("--crlf", CRLF_HELP),
+    "client",
+  ).action((target: string, options: ConnectCommandOptions, command: Command) =>
+    runConnect(target, options, logOf(command)),
+  );
 }

@@ -4,6 +4,8 @@
  *
  * @module
  */
+
+import { type Command, Option } from "commander";
 import { formatAddress, listen, type Server, type Socket } from "../index.js";
 import { bridgeAndClose } from "./bridge.js";
 import {
@@ -15,6 +17,7 @@ import {
   STOP_SIGNALS,
   type StopSignal,
 } from "./common.js";
+import { CRLF_HELP, logOf, tlsFlags } from "./options.js";
 import { serverTls, type TlsFlags } from "./tls-flags.js";
 
 /** Options of `sockit listen`. */
@@ -123,4 +126,20 @@ async function echo(socket: Socket, log: Log): Promise<void> {
   }
   const closed = await socket.closed;
   log(closedLine(closed.error, peer));
+}
+
+/** Registers `sockit listen LOCAL` on `root`. */
+export function registerListen(root: Command): void {
+  tlsFlags(
+    root
+      .command("listen")
+      .description("accept one connection and bridge it with stdin/stdout, or --echo for many")
+      .argument("<local>", "[host:]port (0: any free port) or unix:/path")
+      .option("--echo", "echo every connection's bytes back until SIGINT/SIGTERM")
+      // --echo does not read stdin: --crlf there would be silently ignored, so it is bad usage.
+      .addOption(new Option("--crlf", `${CRLF_HELP} (not with --echo)`).conflicts("echo")),
+    "server",
+  ).action((local: string, options: ListenCommandOptions, command: Command) =>
+    runListen(local, options, logOf(command)),
+  );
 }
