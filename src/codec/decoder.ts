@@ -24,3 +24,10 @@ export interface Decoder<T = Buffer> {
    */
   decodeEof(buffer: ReceiveBuffer, cause?: unknown): T | null;
 }
+
+/**
+ * Where a length-prefixed decoder is in its pending frame: `"header"` until the length
+ * field is complete, then `"payload"` until the frame the header announced is buffered.
+ * A string, not an object, so that a step costs no allocation.
+ */
+export type FramePhase = "header" | "payload";

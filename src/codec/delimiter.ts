@@ -112,14 +112,14 @@ export class DelimiterDecoder implements Decoder {
   #decode(buffer: ReceiveBuffer, eof: boolean): Buffer | null {
     const search = this.#search;
     const at = search.find(buffer, eof);
-    if (at === NONE) {
+    if (at === "none") {
       // Any later match starts at length - maxDelimiter + 1 or after: too long already?
       if (buffer.length >= this.#maxLength + this.#search.maxDelimiter) {
         throw new FrameTooLongError(this.#maxLength);
       }
       return null;
     }
-    if (at === WAIT) return null;
+    if (at === "wait") return null;
     if (at > this.#maxLength) throw new FrameTooLongError(this.#maxLength);
     const consumed = at + search.size;
     return buffer.takeRange(0, this.#include ? consumed : at, consumed);
@@ -149,8 +149,8 @@ export class DelimiterSkipper implements Decoder {
 
   #skip(buffer: ReceiveBuffer, eof: boolean): Buffer | null {
     const at = this.#search.find(buffer, eof);
-    if (at === WAIT) return null;
-    if (at !== NONE) {
+    if (at === "wait") return null;
+    if (at !== "none") {
       buffer.discard(at + this.#search.size);
       return EMPTY;
     }
@@ -165,10 +165,12 @@ export class DelimiterSkipper implements Decoder {
 
 const EMPTY = Buffer.alloc(0);
 
-/** {@link DelimiterSearch.find}: no delimiter yet. */
-const NONE = -1;
-/** {@link DelimiterSearch.find}: a match, but a longer delimiter may still complete before it. */
-const WAIT = -2;
+/**
+ * What {@link DelimiterSearch.find} reports: the position of the earliest complete match,
+ * `"none"` (no delimiter yet), or `"wait"` (a match, but a longer delimiter starting at or
+ * before it may still complete, as `"\r\n"` after `"\r"`). No object per search.
+ */
+type SearchOutcome = number | "none" | "wait";
 
 /**
  * Finds the earliest delimiter. It resumes where the previous search stopped, so no byte is
@@ -192,9 +194,9 @@ class DelimiterSearch {
 
   /**
    * The position of the earliest complete match (its delimiter's size in {@link size}; the
-   * caller consumes it), {@link WAIT}, or {@link NONE} for none yet. No object per match.
+   * caller consumes it), `"wait"`, or `"none"` for none yet. No object per match.
    */
-  find(buffer: ReceiveBuffer, eof: boolean): number {
+  find(buffer: ReceiveBuffer, eof: boolean): SearchOutcome {
     const delimiters = this.delimiters;
     let at = -1;
     let size = 0;
@@ -208,9 +210,9 @@ class DelimiterSearch {
     }
     if (at < 0) {
       this.#scanned = Math.max(0, buffer.length - this.maxDelimiter + 1);
-      return NONE;
+      return "none";
     }
-    if (!eof && delimiters.length > 1 && this.#couldStillMatch(buffer, at)) return WAIT;
+    if (!eof && delimiters.length > 1 && this.#couldStillMatch(buffer, at)) return "wait";
     this.#scanned = 0;
     this.size = size;
     return at;
