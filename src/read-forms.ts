@@ -12,15 +12,16 @@ import type { Decoder } from "./codec/decoder.js";
 import { type Delimiter, DelimiterDecoder, type DelimiterOptions } from "./codec/delimiter.js";
 import { type FrameOptions, frameDecoder } from "./codec/frame.js";
 import { LineDecoder, type LineOptions } from "./codec/line.js";
-import type { SocketError } from "./errors.js";
+import { SocketError } from "./errors.js";
 import {
   type IterateOptions,
   iterateFrames,
   iterateLengthFrames,
   iterateLines,
+  iterateMessages,
   type LinesOptions,
 } from "./iterate.js";
-import type { Reader, ReadOptions, ReadSettle } from "./reader.js";
+import { type Reader, type ReadOptions, type ReadSettle, toDecoderError } from "./reader.js";
 import { mergeFrameOptions } from "./socket-options.js";
 import { decodeText, type TextOptions } from "./text.js";
 import { checkInteger, checkReadOptions } from "./validate.js";
@@ -73,39 +74,112 @@ export class ReadForms<Tag> {
   }
 
   readBytes(length: number, options: ReadOptions | undefined): Promise<Buffer> {
-    return this.read(
-      () => bytesDecoder(checkInteger("length", length, 0, MAX_READ_LENGTH)),
-      options,
-    );
+    let decoder: Decoder;
+    try {
+      decoder = bytesDecoder(checkInteger("length", length, 0, MAX_READ_LENGTH));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#readWith(decoder, options);
   }
 
   readUntil(
     delimiter: Delimiter | readonly Delimiter[],
     options: (DelimiterOptions & ReadOptions & Partial<TextOptions>) | undefined,
   ): Promise<Buffer | string> {
-    return text(
-      this.read(() => this.#delimited(delimiter, options), options),
-      options,
-    );
+    let decoder: Decoder;
+    try {
+      decoder = this.#delimited(delimiter, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return text(this.#readWith(decoder, options), options);
   }
 
   readLine(
     options: (LineOptions & ReadOptions & Partial<TextOptions>) | undefined,
   ): Promise<Buffer | string> {
-    return text(
-      this.read(() => this.#lines(options), options),
-      options,
-    );
+    let decoder: Decoder;
+    try {
+      decoder = this.#lines(options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return text(this.#readWith(decoder, options), options);
   }
 
   readAvailable(options: ReadOptions | undefined): Promise<Buffer> {
-    return this.read(() => availableDecoder, options);
+    return this.#readWith(availableDecoder, options);
   }
 
   readFrame(options: (FrameOptions & ReadOptions) | undefined): Promise<Buffer> {
-    if (options === undefined) return this.read(() => this.#frames(undefined), undefined);
-    const { timeout: _t, signal: _s, ...frame } = options;
-    return this.read(() => this.#frames(frame), options);
+    let decoder: Decoder;
+    try {
+      if (options === undefined) decoder = this.#frames(undefined);
+      else {
+        const { timeout: _t, signal: _s, ...frame } = options;
+        decoder = this.#frames(frame);
+      }
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#readWith(decoder, options);
+  }
+
+  /** One message of a user's decoder, on the path of the built-in reads. */
+  readWith<T>(decoder: Decoder<T>, options: ReadOptions | undefined): Promise<T> {
+    try {
+      checkDecoder(decoder);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#readWith(decoder, options);
+  }
+
+  /** A user's decoder's messages until the stream ends cleanly. */
+  messages<T>(
+    decoder: Decoder<T>,
+    options: { signal?: AbortSignal },
+  ): AsyncIterableIterator<T, undefined, undefined> {
+    checkDecoder(decoder);
+    return iterateMessages(this.#reader, decoder, options);
+  }
+
+  /**
+   * Calls `handler` with each message of `decoder`, one queued read after another, until the
+   * stream ends, a read fails (reported as a failed tagged read is), or the returned
+   * function is called. The next read is queued before `handler` runs, so a handler that
+   * throws throws like an event listener and the messages go on.
+   */
+  onMessage<T>(decoder: Decoder<T>, handler: (message: T) => void): () => void {
+    checkDecoder(decoder);
+    if (typeof handler !== "function") {
+      throw new SocketError("ERR_INVALID_ARGUMENT", "onMessage() needs a handler function");
+    }
+    const reader = this.#reader;
+    const owner = this.#owner;
+    let active = true;
+    // One settle object for the whole subscription: a message costs one queued read.
+    const settle: ReadSettle<T> = {
+      resolve: (message) => {
+        if (!active) return;
+        reader.enqueue(decoder, settle);
+        handler(message);
+      },
+      reject: (error) => {
+        active = false;
+        if (error.code === "ERR_END_OF_STREAM") return; // a clean end: nothing to report
+        const host = owner.host;
+        if (host.listenerCount("readError") > 0) host.emit("readError", error, undefined);
+        else owner.report(error);
+      },
+    };
+    reader.enqueue(decoder, settle);
+    return () => {
+      if (!active) return;
+      active = false;
+      reader.withdraw(settle);
+    };
   }
 
   /** The tagged read: its result goes to `'read'`, its failure to `'readError'`. */
@@ -138,19 +212,17 @@ export class ReadForms<Tag> {
   }
 
   /**
-   * Queues a read; a bad argument (thrown by `make`) rejects like any other failure. When no
-   * read waits and the frame is already buffered, it settles at once without queueing.
+   * The one read path: when no read waits and the message is already buffered, it settles
+   * at once without queueing (`decodeNow`); otherwise the decoder goes on the read queue.
    */
-  read<T>(make: () => Decoder<T>, options: ReadOptions | undefined): Promise<T> {
-    let decoder: Decoder<T>;
-    try {
-      decoder = make();
-      if (options?.signal?.aborted !== true && checkReadOptions(options) === undefined) {
+  #readWith<T>(decoder: Decoder<T>, options: ReadOptions | undefined): Promise<T> {
+    if (options?.signal?.aborted !== true && checkReadOptions(options) === undefined) {
+      try {
         const frame = this.#reader.decodeNow(decoder);
         if (frame !== null) return Promise.resolve(frame);
+      } catch (error) {
+        return Promise.reject(toDecoderError(error));
       }
-    } catch (error) {
-      return Promise.reject(error);
     }
     return new Promise<T>((resolve, reject) => {
       this.#reader.enqueue(decoder, { resolve, reject }, options);
@@ -204,6 +276,26 @@ export class ReadForms<Tag> {
       if (this.#defaults.delimited.size < 16) this.#defaults.delimited.set(delimiter, decoder);
     }
     return decoder;
+  }
+}
+
+/**
+ * Throws `ERR_INVALID_ARGUMENT` unless `decoder` keeps the {@link Decoder} contract's
+ * shape: `decode` and `decodeEof` functions, and `reset` a function when present.
+ */
+function checkDecoder(decoder: unknown): void {
+  const d = decoder as Partial<Record<keyof Decoder, unknown>> | null | undefined;
+  const ok =
+    typeof d === "object" &&
+    d !== null &&
+    typeof d.decode === "function" &&
+    typeof d.decodeEof === "function" &&
+    (d.reset === undefined || typeof d.reset === "function");
+  if (!ok) {
+    throw new SocketError(
+      "ERR_INVALID_ARGUMENT",
+      "a decoder needs decode(buffer) and decodeEof(buffer, cause) methods",
+    );
   }
 }
 

@@ -167,6 +167,21 @@ export class Reader {
     return dropped;
   }
 
+  /**
+   * Takes back the queued read that settles through `settle`, without settling it: its
+   * owner no longer wants it (`onMessage`'s remover). Nothing is consumed. Returns whether
+   * one was queued.
+   */
+  withdraw(settle: ReadSettle<unknown>): boolean {
+    const index = this.#queue.findIndex((pending) => pending.settle === settle);
+    if (index < 0) return false;
+    const [pending] = this.#queue.splice(index, 1);
+    if (pending === this.#serving) this.#forgetServing();
+    pending?.deadline?.clear();
+    if (index === 0) this.#process();
+    return true;
+  }
+
   /** Rejects every queued read with `error` (the socket was destroyed by its owner). */
   failAll(error: SocketError): void {
     this.#forgetServing();
@@ -203,7 +218,7 @@ export class Reader {
         } catch (error) {
           this.#queue.shift();
           this.#serving = undefined;
-          this.#fail(head, error instanceof SocketError ? error : toInternal(error));
+          this.#fail(head, toDecoderError(error));
           continue;
         }
         if (result === null) break;
@@ -255,7 +270,12 @@ function endOfStream(): SocketError {
   return new SocketError("ERR_END_OF_STREAM", "the stream ended before the read received any byte");
 }
 
-function toInternal(error: unknown): SocketError {
+/**
+ * What a decoder threw, as a read's failure: a {@link SocketError} as it is (a frame too
+ * long, corrupt, cut short), anything else as `ERR_INVALID_STATE` with the original as `cause`.
+ */
+export function toDecoderError(error: unknown): SocketError {
+  if (error instanceof SocketError) return error;
   return new SocketError("ERR_INVALID_STATE", `a decoder failed: ${String(error)}`, {
     cause: error,
   });

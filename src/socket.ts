@@ -9,6 +9,7 @@
  */
 import { EventEmitter } from "node:events";
 import type { Socket as NetSocket } from "node:net";
+import type { Decoder } from "./codec/decoder.js";
 import type { Delimiter, DelimiterOptions } from "./codec/delimiter.js";
 import { encodeFrame, type FrameOptions } from "./codec/frame.js";
 import type { LineOptions } from "./codec/line.js";
@@ -222,6 +223,68 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    */
   [Symbol.asyncIterator](): AsyncIterableIterator<Buffer, undefined, undefined> {
     return this.#reads.chunks();
+  }
+
+  /**
+   * Reads one message with any {@link Decoder}: a user's own, or an exported codec
+   * (`new LengthPrefixedDecoder({ width: 2 })`, `new VarintDecoder()`, …). It takes the
+   * path of the built-in reads: the FIFO queue, `timeout` and `signal`, exactly one
+   * settlement, nothing consumed by a read that fails or times out (tokio-util `Framed`).
+   * @throws (rejects) `ERR_INVALID_ARGUMENT` for an object that is not a decoder or a bad
+   * `timeout`; `ERR_READ_TIMEOUT`, `ERR_ABORTED`; `ERR_END_OF_STREAM` when the stream had
+   * ended with nothing buffered; what the decoder throws (a `SocketError` as it is, such as
+   * `ERR_FRAME_TOO_LONG` or `ERR_INCOMPLETE_READ` from its `decodeEof`; anything else as
+   * `ERR_INVALID_STATE` with the original on `cause`); or the socket's error.
+   * @example
+   * ```ts
+   * const socket = connect("127.0.0.1:7000");
+   * socket.write(encodeVarint("hi")); // an echo server sends it back
+   * const payload = await socket.readWith(new VarintDecoder(), { timeout: 5000 });
+   * assert.deepEqual(payload, Buffer.from("hi"));
+   * ```
+   */
+  readWith<T>(decoder: Decoder<T>, options?: ReadOptions): Promise<T> {
+    return this.#reads.readWith(decoder, options);
+  }
+
+  /**
+   * Iterates over the messages of any {@link Decoder} until the stream ends cleanly (a
+   * message cut short throws what the decoder's `decodeEof` throws). Each step is one
+   * queued read, in FIFO order with the other reads; breaking out of the loop, or aborting
+   * `signal` (the loop throws `ERR_ABORTED`), leaves unread bytes buffered.
+   * @throws SocketError `ERR_INVALID_ARGUMENT` for an object that is not a decoder.
+   * @example
+   * ```ts
+   * for await (const payload of socket.messages(new VarintDecoder())) handle(payload);
+   * ```
+   */
+  messages<T>(
+    decoder: Decoder<T>,
+    options: { signal?: AbortSignal } = {},
+  ): AsyncIterableIterator<T, undefined, undefined> {
+    return this.#reads.messages(decoder, options);
+  }
+
+  /**
+   * Calls a synchronous `handler` with each message of any {@link Decoder}, as it becomes
+   * complete, until the stream ends or the returned function is called (which leaves unread
+   * bytes buffered). Each message is one queued read, in FIFO order with the other reads.
+   * A failed read (`ERR_FRAME_TOO_LONG`, `ERR_INCOMPLETE_READ`, the socket's error) ends
+   * the subscription and goes to `'readError'` (tag undefined), or to `'error'` when only
+   * that has a listener; a clean end of stream ends it silently. A handler that throws
+   * throws like an event listener.
+   * @throws SocketError `ERR_INVALID_ARGUMENT` for an object that is not a decoder, or a
+   * handler that is not a function.
+   * @example
+   * ```ts
+   * const stop = socket.onMessage(new LengthPrefixedDecoder({ width: 2 }), (payload) => {
+   *   if (payload.length === 0) stop(); // an empty frame ends the exchange
+   *   else handle(payload);
+   * });
+   * ```
+   */
+  onMessage<T>(decoder: Decoder<T>, handler: (message: T) => void): () => void {
+    return this.#reads.onMessage(decoder, handler);
   }
 
   /**
