@@ -5,13 +5,13 @@
  */
 import type { Socket as NetSocket } from "node:net";
 import { formatEndpoint, parseTarget, type TargetInput } from "./address.js";
+import { checkInteger, checkLocalBind, checkOptions, MAX_TIMER } from "./arguments.js";
 import { abortedNow, startDeadline } from "./deadline.js";
 import type { SocketError } from "./errors.js";
 import { Socket } from "./socket.js";
 import { resolveSocketOptions, type SocketOptions } from "./socket-options.js";
 import { clientTlsOptions, DEFAULT_HANDSHAKE_TIMEOUT, type TlsClientOptions } from "./tls.js";
 import { type ClientAddress, openClient } from "./transport.js";
-import { checkInteger, checkLocalBind, MAX_TIMER } from "./validate.js";
 
 /** Options of {@link connect}. */
 export interface ConnectOptions extends SocketOptions {
@@ -55,9 +55,10 @@ export interface ConnectOptions extends SocketOptions {
  */
 export function connect<Tag = unknown>(
   target: TargetInput,
-  options: ConnectOptions = {},
+  connectOptions?: ConnectOptions,
 ): Socket<Tag> {
   const endpoint = parseTarget(target);
+  const options = checkOptions("options", connectOptions, {});
   const resolved = resolveSocketOptions(options);
   const connectTimeout = checkInteger("connectTimeout", options.connectTimeout ?? 0, 0, MAX_TIMER);
   const allowHalfOpen = options.allowHalfOpen ?? false;

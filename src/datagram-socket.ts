@@ -10,10 +10,10 @@ import type { Socket as DgramSocket, RemoteInfo } from "node:dgram";
 import { EventEmitter } from "node:events";
 import { isIP } from "node:net";
 import { formatAddress, parseTarget, type TargetInput, type TcpEndpoint } from "./address.js";
+import { checkInteger, checkReadOptions } from "./arguments.js";
 import { abortedNow, type Deadline, startDeadline } from "./deadline.js";
 import { SocketError, socketClosedError, toSocketError } from "./errors.js";
 import type { ReadOptions } from "./reader.js";
-import { checkInteger, checkReadOptions } from "./validate.js";
 
 /** `"udp4"` (IPv4) or `"udp6"` (IPv6, and IPv4-mapped unless `ipv6Only`). */
 export type DatagramType = "udp4" | "udp6";

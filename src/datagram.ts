@@ -9,9 +9,9 @@
 import { createSocket, type Socket as DgramSocket } from "node:dgram";
 import { isIP } from "node:net";
 import { formatAddress, type TargetInput, type TcpEndpoint } from "./address.js";
+import { checkInteger, checkLocalAddress, checkOptions } from "./arguments.js";
 import { DatagramSocket, type DatagramType, describe, udpEndpoint } from "./datagram-socket.js";
 import { SocketError, toSocketError } from "./errors.js";
-import { checkInteger, checkLocalAddress } from "./validate.js";
 
 export {
   type Datagram,
@@ -78,7 +78,8 @@ export interface DatagramOptions {
  * await udp.send("hello");
  * ```
  */
-export async function openDatagram(options: DatagramOptions = {}): Promise<DatagramSocket> {
+export async function openDatagram(datagramOptions?: DatagramOptions): Promise<DatagramSocket> {
+  const options = checkOptions("options", datagramOptions, {});
   const remote = options.remote === undefined ? undefined : udpEndpoint(options.remote);
   const { localAddress } = options;
   if (localAddress !== undefined) checkLocalAddress(localAddress);

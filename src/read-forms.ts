@@ -7,6 +7,8 @@
  *
  * @module
  */
+
+import { checkInteger, checkReadOptions } from "./arguments.js";
 import { availableDecoder, bytesDecoder, chunkDecoder } from "./codec/bytes.js";
 import type { Decoder } from "./codec/decoder.js";
 import { type Delimiter, DelimiterDecoder, type DelimiterOptions } from "./codec/delimiter.js";
@@ -24,7 +26,6 @@ import {
 import { type Reader, type ReadOptions, type ReadSettle, toDecoderError } from "./reader.js";
 import { mergeFrameOptions } from "./socket-options.js";
 import { decodeText, type TextOptions } from "./text.js";
-import { checkInteger, checkReadOptions } from "./validate.js";
 
 /** The socket the reads are for (its lifecycle): its read queue, its events. */
 export interface ReadOwner<Tag> {

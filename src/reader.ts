@@ -5,11 +5,12 @@
  *
  * @module
  */
+
+import { checkReadOptions } from "./arguments.js";
 import type { Decoder } from "./codec/decoder.js";
 import { abortedNow, type Deadline, startDeadline } from "./deadline.js";
 import { SocketError } from "./errors.js";
 import { ReceiveBuffer } from "./receive-buffer.js";
-import { checkReadOptions } from "./validate.js";
 
 /** Options every read takes. */
 export interface ReadOptions {

@@ -8,6 +8,7 @@ import { EventEmitter } from "node:events";
 import { lstat, unlink } from "node:fs/promises";
 import { createConnection, type Server as NetServer, type Socket as NetSocket } from "node:net";
 import { type Endpoint, formatEndpoint, parseLocal, type TargetInput } from "./address.js";
+import { checkInteger, checkOptions } from "./arguments.js";
 import { encodeFrame, type FrameOptions } from "./codec/frame.js";
 import { SocketError, toSocketError } from "./errors.js";
 import { Socket } from "./socket.js";
@@ -19,7 +20,6 @@ import {
 } from "./socket-options.js";
 import type { TlsServerOptions } from "./tls.js";
 import { createServerTransport } from "./transport.js";
-import { checkInteger } from "./validate.js";
 
 /** Options of {@link listen}; the socket options apply to every accepted connection. */
 export interface ListenOptions extends SocketOptions {
@@ -292,7 +292,11 @@ export async function listen(
   handler?: ConnectionHandler,
 ): Promise<Server> {
   const local = parseLocal(target);
-  const options = typeof optionsOrHandler === "function" ? {} : (optionsOrHandler ?? {});
+  const options =
+    typeof optionsOrHandler === "function" ? {} : checkOptions("options", optionsOrHandler, {});
+  if (handler !== undefined && typeof handler !== "function") {
+    throw new SocketError("ERR_INVALID_ARGUMENT", "the connection handler must be a function");
+  }
   const onConnection = typeof optionsOrHandler === "function" ? optionsOrHandler : handler;
   const resolved = resolveSocketOptions(options); // checked once, not per connection
   const allowHalfOpen = options.allowHalfOpen ?? false;

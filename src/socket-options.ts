@@ -4,10 +4,11 @@
  *
  * @module
  */
+
+import { checkInteger, MAX_TIMER } from "./arguments.js";
 import { type FrameOptions, frameDecoder } from "./codec/frame.js";
 import { SocketError } from "./errors.js";
 import { DEFAULT_READ_HIGH_WATER_MARK } from "./reader.js";
-import { checkInteger, MAX_TIMER } from "./validate.js";
 
 /** Options shared by client and accepted sockets. */
 export interface SocketOptions {

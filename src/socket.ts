@@ -9,11 +9,12 @@
  */
 import { EventEmitter } from "node:events";
 import type { Socket as NetSocket } from "node:net";
+import { checkData, checkOptions, describeType } from "./arguments.js";
 import type { Decoder } from "./codec/decoder.js";
 import type { Delimiter, DelimiterOptions } from "./codec/delimiter.js";
 import { encodeFrame, type FrameOptions } from "./codec/frame.js";
 import type { LineOptions } from "./codec/line.js";
-import type { SocketError } from "./errors.js";
+import { SocketError } from "./errors.js";
 import type { IterateOptions, LinesOptions } from "./iterate.js";
 import { Lifecycle, type SocketInit } from "./lifecycle.js";
 import { ReadForms } from "./read-forms.js";
@@ -187,7 +188,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     onWritten?: WriteCallback<Tag>,
   ): boolean {
     const codec = mergeFrameOptions(this.#reads.frameOptions, options ?? {});
-    return this.write(encodeFrame(payload, codec), tag, onWritten);
+    return this.write(encodeFrame(checkData(payload), codec), tag, onWritten);
   }
 
   /**
@@ -199,8 +200,8 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    * for await (const line of socket.lines({ eol: "crlf", maxLength: 998 })) handle(line);
    * ```
    */
-  lines(options: LinesOptions = {}): AsyncIterableIterator<string, undefined, undefined> {
-    return this.#reads.lines(options);
+  lines(options?: LinesOptions): AsyncIterableIterator<string, undefined, undefined> {
+    return this.#reads.lines(checkOptions("options", options, {}));
   }
 
   /**
@@ -212,9 +213,9 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    * ```
    */
   frames(
-    options: FrameOptions & IterateOptions = {},
+    options?: FrameOptions & IterateOptions,
   ): AsyncIterableIterator<Buffer, undefined, undefined> {
-    return this.#reads.frames(options);
+    return this.#reads.frames(checkOptions("options", options, {}));
   }
 
   /**
@@ -318,7 +319,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    */
   write(data: string | Uint8Array, tag?: Tag, onWritten?: WriteCallback<Tag>): boolean {
     this.#life.checkWritable();
-    return this.#life.writer.write(data, tag, onWritten);
+    return this.#life.writer.write(checkData(data), tag, onWritten);
   }
 
   /**
@@ -329,10 +330,10 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
   send(data: string | Uint8Array, options?: SendOptions): Promise<void> {
     try {
       this.#life.checkWritable();
+      return this.#life.writer.send(checkData(data), checkOptions("options", options, {}));
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#life.writer.send(data, options);
   }
 
   /**
@@ -359,6 +360,10 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    * before anything is sent, or the socket's error.
    */
   sendFile(path: string, options?: SendFromOptions): Promise<SendComplete> {
+    if (typeof path !== "string") {
+      const message = `path must be a string, got ${describeType(path)}`;
+      return Promise.reject(new SocketError("ERR_INVALID_ARGUMENT", message));
+    }
     return sendFileWithProgress(this.#progressTarget(), path, options);
   }
 
@@ -392,8 +397,9 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    * await socket.startTLS(); // verified against the host connected to
    * ```
    */
-  async startTLS(options: StartTlsOptions = {}): Promise<SocketInfo> {
-    await upgradeToTls(this.#life, options, this.id === undefined ? "client" : "server");
+  async startTLS(options?: StartTlsOptions): Promise<SocketInfo> {
+    const checked = checkOptions("options", options, {});
+    await upgradeToTls(this.#life, checked, this.id === undefined ? "client" : "server");
     return this.info();
   }
 

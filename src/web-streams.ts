@@ -18,8 +18,9 @@
  *
  * @module
  */
+
+import { checkInteger } from "./arguments.js";
 import { abortedError, SocketError } from "./errors.js";
-import { checkInteger } from "./validate.js";
 
 /** What a readable stream reads: a sockit `Socket` (or anything with its `readAvailable`). */
 export interface StreamReadSource {

@@ -6,9 +6,9 @@
  * @module
  */
 import type { Socket as NetSocket } from "node:net";
+import { checkTimeout } from "./arguments.js";
 import { abortedNow, type Deadline, startDeadline } from "./deadline.js";
 import { type SocketError, socketClosedError, toSocketError } from "./errors.js";
-import { checkTimeout } from "./validate.js";
 
 /**
  * Called exactly once per write: `error` is null when the bytes reached the kernel, or the

@@ -132,6 +132,22 @@ describe("closing a socket", () => {
     expect(out.trim()).toBe("closed");
   });
 
+  it("fails a write made from the 'error' listener of a reset connection with ERR_SOCKET_CLOSED", async () => {
+    const { target } = await rawPeer((s) => {
+      s.once("data", () => s.resetAndDestroy());
+    });
+    const socket = connect(target);
+    const written = new Promise<string | undefined>((resolve) => {
+      socket.once("error", () => {
+        // The transport is already destroyed; Node would answer ERR_STREAM_DESTROYED.
+        socket.write("too late", "late", (error) => resolve(error?.code));
+      });
+    });
+    socket.write("hello");
+    expect(await written).toBe("ERR_SOCKET_CLOSED");
+    expect(await socket.closed).toMatchObject({ hadError: true, error: { code: "ECONNRESET" } });
+  });
+
   it("falls back to destroy() on a Unix-domain socket, which Node cannot reset", async () => {
     const dir = mkdtempSync(join(tmpdir(), "sockit-reset-"));
     const path = join(dir, "s.sock");

@@ -13,6 +13,7 @@ import {
   opensslPeer,
   tlsOutcome,
 } from "./helpers/certs.js";
+import { runProcess } from "./helpers/peers.js";
 import { closedPort, rawPeer } from "./helpers/raw-peer.js";
 
 const servers: Server[] = [];
@@ -243,6 +244,35 @@ describe.skipIf(opensslPeer.path === undefined)("TLS clients and servers", () =>
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("takes PEM text with the human-readable preamble that openssl ca writes", async () => {
+    const text = await runProcess(opensslPeer.path ?? "openssl", [
+      "x509",
+      "-in",
+      certs.server.certPath,
+      "-text",
+    ]);
+    expect(text.stdout.startsWith("Certificate:")).toBe(true); // the preamble comes first
+    const server = await tlsServer({ tls: { cert: text.stdout, key: certs.server.key } });
+    const caText = `Subject: CN=sockit test CA\n${certs.ca.cert}`;
+    const socket = track(connect(`localhost:${server.port}`, { tls: { ca: caText } }));
+    expect((await socket.opened).tls?.authorized).toBe(true);
+  });
+
+  it("never puts key or certificate material in an error message", () => {
+    const notPem = `${certs.server.key.replace(/-----(BEGIN|END) PRIVATE KEY-----/g, "")}`;
+    let error: unknown;
+    try {
+      connect("127.0.0.1:9", { tls: { cert: notPem, key: notPem } });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toMatchObject({ code: "ERR_INVALID_ARGUMENT" });
+    const secret = notPem.trim().split("\n")[0] ?? "";
+    expect(secret.length).toBeGreaterThan(20);
+    expect(String((error as Error).message)).not.toContain(secret);
+    expect(String((error as Error).cause ?? "")).not.toContain(secret);
   });
 
   it("refuses unreadable certificate paths before connecting", () => {

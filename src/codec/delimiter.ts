@@ -4,11 +4,14 @@
  *
  * @module
  */
+
+import { checkMaxLength } from "../arguments.js";
 import { FrameTooLongError, IncompleteReadError, SocketError } from "../errors.js";
 import type { ReceiveBuffer } from "../receive-buffer.js";
-import { checkMaxLength } from "../validate.js";
 import type { Decoder } from "./decoder.js";
 
+/** The contract and the check live in their own modules; re-exported for older imports. */
+export { checkMaxLength } from "../arguments.js";
 export type { Decoder } from "./decoder.js";
 
 /** A delimiter: text (encoded as UTF-8) or bytes. Must not be empty. */
@@ -39,10 +42,19 @@ export interface DelimiterOptions {
 export function toDelimiters(delimiters: Delimiter | readonly Delimiter[]): Buffer[] {
   const list =
     typeof delimiters === "string" || delimiters instanceof Uint8Array ? [delimiters] : delimiters;
+  if (!Array.isArray(list)) {
+    throw new SocketError(
+      "ERR_INVALID_ARGUMENT",
+      "a delimiter is a string, a Uint8Array, or an array of them",
+    );
+  }
   if (list.length === 0) {
     throw new SocketError("ERR_INVALID_ARGUMENT", "at least one delimiter is needed");
   }
-  return list.map((d) => {
+  return list.map((d: unknown) => {
+    if (typeof d !== "string" && !(d instanceof Uint8Array)) {
+      throw new SocketError("ERR_INVALID_ARGUMENT", "a delimiter is a string or a Uint8Array");
+    }
     const bytes =
       typeof d === "string"
         ? Buffer.from(d, "utf8")

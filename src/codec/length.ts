@@ -5,9 +5,10 @@
  *
  * @module
  */
+
+import { checkInteger, checkMaxLength } from "../arguments.js";
 import { FrameTooLongError, IncompleteReadError, SocketError } from "../errors.js";
 import type { ReceiveBuffer } from "../receive-buffer.js";
-import { checkInteger, checkMaxLength } from "../validate.js";
 import type { Decoder, FramePhase } from "./decoder.js";
 
 /** The default `maxLength` of a length-prefixed frame: 8 MiB (8,388,608 bytes). */

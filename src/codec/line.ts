@@ -3,9 +3,10 @@
  *
  * @module
  */
+
+import { checkMaxLength } from "../arguments.js";
 import { FrameTooLongError, IncompleteReadError } from "../errors.js";
 import type { ReceiveBuffer } from "../receive-buffer.js";
-import { checkMaxLength } from "../validate.js";
 import type { Decoder } from "./decoder.js";
 import { DEFAULT_MAX_LINE_LENGTH, DelimiterDecoder, DelimiterSkipper } from "./delimiter.js";
 

@@ -4,9 +4,10 @@
  *
  * @module
  */
+
+import { checkInteger, checkMaxLength } from "../arguments.js";
 import { FrameTooLongError, IncompleteReadError, SocketError } from "../errors.js";
 import type { ReceiveBuffer } from "../receive-buffer.js";
-import { checkInteger, checkMaxLength } from "../validate.js";
 import type { Decoder, FramePhase } from "./decoder.js";
 import { DEFAULT_MAX_FRAME_LENGTH } from "./length.js";
 

@@ -1,12 +1,49 @@
 /**
- * Argument checks shared by every module that takes options: integers in a range, a read's
- * `timeout`, a codec's `maxLength`, a local bind address. Each refuses bad input with a
- * {@link SocketError} whose code is stable (`ERR_INVALID_ARGUMENT`, `ERR_INVALID_ADDRESS`).
+ * Checks of the arguments every public entry point takes from untyped callers (JavaScript, or
+ * data that came from outside): an options bag, bytes to send, integers in a range, a
+ * per-call `timeout`, a codec's `maxLength`, a local bind address. Each refuses bad input
+ * with a stable code (`ERR_INVALID_ARGUMENT`, `ERR_INVALID_ADDRESS`) naming what was wrong,
+ * never a plain `TypeError` from deeper down.
  *
  * @module
  */
 import { isIP } from "node:net";
 import { SocketError } from "./errors.js";
+
+/** What a value is, for an error message, without echoing its contents. */
+export function describeType(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  return typeof value === "object" ? "an object" : `a ${typeof value}`;
+}
+
+/**
+ * An options argument: `undefined` becomes `fallback`; anything but a plain object (null, a
+ * number, an array) is refused.
+ * @throws SocketError `ERR_INVALID_ARGUMENT`.
+ */
+export function checkOptions<T extends object>(name: string, value: T | undefined, fallback: T): T {
+  if (value === undefined) return fallback;
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new SocketError(
+      "ERR_INVALID_ARGUMENT",
+      `${name} must be an object, got ${describeType(value)}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Bytes to send: text (UTF-8) or a `Uint8Array` (a `Buffer` included).
+ * @throws SocketError `ERR_INVALID_ARGUMENT` for anything else.
+ */
+export function checkData(value: unknown): string | Uint8Array {
+  if (typeof value === "string" || value instanceof Uint8Array) return value;
+  throw new SocketError(
+    "ERR_INVALID_ARGUMENT",
+    `data must be a string or a Uint8Array, got ${describeType(value)}`,
+  );
+}
 
 /** The longest delay Node's timers take, in milliseconds (2^31 - 1). */
 export const MAX_TIMER = 2 ** 31 - 1;
@@ -36,7 +73,11 @@ export function checkTimeout(timeout: number | undefined): SocketError | undefin
 export function checkReadOptions(
   options: { timeout?: number } | undefined,
 ): SocketError | undefined {
-  return checkTimeout(options?.timeout);
+  if (options === undefined) return undefined;
+  if (typeof options !== "object" || options === null) {
+    return new SocketError("ERR_INVALID_ARGUMENT", "read options must be an object");
+  }
+  return checkTimeout(options.timeout);
 }
 
 /** Checks a `maxLength` option: an integer ≥ 0, or the default. */
