@@ -36,7 +36,7 @@ export const ERROR_CODES = {
   ERR_DATAGRAM_TOO_LARGE:
     "A datagram is over the UDP payload limit (65,507 bytes over IPv4, 65,527 over IPv6); nothing was sent.",
   ERR_HANDLER_FAILED:
-    "A server's connection handler threw or rejected; that connection was destroyed.",
+    "A server's connection handler threw or rejected (that connection was destroyed), or a message handler (`onMessage`) threw (it was removed).",
 } as const;
 
 /** One of sockit's own `ERR_*` codes. */

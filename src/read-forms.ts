@@ -24,6 +24,7 @@ import {
   type LinesOptions,
 } from "./iterate.js";
 import { type Reader, type ReadOptions, type ReadSettle, toDecoderError } from "./reader.js";
+import { handlerFailed, type MessageHandlerOptions } from "./sink.js";
 import { mergeFrameOptions } from "./socket-options.js";
 import { decodeText, type TextOptions } from "./text.js";
 
@@ -148,11 +149,14 @@ export class ReadForms<Tag> {
 
   /**
    * Calls `handler` with each message of `decoder`, one queued read after another, until the
-   * stream ends, a read fails (reported as a failed tagged read is), or the returned
-   * function is called. The next read is queued before `handler` runs, so a handler that
-   * throws throws like an event listener and the messages go on.
+   * stream ends (`onEnd`), a read fails or the handler throws (`onError`, else the socket's
+   * `'error'` listeners), or the returned function is called.
    */
-  onMessage<T>(decoder: Decoder<T>, handler: (message: T) => void): () => void {
+  onMessage<T>(
+    decoder: Decoder<T>,
+    handler: (message: T) => void,
+    options: MessageHandlerOptions,
+  ): () => void {
     checkDecoder(decoder);
     if (typeof handler !== "function") {
       throw new SocketError("ERR_INVALID_ARGUMENT", "onMessage() needs a handler function");
@@ -160,19 +164,29 @@ export class ReadForms<Tag> {
     const reader = this.#reader;
     const owner = this.#owner;
     let active = true;
+    const fail = (error: SocketError): void => {
+      active = false;
+      reader.withdraw(settle);
+      if (options.onError !== undefined) options.onError(error);
+      else owner.report(error);
+    };
     // One settle object for the whole subscription: a message costs one queued read.
     const settle: ReadSettle<T> = {
       resolve: (message) => {
         if (!active) return;
-        reader.enqueue(decoder, settle);
-        handler(message);
+        try {
+          handler(message);
+        } catch (cause) {
+          fail(handlerFailed(cause));
+          return;
+        }
+        if (active) reader.enqueue(decoder, settle);
       },
       reject: (error) => {
-        active = false;
-        if (error.code === "ERR_END_OF_STREAM") return; // a clean end: nothing to report
-        const host = owner.host;
-        if (host.listenerCount("readError") > 0) host.emit("readError", error, undefined);
-        else owner.report(error);
+        if (!active) return;
+        if (error.code !== "ERR_END_OF_STREAM") return fail(error);
+        active = false; // a clean end: every message was delivered
+        options.onEnd?.();
       },
     };
     reader.enqueue(decoder, settle);

@@ -27,6 +27,7 @@ import {
   sendFileWithProgress,
   sendWithProgress,
 } from "./send-progress.js";
+import type { MessageHandlerOptions } from "./sink.js";
 import type { CloseInfo, SocketEvents } from "./socket-events.js";
 import { type SocketInfo, snapshotAddresses } from "./socket-info.js";
 import { mergeFrameOptions } from "./socket-options.js";
@@ -267,13 +268,12 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
   }
 
   /**
-   * Calls a synchronous `handler` with each message of any {@link Decoder}, as it becomes
-   * complete, until the stream ends or the returned function is called (which leaves unread
-   * bytes buffered). Each message is one queued read, in FIFO order with the other reads.
-   * A failed read (`ERR_FRAME_TOO_LONG`, `ERR_INCOMPLETE_READ`, the socket's error) ends
-   * the subscription and goes to `'readError'` (tag undefined), or to `'error'` when only
-   * that has a listener; a clean end of stream ends it silently. A handler that throws
-   * throws like an event listener.
+   * Calls a synchronous `handler` with each message of any {@link Decoder} until the stream
+   * ends (`onEnd`) or the returned function is called; unread bytes stay buffered. Each
+   * message is one queued read, in FIFO order with the other reads. A failed read
+   * (`ERR_FRAME_TOO_LONG`, `ERR_INCOMPLETE_READ`, the socket's error) or a handler that
+   * throws (`ERR_HANDLER_FAILED`, the throw on `cause`) removes the handler and goes to
+   * `onError`, or to the socket's `'error'` listeners without one.
    * @throws SocketError `ERR_INVALID_ARGUMENT` for an object that is not a decoder, or a
    * handler that is not a function.
    * @example
@@ -284,8 +284,12 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    * });
    * ```
    */
-  onMessage<T>(decoder: Decoder<T>, handler: (message: T) => void): () => void {
-    return this.#reads.onMessage(decoder, handler);
+  onMessage<T>(
+    decoder: Decoder<T>,
+    handler: (message: T) => void,
+    options?: MessageHandlerOptions,
+  ): () => void {
+    return this.#reads.onMessage(decoder, handler, checkOptions("options", options, {}));
   }
 
   /**

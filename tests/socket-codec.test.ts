@@ -99,15 +99,17 @@ describe("a user's decoder on a socket", () => {
     }
   });
 
-  it("calls onMessage's handler once per message, whatever the chunking, and ends silently", async () => {
+  it("calls onMessage's handler once per message, whatever the chunking, then onEnd", async () => {
     for (const [, chunks] of chunkings(STREAM)) {
       const socket = connect(await sender(chunks));
       const seen: string[] = [];
       const errors: SocketError[] = [];
-      socket.on("readError", (error) => errors.push(error));
-      socket.onMessage(netstring(), (message) => seen.push(message));
-      await new Promise<void>((r) => socket.once("end", () => r()));
-      await sleep(5);
+      await new Promise<void>((onEnd) => {
+        socket.onMessage(netstring(), (message) => seen.push(message), {
+          onEnd,
+          onError: (error) => errors.push(error),
+        });
+      });
       expect(seen).toEqual(MESSAGES);
       expect(errors).toEqual([]);
       await socket.destroy();
@@ -252,19 +254,41 @@ describe("a user's decoder on a socket, when it fails", () => {
     expect(seen).toEqual(["hello"]);
   });
 
-  it("ends onMessage at a failed read and reports it to 'readError', or to 'error' without one", async () => {
-    for (const event of ["readError", "error"] as const) {
+  it("removes onMessage's handler at a failed read and reports it to onError, or to 'error' without one", async () => {
+    for (const where of ["onError", "error"] as const) {
       const socket = connect(await sender([Buffer.from("5:hello,99:x")], false));
       const seen: string[] = [];
       const reported = new Promise<SocketError>((resolve) => {
-        if (event === "readError") socket.on("readError", (error) => resolve(error));
-        else socket.on("error", (error) => resolve(error));
+        if (where === "error") {
+          socket.on("error", resolve);
+          socket.onMessage(netstring(10), (message) => seen.push(message));
+        } else {
+          socket.onMessage(netstring(10), (message) => seen.push(message), { onError: resolve });
+        }
       });
-      socket.onMessage(netstring(10), (message) => seen.push(message));
       expect(await reported).toBeInstanceOf(FrameTooLongError);
       expect(seen).toEqual(["hello"]);
+      expect(socket.available).toBe(4); // "99:x" stays buffered
       await socket.destroy();
     }
+  });
+
+  it("removes a handler that throws, with ERR_HANDLER_FAILED carrying the throw, and keeps the rest", async () => {
+    const socket = connect(await sender([STREAM], false));
+    const bug = new Error("handler bug");
+    const error = await new Promise<SocketError>((onError) => {
+      socket.onMessage(
+        netstring(),
+        () => {
+          throw bug;
+        },
+        { onError },
+      );
+    });
+    expect(error).toMatchObject({ code: "ERR_HANDLER_FAILED", cause: bug });
+    expect(await socket.readWith(netstring())).toBe(""); // "hello" went to the handler
+    expect(socket.connected).toBe(true);
+    await socket.destroy();
   });
 
   it("throws ERR_ABORTED out of messages() when its signal aborts, leaving the bytes buffered", async () => {
