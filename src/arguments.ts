@@ -34,15 +34,25 @@ export function checkOptions<T extends object>(name: string, value: T | undefine
 }
 
 /**
- * Bytes to send: text (UTF-8) or a `Uint8Array` (a `Buffer` included).
+ * Bytes to send: text (UTF-8) or a `Uint8Array` (a `Buffer` included). `name` is the
+ * argument's name in the message.
  * @throws SocketError `ERR_INVALID_ARGUMENT` for anything else.
  */
-export function checkData(value: unknown): string | Uint8Array {
+export function checkData(value: unknown, name = "data"): string | Uint8Array {
   if (typeof value === "string" || value instanceof Uint8Array) return value;
   throw new SocketError(
     "ERR_INVALID_ARGUMENT",
-    `data must be a string or a Uint8Array, got ${describeType(value)}`,
+    `${name} must be a string or a Uint8Array, got ${describeType(value)}`,
   );
+}
+
+/** A value as text for an error message, whatever it is (a symbol, an object without a prototype). */
+export function shown(value: unknown): string {
+  try {
+    return typeof value === "string" ? JSON.stringify(value) : String(value);
+  } catch {
+    return typeof value;
+  }
 }
 
 /** The longest delay Node's timers take, in milliseconds (2^31 - 1). */
@@ -53,7 +63,7 @@ export function checkInteger(name: string, value: unknown, min: number, max: num
   if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
     throw new SocketError(
       "ERR_INVALID_ARGUMENT",
-      `${name} must be an integer from ${min} to ${max}, got ${String(value)}`,
+      `${name} must be an integer from ${min} to ${max}, got ${shown(value)}`,
     );
   }
   return value;
@@ -66,7 +76,7 @@ export function checkInteger(name: string, value: unknown, min: number, max: num
 export function checkTimeout(timeout: number | undefined): SocketError | undefined {
   const ms = timeout ?? 0;
   if (Number.isFinite(ms) && ms >= 0) return undefined;
-  return new SocketError("ERR_INVALID_ARGUMENT", `timeout must be >= 0 ms, got ${ms}`);
+  return new SocketError("ERR_INVALID_ARGUMENT", `timeout must be >= 0 ms, got ${shown(ms)}`);
 }
 
 /** The error for bad read options (`{ timeout, signal }`), or undefined when they are good. */
@@ -86,7 +96,7 @@ export function checkMaxLength(value: number | undefined, fallback: number): num
   if (!Number.isSafeInteger(value) || value < 0) {
     throw new SocketError(
       "ERR_INVALID_ARGUMENT",
-      `maxLength must be an integer >= 0, got ${value}`,
+      `maxLength must be an integer >= 0, got ${shown(value)}`,
     );
   }
   return value;

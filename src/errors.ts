@@ -35,6 +35,12 @@ export const ERROR_CODES = {
   ERR_TLS_HANDSHAKE_TIMEOUT: "The TLS handshake did not finish within `handshakeTimeout`.",
   ERR_DATAGRAM_TOO_LARGE:
     "A datagram is over the UDP payload limit (65,507 bytes over IPv4, 65,527 over IPv6); nothing was sent.",
+  ERR_WRITE_BUFFER_FULL:
+    "A `write()` would take the bytes queued for the peer over `maxWriteBuffer`; nothing was queued, the socket stays usable.",
+  ERR_IDLE_TIMEOUT:
+    "A server dropped a connection that sent and received nothing for its `idleTimeout`.",
+  ERR_FIRST_MESSAGE_TIMEOUT:
+    "A server dropped a connection whose first message was not read within `firstMessageTimeout`.",
   ERR_HANDLER_FAILED:
     "A server's connection handler threw or rejected (that connection was destroyed), or a message handler (`onMessage`) threw (it was removed).",
 } as const;

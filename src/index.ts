@@ -70,10 +70,13 @@ export { DEFAULT_READ_HIGH_WATER_MARK, type ReadOptions } from "./reader.js";
 export { ReceiveBuffer } from "./receive-buffer.js";
 export {
   type ConnectionHandler,
+  type DropInfo,
+  type DropReason,
   type ListenOptions,
   listen,
   Server,
   type ServerEvents,
+  type ServerStats,
 } from "./server.js";
 export {
   type CloseInfo,

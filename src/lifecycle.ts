@@ -129,7 +129,7 @@ export class Lifecycle<Tag> implements TransportOwner {
     this.addresses = emptySnapshot(path);
     this.#closeTimeout = options.closeTimeout;
     this.reader = new Reader(ns, options.readHighWaterMark);
-    this.writer = new WriteQueue<Tag>(ns, options.writeHighWaterMark, host);
+    this.writer = new WriteQueue<Tag>(ns, options.writeHighWaterMark, host, options.maxWriteBuffer);
     this.state = isConnecting(ns) ? "connecting" : "open";
     configure(ns, options);
     attach(ns, this);

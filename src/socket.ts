@@ -18,7 +18,7 @@ import { SocketError } from "./errors.js";
 import type { IterateOptions, LinesOptions } from "./iterate.js";
 import { Lifecycle, type SocketInit } from "./lifecycle.js";
 import { ReadForms } from "./read-forms.js";
-import type { ReadOptions } from "./reader.js";
+import { type ReadOptions, readsDone } from "./reader.js";
 import {
   type ProgressTarget,
   type SendComplete,
@@ -91,6 +91,11 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
   /** Resolves (never rejects) once the socket is closed. */
   get closed(): Promise<CloseInfo> {
     return this.#life.closed();
+  }
+
+  /** @internal How many reads have completed: a server's `firstMessageTimeout` asks. */
+  get [readsDone](): number {
+    return this.#life.reader.delivered;
   }
 
   /** @internal How the write queue names the peer in its errors. */
@@ -319,7 +324,8 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    * as all four seeds do). `'written'` fires with `tag` once they reach the kernel, and
    * `onWritten(error, tag)` is called exactly once either way. Returns false when the queue
    * is above the write high-water mark: wait for `'drain'`, or use {@link send}.
-   * @throws SocketError `ERR_SOCKET_CLOSED` after `close()`, `end()` or `destroy()`.
+   * @throws SocketError `ERR_SOCKET_CLOSED` after `close()`, `end()` or `destroy()`;
+   * `ERR_WRITE_BUFFER_FULL` over `maxWriteBuffer` (nothing queued, the socket stays usable).
    */
   write(data: string | Uint8Array, tag?: Tag, onWritten?: WriteCallback<Tag>): boolean {
     this.#life.checkWritable();

@@ -6,9 +6,9 @@
  * @module
  */
 import type { Socket as NetSocket } from "node:net";
-import { checkTimeout } from "./arguments.js";
+import { checkData, checkTimeout } from "./arguments.js";
 import { abortedNow, type Deadline, startDeadline } from "./deadline.js";
-import { type SocketError, socketClosedError, toSocketError } from "./errors.js";
+import { SocketError, socketClosedError, toSocketError } from "./errors.js";
 
 /**
  * Called exactly once per write: `error` is null when the bytes reached the kernel, or the
@@ -49,6 +49,10 @@ const EMPTY = Buffer.alloc(0);
 export class WriteQueue<Tag> {
   #ns: NetSocket;
   readonly #highWaterMark: number;
+  /** Bytes queued (in Node or held) above which `write()` is refused; Infinity: no limit. */
+  readonly #maxBuffer: number;
+  /** Bytes of the writes held for a new transport. */
+  #heldBytes = 0;
   readonly #owner: WriteOwner<Tag>;
   /** Writes not settled yet, by their failure function: `failAll` settles the stragglers. */
   #unsettled: Set<(error: SocketError) => void> | undefined; // made at the first write
@@ -59,16 +63,61 @@ export class WriteQueue<Tag> {
   /** Writes made while the transport is being replaced (STARTTLS), in order. */
   #held: (() => void)[] | undefined;
 
-  constructor(ns: NetSocket, highWaterMark: number, owner: WriteOwner<Tag>) {
+  constructor(
+    ns: NetSocket,
+    highWaterMark: number,
+    owner: WriteOwner<Tag>,
+    maxBuffer = Number.POSITIVE_INFINITY,
+  ) {
     this.#ns = ns;
     this.#highWaterMark = highWaterMark;
     this.#owner = owner;
+    this.#maxBuffer = maxBuffer;
   }
 
-  /** Queues bytes; returns false when queued bytes reach the high-water mark. */
+  /** Bytes queued and not yet taken by the kernel, held writes included. */
+  get buffered(): number {
+    return this.#ns.writableLength + this.#heldBytes;
+  }
+
+  /** Whether `size` more bytes would go over `maxWriteBuffer` (a write of any size fits an empty queue). */
+  #over(size: number): boolean {
+    const queued = this.buffered;
+    return queued > 0 && queued + size > this.#maxBuffer;
+  }
+
+  /**
+   * Queues bytes; returns false when queued bytes reach the high-water mark.
+   * @throws SocketError `ERR_WRITE_BUFFER_FULL` when the queue would go over `maxWriteBuffer`:
+   * nothing is queued, `onWritten` is not called, and the socket stays usable.
+   */
   write(data: string | Uint8Array, tag: Tag | undefined, onWritten?: WriteCallback<Tag>): boolean {
+    checkData(data);
+    const size = typeof data === "string" ? Buffer.byteLength(data) : data.byteLength;
+    if (this.#maxBuffer !== Number.POSITIVE_INFINITY && this.#over(size))
+      throw this.#fullError(size);
+    return this.#write(data, size, tag, onWritten);
+  }
+
+  #fullError(size: number): SocketError {
+    return new SocketError(
+      "ERR_WRITE_BUFFER_FULL",
+      `write of ${size} bytes refused: ${this.buffered} bytes are already queued for ${this.#owner[describePeer]()} (maxWriteBuffer ${this.#maxBuffer})`,
+    );
+  }
+
+  #write(
+    data: string | Uint8Array,
+    size: number,
+    tag: Tag | undefined,
+    onWritten?: WriteCallback<Tag>,
+  ): boolean {
     if (this.#held !== undefined) {
-      this.#held.push(() => this.write(data, tag, onWritten));
+      this.#heldBytes += size;
+      this.#held.push(() => {
+        this.#heldBytes -= size;
+        this.#write(data, size, tag, onWritten);
+      });
       return false; // no room until the new transport takes them
     }
     if (
@@ -77,7 +126,6 @@ export class WriteQueue<Tag> {
       !this.#full &&
       this.#owner.listenerCount("written") === 0
     ) {
-      const size = typeof data === "string" ? Buffer.byteLength(data) : data.byteLength;
       if (this.#ns.writableLength + size < this.#highWaterMark) {
         // Nobody waits on this write: no callback and no bookkeeping (the hot path of echo
         // servers). A failure still ends the socket with its error.
@@ -112,10 +160,19 @@ export class WriteQueue<Tag> {
     return room;
   }
 
-  /** Writes and resolves once the bytes reach the kernel. */
+  /**
+   * Writes and resolves once the bytes reach the kernel. Over `maxWriteBuffer` it waits for
+   * the queue to flush first; a send that times out or is aborted while waiting queues nothing.
+   */
   send(data: string | Uint8Array, options: SendOptions = {}): Promise<void> {
     const { timeout = 0, signal } = options;
-    const invalid = checkTimeout(timeout) ?? abortedNow("send", signal);
+    let invalid: SocketError | undefined;
+    try {
+      checkData(data);
+      invalid = checkTimeout(timeout) ?? abortedNow("send", signal);
+    } catch (error) {
+      invalid = error as SocketError;
+    }
     if (invalid !== undefined) return Promise.reject(invalid);
     return new Promise<void>((resolve, reject) => {
       let settled = false;
@@ -128,8 +185,21 @@ export class WriteQueue<Tag> {
         else reject(error);
       };
       deadline = startDeadline("send", timeout, signal, done);
-      this.write(data, undefined, done);
+      const size = typeof data === "string" ? Buffer.byteLength(data) : data.byteLength;
+      const attempt = (): void => {
+        if (settled) return; // timed out or aborted while waiting for room: nothing queued
+        const open = !this.#ns.destroyed && !this.#ns.writableEnded; // else the write fails now
+        if (open && this.#over(size)) this.#afterFlush(attempt);
+        else this.#write(data, size, undefined, done);
+      };
+      attempt();
     });
+  }
+
+  /** Calls `then` once every write queued so far has reached the kernel (or failed). */
+  #afterFlush(then: () => void): void {
+    if (this.#held !== undefined) this.#held.push(then);
+    else this.#ns.write(EMPTY, () => then());
   }
 
   /** Flushes, then sends FIN; resolves once done or once the socket closed. Idempotent. */

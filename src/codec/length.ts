@@ -6,7 +6,7 @@
  * @module
  */
 
-import { checkInteger, checkMaxLength } from "../arguments.js";
+import { checkInteger, checkMaxLength, shown } from "../arguments.js";
 import { FrameTooLongError, IncompleteReadError, SocketError } from "../errors.js";
 import type { ReceiveBuffer } from "../receive-buffer.js";
 import type { Decoder, FramePhase } from "./decoder.js";
@@ -85,7 +85,7 @@ function resolveLayout(options: LengthPrefixOptions): Layout {
   if (!WIDTHS.includes(width)) {
     throw new SocketError(
       "ERR_INVALID_ARGUMENT",
-      `width must be 1, 2, 3, 4 or 8, got ${String(width)}`,
+      `width must be 1, 2, 3, 4 or 8, got ${shown(width)}`,
     );
   }
   if (endian !== "big" && endian !== "little") {

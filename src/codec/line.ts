@@ -4,8 +4,8 @@
  * @module
  */
 
-import { checkMaxLength } from "../arguments.js";
-import { FrameTooLongError, IncompleteReadError } from "../errors.js";
+import { checkMaxLength, shown } from "../arguments.js";
+import { FrameTooLongError, IncompleteReadError, SocketError } from "../errors.js";
 import type { ReceiveBuffer } from "../receive-buffer.js";
 import type { Decoder } from "./decoder.js";
 import { DEFAULT_MAX_LINE_LENGTH, DelimiterDecoder, DelimiterSkipper } from "./delimiter.js";
@@ -61,6 +61,12 @@ export class LineDecoder implements Decoder {
 
   constructor(options: LineOptions = {}) {
     const eol = options.eol ?? "any";
+    if (eol !== "any" && eol !== "lf" && eol !== "crlf") {
+      throw new SocketError(
+        "ERR_INVALID_ARGUMENT",
+        `eol must be "any", "lf" or "crlf", got ${shown(eol)}`,
+      );
+    }
     this.#maxLength = checkMaxLength(options.maxLength, DEFAULT_MAX_LINE_LENGTH);
     this.#stripCr = eol === "any";
     this.#crlf =
