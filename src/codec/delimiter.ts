@@ -79,9 +79,9 @@ export function toDelimiters(delimiters: Delimiter | readonly Delimiter[]): Buff
  * ```ts
  * const decoder = new DelimiterDecoder(["\r\n", "\n"], { include: false });
  * buffer.append(Buffer.from("one\r\ntwo\nthr"));
- * decoder.decode(buffer); // <Buffer "one">
- * decoder.decode(buffer); // <Buffer "two">
- * decoder.decode(buffer); // null: "thr" waits for its delimiter
+ * assert.deepEqual(decoder.decode(buffer), Buffer.from("one"));
+ * assert.deepEqual(decoder.decode(buffer), Buffer.from("two"));
+ * assert.equal(decoder.decode(buffer), null); // "thr" waits for its delimiter
  * ```
  */
 export class DelimiterDecoder implements Decoder {

@@ -157,9 +157,9 @@ function readField(header: Buffer, layout: Layout): number {
  * ```ts
  * const decoder = new LengthPrefixedDecoder({ width: 2 });
  * buffer.append(Buffer.from([0, 3, 0x61, 0x62]));
- * decoder.decode(buffer); // null: 3 bytes announced, 2 buffered
+ * assert.equal(decoder.decode(buffer), null); // 3 bytes announced, 2 buffered
  * buffer.append(Buffer.from("c"));
- * decoder.decode(buffer); // <Buffer "abc">
+ * assert.deepEqual(decoder.decode(buffer), Buffer.from("abc"));
  * ```
  */
 export class LengthPrefixedDecoder implements Decoder {

@@ -44,8 +44,8 @@ export interface VarintOptions {
  * ```ts
  * const decoder = new VarintDecoder();
  * buffer.append(Buffer.from([0x02, 0x68, 0x69, 0x00]));
- * decoder.decode(buffer); // <Buffer "hi">
- * new VarintDecoder().decode(buffer); // <Buffer >: a zero-length frame
+ * assert.deepEqual(decoder.decode(buffer), Buffer.from("hi"));
+ * assert.deepEqual(new VarintDecoder().decode(buffer), Buffer.alloc(0)); // a zero-length frame
  * ```
  */
 export class VarintDecoder implements Decoder {
@@ -160,7 +160,7 @@ export function encodeVarintLength(n: number): Buffer {
  *
  * @example
  * ```ts
- * encodeVarint("hi"); // <Buffer 02 68 69>
+ * assert.deepEqual(encodeVarint("hi"), Buffer.from([0x02, 0x68, 0x69]));
  * ```
  */
 export function encodeVarint(payload: Uint8Array | string, options: VarintOptions = {}): Buffer {
