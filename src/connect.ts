@@ -3,18 +3,38 @@
  *
  * @module
  */
-import type { Socket as NetSocket } from "node:net";
-import { formatEndpoint, parseTarget, type TargetInput } from "./address.js";
-import { checkInteger, checkLocalBind, checkOptions, MAX_TIMER } from "./arguments.js";
+import { Socket as NetSocket } from "node:net";
+import type { ConnectionOptions } from "node:tls";
+import {
+  type Endpoint,
+  formatEndpoint,
+  parseTarget,
+  type TargetInput,
+  type TcpEndpoint,
+} from "./address.js";
+import {
+  checkInteger,
+  checkLocalBind,
+  checkOptions,
+  type LocalBind,
+  MAX_TIMER,
+} from "./arguments.js";
 import { abortedNow, startDeadline } from "./deadline.js";
 import type { SocketError } from "./errors.js";
+import { DEFAULT_PROXY_TIMEOUT, type ProxyOptions, proxyRoute } from "./proxy/env.js";
+import { checkTunnel, openTunnel } from "./proxy/tunnel.js";
+import type { ProxySpec } from "./proxy/url.js";
 import { Socket } from "./socket.js";
-import { resolveSocketOptions, type SocketOptions } from "./socket-options.js";
+import {
+  type ResolvedSocketOptions,
+  resolveSocketOptions,
+  type SocketOptions,
+} from "./socket-options.js";
 import { clientTlsOptions, DEFAULT_HANDSHAKE_TIMEOUT, type TlsClientOptions } from "./tls.js";
 import { type ClientAddress, openClient } from "./transport.js";
 
 /** Options of {@link connect}. */
-export interface ConnectOptions extends SocketOptions {
+export interface ConnectOptions extends SocketOptions, ProxyOptions {
   /** Local IP address to bind to (Tcl `-myaddr`, LiveCode `from host`). Default: the OS picks. */
   localAddress?: string;
   /** Local port to bind to (Tcl `-myport`, LiveCode `from :port`). Default: the OS picks. */
@@ -43,14 +63,23 @@ export interface ConnectOptions extends SocketOptions {
  * (`ECONNREFUSED`, `ENOTFOUND`, `ETIMEDOUT`, `ERR_CONNECT_TIMEOUT`, `ERR_ABORTED`, …);
  * an unobserved failure never crashes the process.
  *
+ * With `proxy` (see {@link ProxyOptions}) the connection goes through a SOCKS5/4a/4 proxy or
+ * an HTTP proxy's `CONNECT`; `opened` waits for the tunnel (and TLS with the final host), and
+ * a failure at the proxy rejects with a `ProxyError` (`ERR_PROXY_AUTH`, `ERR_PROXY_REFUSED`,
+ * `ERR_PROXY_RESPONSE`, `ERR_PROXY_TIMEOUT`, or the system code of reaching the proxy).
+ *
  * @param target `"host:port"`, `"host:port|name"`, `"[v6]:port"`, `"unix:/path"`, or an object.
- * @throws SocketError `ERR_INVALID_ADDRESS` for a malformed target or local address, and
- * `ERR_INVALID_ARGUMENT` for a bad option, synchronously, before any I/O.
+ * @throws SocketError `ERR_INVALID_ADDRESS` for a malformed target, local address or proxy
+ * URL, and `ERR_INVALID_ARGUMENT` for a bad option (an unsupported proxy scheme, a malformed
+ * `noProxy`), synchronously, before any I/O.
  * @example
  * ```ts
  * const socket = connect("example.org:80", { connectTimeout: 5000 });
  * socket.write("GET / HTTP/1.0\r\nHost: example.org\r\n\r\n");
  * const header = await socket.readUntil("\r\n\r\n");
+ *
+ * // Through a SOCKS5 proxy that resolves the name; TLS verifies example.org, not the proxy.
+ * const tunnelled = connect("example.org:443", { proxy: "socks5://127.0.0.1:1080", tls: true });
  * ```
  */
 export function connect<Tag = unknown>(
@@ -67,15 +96,18 @@ export function connect<Tag = unknown>(
   const host = endpoint.kind === "tcp" ? endpoint.host : undefined;
   // Checked before any socket exists: a bad option opens nothing.
   const tls = tlsOptions === undefined ? undefined : clientTlsOptions(tlsOptions, host);
-  const address: ClientAddress =
-    endpoint.kind === "unix"
-      ? { path: endpoint.path, allowHalfOpen }
-      : { host: endpoint.host, port: endpoint.port, allowHalfOpen, ...checkLocalBind(options) };
-  const ns = openClient(address, resolved.noDelay, tls);
-  const socket = new Socket<Tag>(ns, { target: endpoint, options: resolved });
-  if (tlsOptions !== undefined) {
-    armHandshakeTimeout(socket, ns, tlsOptions.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT);
-  }
+  const local = endpoint.kind === "tcp" ? checkLocalBind(options) : {};
+  const proxy = proxyRoute(options, endpoint, tls !== undefined);
+  const socket =
+    proxy === undefined || endpoint.kind !== "tcp"
+      ? direct<Tag>(endpoint, resolved, local, allowHalfOpen, tls, tlsOptions)
+      : tunnelled<Tag>(endpoint, resolved, {
+          proxy,
+          local,
+          allowHalfOpen,
+          tls: tlsOptions,
+          proxyTimeout: options.proxyTimeout,
+        });
   const expire = (error: SocketError): void => void socket.destroy(error);
   // Only what was armed is watched: a plain connect makes no promises of its own.
   const connecting = startDeadline(
@@ -97,6 +129,64 @@ export function connect<Tag = unknown>(
     const living = startDeadline("connect", 0, signal, expire);
     if (living !== undefined) void socket.closed.then(() => living.clear());
   }
+  return socket;
+}
+
+/** A direct connection: TCP or Unix-domain, TLS on top when asked. */
+function direct<Tag>(
+  endpoint: Endpoint,
+  resolved: ResolvedSocketOptions,
+  local: LocalBind,
+  allowHalfOpen: boolean,
+  tls: ConnectionOptions | undefined,
+  tlsOptions: TlsClientOptions | undefined,
+): Socket<Tag> {
+  const address: ClientAddress =
+    endpoint.kind === "unix"
+      ? { path: endpoint.path, allowHalfOpen }
+      : { host: endpoint.host, port: endpoint.port, allowHalfOpen, ...local };
+  const ns = openClient(address, resolved.noDelay, tls);
+  const socket = new Socket<Tag>(ns, { target: endpoint, options: resolved });
+  if (tlsOptions !== undefined) {
+    armHandshakeTimeout(socket, ns, tlsOptions.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT);
+  }
+  return socket;
+}
+
+/** A connection through a proxy: the socket waits on a placeholder until the tunnel is up. */
+function tunnelled<Tag>(
+  endpoint: TcpEndpoint,
+  resolved: ResolvedSocketOptions,
+  how: {
+    proxy: ProxySpec;
+    local: LocalBind;
+    allowHalfOpen: boolean;
+    tls: TlsClientOptions | undefined;
+    proxyTimeout: number | undefined;
+  },
+): Socket<Tag> {
+  checkTunnel(how.proxy, endpoint);
+  const proxyTimeout = checkInteger(
+    "proxyTimeout",
+    how.proxyTimeout ?? DEFAULT_PROXY_TIMEOUT,
+    0,
+    MAX_TIMER,
+  );
+  const placeholder = new NetSocket({ allowHalfOpen: how.allowHalfOpen });
+  const socket = new Socket<Tag>(placeholder, {
+    target: endpoint,
+    options: resolved,
+    tunnel: true,
+  });
+  openTunnel(socket as Socket<unknown>, {
+    proxy: how.proxy,
+    target: endpoint,
+    local: how.local,
+    allowHalfOpen: how.allowHalfOpen,
+    options: resolved,
+    proxyTimeout,
+    tls: how.tls,
+  });
   return socket;
 }
 

@@ -43,6 +43,13 @@ export const ERROR_CODES = {
     "A server dropped a connection whose first message was not read within `firstMessageTimeout`.",
   ERR_HANDLER_FAILED:
     "A server's connection handler threw or rejected (that connection was destroyed), or a message handler (`onMessage`) threw (it was removed).",
+  ERR_PROXY_AUTH:
+    "The proxy refused the credentials, or wants some and none were given (HTTP 407, SOCKS authentication).",
+  ERR_PROXY_REFUSED:
+    "The proxy would not open the tunnel (a CONNECT status other than 2xx, a SOCKS reply other than success); `status` or `socksReply` says which.",
+  ERR_PROXY_RESPONSE:
+    "The proxy's reply is not valid HTTP or SOCKS (a malformed status line, a header over 16 KiB, the connection closed mid-reply).",
+  ERR_PROXY_TIMEOUT: "The proxy did not open the tunnel within `proxyTimeout`.",
 } as const;
 
 /** One of sockit's own `ERR_*` codes. */

@@ -23,6 +23,7 @@ import {
   attach,
   awaitConnect,
   configure,
+  detach,
   isConnecting,
   secureInfo,
   type TransportOwner,
@@ -90,6 +91,11 @@ export interface SocketInit {
   path?: string;
   /** Checked once by `connect()` or the server, not per socket. */
   options: ResolvedSocketOptions;
+  /**
+   * `ns` is a placeholder: the real transport comes through {@link Lifecycle.attachTunnel}
+   * (a proxy tunnel); reads and writes wait for it as for a connect.
+   */
+  tunnel?: boolean;
 }
 
 /** The state of one socket behind its public class; the owner of its transport. */
@@ -133,6 +139,10 @@ export class Lifecycle<Tag> implements TransportOwner {
     this.state = isConnecting(ns) ? "connecting" : "open";
     configure(ns, options);
     attach(ns, this);
+    if (init.tunnel === true) {
+      this.reader.hold();
+      this.writer.hold();
+    }
     if (this.state === "connecting") awaitConnect(ns);
     else this.transportConnected();
   }
@@ -177,6 +187,33 @@ export class Lifecycle<Tag> implements TransportOwner {
     this.#openedOutcome = info;
     this.#opened?.resolve(info);
     this.host.emit("connect", info);
+  }
+
+  /**
+   * Puts the transport of a proxy tunnel in place of the placeholder (`connect()` through a
+   * proxy). Returns false when the socket no longer wants it (destroyed meanwhile): the
+   * caller then destroys the transport.
+   */
+  attachTunnel(ns: NetSocket): boolean {
+    if (this.#destroyed || this.state === "closed") return false;
+    const placeholder = this.ns;
+    detach(placeholder);
+    if ((placeholder.timeout ?? 0) > 0) ns.setTimeout(placeholder.timeout ?? 0);
+    this.ns = ns;
+    attach(ns, this);
+    this.writer.setTransport(ns); // with a startTLS() pending, only the writes made before it
+    this.reader.release(ns);
+    if (this.upgrading) this.reader.hold(); // startTLS() serves reads after its handshake
+    ns.resume(); // the tunnel left it paused, the target's first bytes unread
+    if (placeholder.writableEnded) {
+      // end() or close() came first: FIN after the queued writes, then settle what waits.
+      const settle = (): void => void placeholder.destroy();
+      ns.once("finish", settle);
+      ns.once("close", settle);
+      ns.end();
+    } else placeholder.destroy();
+    this.transportConnected();
+    return true;
   }
 
   transportFailed(error: unknown): void {

@@ -36,6 +36,13 @@ import type { TextOptions } from "./text.js";
 import { toReadableStream, toWritableStream } from "./web-streams.js";
 import { describePeer, type SendOptions, type WriteCallback } from "./writer.js";
 
+/**
+ * @internal How `connect()` through a proxy hands the socket its transport once the tunnel
+ * is up (a socket made with `tunnel: true`). Returns false when the socket no longer wants
+ * it (destroyed meanwhile): the caller then destroys the transport.
+ */
+export const attachTunnel: unique symbol = Symbol("sockit.attachTunnel");
+
 export type { LinesOptions } from "./iterate.js";
 export type { SendComplete, SendFromOptions, SendProgress, SendSource } from "./send-progress.js";
 export type { CloseInfo, SocketEvents } from "./socket-events.js";
@@ -91,6 +98,11 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
   /** Resolves (never rejects) once the socket is closed. */
   get closed(): Promise<CloseInfo> {
     return this.#life.closed();
+  }
+
+  /** @internal See {@link attachTunnel}. The transport tells TLS from plain: `secure` is unused. */
+  [attachTunnel](ns: NetSocket, _secure?: boolean): boolean {
+    return this.#life.attachTunnel(ns);
   }
 
   /** @internal How many reads have completed: a server's `firstMessageTimeout` asks. */

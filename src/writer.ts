@@ -45,6 +45,17 @@ export interface WriteOwner<Tag> {
 
 const EMPTY = Buffer.alloc(0);
 
+/** A write (or a `send()` waiting for room) held for a new transport. */
+interface Held {
+  /** Goes on, on the new transport. */
+  replay(): void;
+  /** The socket closed first. */
+  fail(error: SocketError): void;
+}
+
+/** In the held writes: those after it wait for the transport after the next one. */
+const BARRIER: unique symbol = Symbol("barrier");
+
 /** Writes to a Node socket with exactly-once settlement. */
 export class WriteQueue<Tag> {
   #ns: NetSocket;
@@ -60,8 +71,11 @@ export class WriteQueue<Tag> {
   #ended: Promise<void> | undefined;
   /** Resolves the pending `end()`, if any. */
   #endDone: (() => void) | undefined;
-  /** Writes made while the transport is being replaced (STARTTLS), in order. */
-  #held: (() => void)[] | undefined;
+  /**
+   * Writes made while the transport is being replaced (STARTTLS, a proxy tunnel), in order;
+   * a {@link BARRIER} separates those for the next transport from those for the one after.
+   */
+  #held: (Held | typeof BARRIER)[] | undefined;
 
   constructor(
     ns: NetSocket,
@@ -114,11 +128,21 @@ export class WriteQueue<Tag> {
   ): boolean {
     if (this.#held !== undefined) {
       this.#heldBytes += size;
-      this.#held.push(() => {
-        this.#heldBytes -= size;
-        this.#write(data, size, tag, onWritten);
+      this.#held.push({
+        replay: () => {
+          this.#heldBytes -= size;
+          this.#write(data, size, tag, onWritten);
+        },
+        fail: (error) => {
+          this.#heldBytes -= size;
+          onWritten?.(error, tag); // it never reached a transport
+        },
       });
-      return false; // no room until the new transport takes them
+      // Counted as if queued (as Node counts writes made while connecting): past the mark,
+      // the replay onto the new transport emits 'drain'.
+      if (this.buffered < this.#highWaterMark) return true;
+      this.#full = true;
+      return false;
     }
     if (
       tag === undefined &&
@@ -198,7 +222,7 @@ export class WriteQueue<Tag> {
 
   /** Calls `then` once every write queued so far has reached the kernel (or failed). */
   #afterFlush(then: () => void): void {
-    if (this.#held !== undefined) this.#held.push(then);
+    if (this.#held !== undefined) this.#held.push({ replay: then, fail: then });
     else this.#ns.write(EMPTY, () => then());
   }
 
@@ -228,9 +252,14 @@ export class WriteQueue<Tag> {
     return (this.#unsettled?.size ?? 0) > 0 || (this.#held?.length ?? 0) > 0;
   }
 
-  /** Holds new writes until {@link setTransport}. */
+  /**
+   * Holds new writes until {@link setTransport}. Already holding (a STARTTLS asked for while a
+   * proxy tunnel is still being built), the writes from now on wait for the transport after
+   * next: those made before go out on the next one, in clear, as they were meant to.
+   */
   hold(): void {
-    this.#held ??= [];
+    if (this.#held === undefined) this.#held = [];
+    else this.#held.push(BARRIER);
   }
 
   /** Resolves once every write made so far has reached the kernel (or failed). */
@@ -246,8 +275,12 @@ export class WriteQueue<Tag> {
   setTransport(ns: NetSocket): void {
     this.#ns = ns;
     const held = this.#held ?? [];
+    const barrier = held.indexOf(BARRIER);
     this.#held = undefined;
-    for (const write of held) write();
+    for (const write of barrier < 0 ? held : held.slice(0, barrier)) {
+      if (write !== BARRIER) write.replay();
+    }
+    if (barrier >= 0) this.#held = held.slice(barrier + 1);
   }
 
   /** Settles every write still pending with `error` (the socket has closed). */
@@ -255,6 +288,6 @@ export class WriteQueue<Tag> {
     for (const fail of [...(this.#unsettled ?? [])]) fail(error);
     const held = this.#held ?? [];
     this.#held = undefined;
-    for (const write of held) write(); // each fails on the dead transport, and settles
+    for (const write of held) if (write !== BARRIER) write.fail(error);
   }
 }

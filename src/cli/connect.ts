@@ -17,6 +17,8 @@ export interface ConnectCommandOptions extends TlsFlags {
   timeout?: number;
   /** Send stdin's line endings (LF, CR or CRLF) as CRLF (`--crlf`, like `nc -C`). */
   crlf?: boolean;
+  /** Connect through this proxy (`--proxy URL`, or `env`): the `proxy` option of `connect()`. */
+  proxy?: string;
 }
 
 /**
@@ -29,10 +31,14 @@ export async function runConnect(
   options: ConnectCommandOptions,
   log: Log,
 ): Promise<void> {
-  const socket = connect(target, clientConnectOptions(options));
+  const connectOptions = clientConnectOptions(options);
+  if (options.proxy !== undefined) connectOptions.proxy = options.proxy;
+  const socket = connect(target, connectOptions);
   const info = await socket.opened;
   const local = localOf(info);
-  log(`connected to ${peerOf(info, target)}${local === undefined ? "" : ` from ${local}`}`);
+  const peer =
+    options.proxy === undefined ? peerOf(info, target) : `${target} through ${peerOf(info)}`; // the TCP peer is the proxy
+  log(`connected to ${peer}${local === undefined ? "" : ` from ${local}`}`);
   const secure = describeTls(info);
   if (secure !== undefined) log(`secured: ${secure}`);
   await bridgeAndClose(socket, log, { crlf: options.crlf ?? false });
@@ -46,7 +52,11 @@ export function registerConnect(root: Command): void {
       .description("connect to TARGET: stdin to the socket, the socket to stdout (like nc)")
       .argument("<target>", "host:port, [v6]:port or unix:/path")
       .option("--timeout <ms>", "give up connecting after this many milliseconds", milliseconds)
-      .option("--crlf", CRLF_HELP),
+      .option("--crlf", CRLF_HELP)
+      .option(
+        "--proxy <url>",
+        "connect through socks5://[user:pass@]host:port, socks4a://, socks4:// or http:// (CONNECT); env: from $HTTPS_PROXY/$HTTP_PROXY/$ALL_PROXY",
+      ),
     "client",
   ).action((target: string, options: ConnectCommandOptions, command: Command) =>
     runConnect(target, options, logOf(command)),
