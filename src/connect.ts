@@ -20,10 +20,12 @@ import {
   MAX_TIMER,
 } from "./arguments.js";
 import { abortedNow, startDeadline } from "./deadline.js";
-import type { SocketError } from "./errors.js";
+import { SocketError } from "./errors.js";
 import { DEFAULT_PROXY_TIMEOUT, type ProxyOptions, proxyRoute } from "./proxy/env.js";
 import { checkTunnel, openTunnel } from "./proxy/tunnel.js";
 import type { ProxySpec } from "./proxy/url.js";
+import { encodeProxyHeader, type ProxyHeaderInit } from "./proxy-protocol/encode.js";
+import { connectWithHeader } from "./proxy-protocol/send.js";
 import { Socket } from "./socket.js";
 import {
   type ResolvedSocketOptions,
@@ -53,6 +55,24 @@ export interface ConnectOptions extends SocketOptions, ProxyOptions {
    * @default false
    */
   tls?: boolean | TlsClientOptions;
+  /**
+   * A PROXY protocol header (HAProxy's spec) to send first, before any TLS, for an upstream
+   * that expects one: `{ version: 1 | 2, command?, source, destination, tlvs? }` (see
+   * {@link ProxyHeaderInit}). It counts in `info().bytesWritten`.
+   * @example
+   * ```ts
+   * connect("127.0.0.1:8443", {
+   *   tls: true,
+   *   proxyHeader: {
+   *     version: 2,
+   *     source: { address: "203.0.113.7", port: 51000 },
+   *     destination: { address: "192.0.2.10", port: 443 },
+   *     tlvs: { authority: "example.org" },
+   *   },
+   * });
+   * ```
+   */
+  proxyHeader?: ProxyHeaderInit;
 }
 
 /**
@@ -97,10 +117,15 @@ export function connect<Tag = unknown>(
   // Checked before any socket exists: a bad option opens nothing.
   const tls = tlsOptions === undefined ? undefined : clientTlsOptions(tlsOptions, host);
   const local = endpoint.kind === "tcp" ? checkLocalBind(options) : {};
+  const header =
+    options.proxyHeader === undefined ? undefined : encodeProxyHeader(options.proxyHeader);
   const proxy = proxyRoute(options, endpoint, tls !== undefined);
+  if (proxy !== undefined && header !== undefined && endpoint.kind === "tcp") {
+    throw new SocketError("ERR_INVALID_ARGUMENT", "proxyHeader cannot be sent through a proxy");
+  }
   const socket =
     proxy === undefined || endpoint.kind !== "tcp"
-      ? direct<Tag>(endpoint, resolved, local, allowHalfOpen, tls, tlsOptions)
+      ? direct<Tag>(endpoint, resolved, { local, allowHalfOpen, tls, tlsOptions, header })
       : tunnelled<Tag>(endpoint, resolved, {
           proxy,
           local,
@@ -132,20 +157,31 @@ export function connect<Tag = unknown>(
   return socket;
 }
 
-/** A direct connection: TCP or Unix-domain, TLS on top when asked. */
+/**
+ * A direct connection: TCP or Unix-domain, TLS on top when asked, a PROXY `header` first
+ * when given.
+ */
 function direct<Tag>(
   endpoint: Endpoint,
   resolved: ResolvedSocketOptions,
-  local: LocalBind,
-  allowHalfOpen: boolean,
-  tls: ConnectionOptions | undefined,
-  tlsOptions: TlsClientOptions | undefined,
+  how: {
+    local: LocalBind;
+    allowHalfOpen: boolean;
+    tls: ConnectionOptions | undefined;
+    tlsOptions: TlsClientOptions | undefined;
+    header: Buffer | undefined;
+  },
 ): Socket<Tag> {
+  const { allowHalfOpen, tls, tlsOptions, header } = how;
   const address: ClientAddress =
     endpoint.kind === "unix"
       ? { path: endpoint.path, allowHalfOpen }
-      : { host: endpoint.host, port: endpoint.port, allowHalfOpen, ...local };
-  const ns = openClient(address, resolved.noDelay, tls);
+      : { host: endpoint.host, port: endpoint.port, allowHalfOpen, ...how.local };
+  const host = endpoint.kind === "tcp" ? endpoint.host : undefined;
+  const ns =
+    header === undefined
+      ? openClient(address, resolved.noDelay, tls)
+      : connectWithHeader({ ...address, noDelay: resolved.noDelay }, header, tls, host);
   const socket = new Socket<Tag>(ns, { target: endpoint, options: resolved });
   if (tlsOptions !== undefined) {
     armHandshakeTimeout(socket, ns, tlsOptions.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT);

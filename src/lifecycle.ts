@@ -9,6 +9,7 @@
 import type { Socket as NetSocket } from "node:net";
 import { type Endpoint, formatAddress, formatEndpoint } from "./address.js";
 import { type SocketError, socketClosedError } from "./errors.js";
+import type { ProxyInfo } from "./proxy-protocol/types.js";
 import { Reader } from "./reader.js";
 import type { CloseInfo } from "./socket-events.js";
 import {
@@ -96,6 +97,8 @@ export interface SocketInit {
    * (a proxy tunnel); reads and writes wait for it as for a connect.
    */
   tunnel?: boolean;
+  /** The PROXY header read before the socket was handed over (a `proxyProtocol` server). */
+  proxy?: ProxyInfo;
 }
 
 /** The state of one socket behind its public class; the owner of its transport. */

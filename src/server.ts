@@ -11,7 +11,10 @@ import { type Endpoint, formatEndpoint, parseLocal, type TargetInput } from "./a
 import { checkInteger, checkOptions } from "./arguments.js";
 import { encodeFrame, type FrameOptions } from "./codec/frame.js";
 import { SocketError, toSocketError } from "./errors.js";
+import { type ProxyGate, type ProxyListenOptions, proxyGate } from "./proxy-protocol/accept.js";
+import type { ProxyInfo } from "./proxy-protocol/types.js";
 import { readsDone } from "./reader.js";
+import { checkReusePort } from "./reuse-port.js";
 import { Socket } from "./socket.js";
 import {
   mergeFrameOptions,
@@ -23,7 +26,7 @@ import type { TlsServerOptions } from "./tls.js";
 import { createServerTransport } from "./transport.js";
 
 /** Options of {@link listen}; the socket options apply to every accepted connection. */
-export interface ListenOptions extends SocketOptions {
+export interface ListenOptions extends SocketOptions, ProxyListenOptions {
   /** Length of the kernel's queue of connections not yet accepted. @default 511 */
   backlog?: number;
   /** With no host or `::`, accept IPv6 only (no IPv4-mapped addresses). @default false */
@@ -64,6 +67,13 @@ export interface ListenOptions extends SocketOptions {
    * server's `'error'` (`ERR_TLS_CERT`, `ERR_TLS_HANDSHAKE`, `ERR_TLS_HANDSHAKE_TIMEOUT`).
    */
   tls?: TlsServerOptions;
+  /**
+   * Let other processes listen on the same port (`SO_REUSEPORT`): the kernel spreads the
+   * connections among them. Node.js 22.12 / 23.1 or later, on Linux, FreeBSD, Solaris, AIX.
+   * @throws (rejects) `ERR_UNSUPPORTED` elsewhere, and for a Unix-domain path.
+   * @default false
+   */
+  reusePort?: boolean;
 }
 
 /**
@@ -93,6 +103,11 @@ export interface ServerStats {
   open: number;
   /** Connections the server dropped, by reason. */
   dropped: Record<DropReason, number>;
+  /**
+   * Connections a `proxyProtocol` server closed for their PROXY header, before they reached
+   * the application (each also a `'proxyError'` event); 0 for other servers.
+   */
+  proxyErrors: number;
 }
 
 /** Events of a {@link Server}. */
@@ -103,6 +118,12 @@ export interface ServerEvents {
   drop: [info: DropInfo];
   /** An error (an accept failure, a failed handler). Only emitted when a listener is attached. */
   error: [error: SocketError];
+  /**
+   * A connection to a `proxyProtocol` server was closed before reaching the application: no
+   * header, a bad one (`ERR_PROXY_HEADER`), none in time (`ERR_PROXY_HEADER_TIMEOUT`), or the
+   * socket failed first (its own code). Counted in `server.stats.proxyErrors`.
+   */
+  proxyError: [error: SocketError];
   /** The server has stopped listening. */
   close: [];
 }
@@ -139,21 +160,32 @@ export class Server extends EventEmitter<ServerEvents> {
   #port: number | undefined;
   #host: string | undefined;
   #closing: Promise<void> | undefined;
+  readonly #gate: ProxyGate | undefined;
+  #proxyErrors = 0;
 
   /** @internal Use {@link listen}. */
   constructor(
     local: Endpoint,
     options: ResolvedSocketOptions,
-    transport: { tls: TlsServerOptions | undefined; allowHalfOpen: boolean },
+    transport: {
+      tls: TlsServerOptions | undefined;
+      allowHalfOpen: boolean;
+      gate: ProxyGate | undefined;
+    },
     handler?: ConnectionHandler,
   ) {
     super();
     this.#local = local;
     this.#options = options;
     this.#handler = handler;
-    this.#ns = createServerTransport(transport.tls, transport.allowHalfOpen, {
-      accept: (raw) => this.#accept(raw),
+    this.#gate = transport.gate;
+    this.#ns = createServerTransport(transport.tls, transport.allowHalfOpen, transport.gate, {
+      accept: (raw, proxy) => this.#accept(raw, proxy),
       clientError: (error) => this.#fail(error),
+      proxyError: (error) => {
+        this.#proxyErrors++;
+        if (this.listenerCount("proxyError") > 0) this.emit("proxyError", error);
+      },
     });
     this.#ns.on("error", (error) => this.#fail(toSocketError(error, formatEndpoint(local))));
     this.#ns.on("drop", (data) => {
@@ -167,6 +199,7 @@ export class Server extends EventEmitter<ServerEvents> {
       accepted: this.#nextId - 1,
       open: this.#connections.size,
       dropped: { ...this.#dropped },
+      proxyErrors: this.#proxyErrors,
     };
   }
 
@@ -223,6 +256,7 @@ export class Server extends EventEmitter<ServerEvents> {
   /** @internal Binds and listens; handles a stale Unix socket file once. */
   async start(options: ListenOptions): Promise<void> {
     const backlog = checkInteger("backlog", options.backlog ?? 511, 0, 65535);
+    const reusePort = checkReusePort(options.reusePort, this.#local);
     this.#idleTimeout = checkInteger("idleTimeout", options.idleTimeout ?? 0, 0, 2 ** 31 - 1);
     this.#firstMessageTimeout = checkInteger(
       "firstMessageTimeout",
@@ -246,6 +280,7 @@ export class Server extends EventEmitter<ServerEvents> {
             port: local.port,
             backlog,
             ipv6Only: options.ipv6Only ?? false,
+            ...(reusePort ? { reusePort } : {}),
             ...(local.host === "" ? {} : { host: local.host }),
           };
     try {
@@ -273,12 +308,13 @@ export class Server extends EventEmitter<ServerEvents> {
     });
   }
 
-  #accept(raw: NetSocket): void {
+  #accept(raw: NetSocket, proxy?: ProxyInfo): void {
     const path = this.path;
     const socket = new Socket(raw, {
       id: this.#nextId++,
       options: this.#options,
       ...(path === undefined ? {} : { path }),
+      ...(proxy === undefined ? {} : { proxy }),
     });
     this.#connections.add(socket);
     socket.on("close", this.#forget); // 'close' comes once; no closure or promise per connection
@@ -367,6 +403,11 @@ export class Server extends EventEmitter<ServerEvents> {
   /** Stops accepting and closes every connection gracefully; resolves when all are closed. */
   async closeAll(): Promise<void> {
     await this.close();
+    const pending = this.#gate?.pending; // connections still sending their header
+    for (const raw of pending ?? []) {
+      pending?.delete(raw);
+      raw.destroy();
+    }
     await Promise.all([...this.#connections].map((socket) => socket.close()));
   }
 }
@@ -429,8 +470,10 @@ export async function listen(
   }
   // Checked once, not per connection; `idleTimeout` is also the accepted sockets' idle timer.
   const resolved = resolveSocketOptions(options);
+  const gate = proxyGate(options);
   const allowHalfOpen = options.allowHalfOpen ?? false;
-  const server = new Server(local, resolved, { tls: options.tls, allowHalfOpen }, onConnection);
+  const transport = { tls: options.tls, allowHalfOpen, gate };
+  const server = new Server(local, resolved, transport, onConnection);
   await server.start(options);
   return server;
 }

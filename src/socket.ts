@@ -17,6 +17,7 @@ import type { LineOptions } from "./codec/line.js";
 import { SocketError } from "./errors.js";
 import type { IterateOptions, LinesOptions } from "./iterate.js";
 import { Lifecycle, type SocketInit } from "./lifecycle.js";
+import type { ProxyInfo } from "./proxy-protocol/types.js";
 import { ReadForms } from "./read-forms.js";
 import { type ReadOptions, readsDone } from "./reader.js";
 import {
@@ -29,7 +30,7 @@ import {
 } from "./send-progress.js";
 import type { MessageHandlerOptions } from "./sink.js";
 import type { CloseInfo, SocketEvents } from "./socket-events.js";
-import { type SocketInfo, snapshotAddresses } from "./socket-info.js";
+import { proxiedAddresses, type SocketInfo, snapshotAddresses } from "./socket-info.js";
 import { mergeFrameOptions } from "./socket-options.js";
 import { type StartTlsOptions, upgradeToTls } from "./starttls.js";
 import type { TextOptions } from "./text.js";
@@ -74,6 +75,8 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
   readonly name: string | undefined;
   readonly #life: Lifecycle<Tag>;
   readonly #reads: ReadForms<Tag>;
+  /** The PROXY header the connection came with (a `proxyProtocol` server's sockets). */
+  readonly #proxy: ProxyInfo | undefined;
   #readable: ReadableStream<Uint8Array> | undefined;
   #writable: WritableStream<Uint8Array> | undefined;
 
@@ -82,6 +85,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     super();
     this.id = init.id;
     this.name = init.target?.name;
+    this.#proxy = init.proxy;
     this.#life = new Lifecycle<Tag>(this, ns, init);
     this.#reads = new ReadForms<Tag>(this.#life, init.options.frame);
   }
@@ -473,7 +477,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     return {
       id: this.id,
       name: this.name,
-      ...life.addresses,
+      ...proxiedAddresses(life.addresses, this.#proxy),
       connected: life.state === "open",
       connecting: life.state === "connecting",
       secure: life.tls !== undefined,
@@ -481,6 +485,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
       bytesWritten: ns.bytesWritten,
       available: life.reader.buffer.length,
       tls: life.tls,
+      proxy: this.#proxy,
     };
   }
 }

@@ -24,6 +24,8 @@ import {
   createServer as tlsCreateServer,
 } from "node:tls";
 import { type SocketError, toSocketError } from "./errors.js";
+import { admit, type ProxyGate } from "./proxy-protocol/accept.js";
+import type { ProxyInfo } from "./proxy-protocol/types.js";
 import type { Reader } from "./reader.js";
 import type { ResolvedSocketOptions } from "./socket-options.js";
 import {
@@ -180,10 +182,14 @@ export function openClient(
     : tlsConnect({ ...address, ...tls });
 }
 
-/** What a server does with what it accepts: a connection, or a client's failed handshake. */
+/**
+ * What a server does with what it accepts: a connection (with the PROXY header it came
+ * with, behind a `proxyProtocol` gate), a client's failed handshake, a bad PROXY header.
+ */
 export interface AcceptHandlers {
-  accept(raw: NetSocket): void;
+  accept(raw: NetSocket, proxy?: ProxyInfo): void;
   clientError(error: SocketError): void;
+  proxyError(error: SocketError): void;
 }
 
 /**
@@ -194,8 +200,22 @@ export interface AcceptHandlers {
 export function createServerTransport(
   tls: TlsServerOptions | undefined,
   allowHalfOpen: boolean,
+  gate: ProxyGate | undefined,
   handlers: AcceptHandlers,
 ): NetServer {
+  if (gate !== undefined) {
+    // Behind a PROXY header, TLS starts after it: the server accepts plain TCP, and the gate
+    // reads the header, then makes the TLS layer when the server serves TLS.
+    const server = netCreateServer({ allowHalfOpen });
+    server.on("connection", (raw: NetSocket) =>
+      admit(raw, gate, {
+        ready: (transport, proxy) => handlers.accept(transport, proxy),
+        proxyError: (error) => handlers.proxyError(error),
+        tlsError: (error) => handlers.clientError(error),
+      }),
+    );
+    return server;
+  }
   if (tls === undefined) {
     const server = netCreateServer({ allowHalfOpen });
     server.on("connection", (raw: NetSocket) => handlers.accept(raw));
