@@ -108,7 +108,6 @@ export function adopt<Tag = unknown>(
   const socket = new Socket<Tag>(netSocket, {
     ...(target === undefined ? {} : { target }),
     options: resolved,
-    secure: netSocket instanceof TLSSocket,
   });
   netSocket.resume(); // one paused by its previous owner would never deliver
   return socket;

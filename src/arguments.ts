@@ -1,10 +1,13 @@
 /**
  * Checks of the arguments every public entry point takes from untyped callers (JavaScript, or
- * data that came from outside): an options bag, bytes to send. Each refuses bad input with
- * `ERR_INVALID_ARGUMENT` naming what was wrong, never a plain `TypeError` from deeper down.
+ * data that came from outside): an options bag, bytes to send, integers in a range, a
+ * per-call `timeout`, a codec's `maxLength`, a local bind address. Each refuses bad input
+ * with a stable code (`ERR_INVALID_ARGUMENT`, `ERR_INVALID_ADDRESS`) naming what was wrong,
+ * never a plain `TypeError` from deeper down.
  *
  * @module
  */
+import { isIP } from "node:net";
 import { SocketError } from "./errors.js";
 
 /** What a value is, for an error message, without echoing its contents. */
@@ -31,13 +34,114 @@ export function checkOptions<T extends object>(name: string, value: T | undefine
 }
 
 /**
- * Bytes to send: text (UTF-8) or a `Uint8Array` (a `Buffer` included).
+ * Bytes to send: text (UTF-8) or a `Uint8Array` (a `Buffer` included). `name` is the
+ * argument's name in the message.
  * @throws SocketError `ERR_INVALID_ARGUMENT` for anything else.
  */
-export function checkData(value: unknown): string | Uint8Array {
+export function checkData(value: unknown, name = "data"): string | Uint8Array {
   if (typeof value === "string" || value instanceof Uint8Array) return value;
   throw new SocketError(
     "ERR_INVALID_ARGUMENT",
-    `data must be a string or a Uint8Array, got ${describeType(value)}`,
+    `${name} must be a string or a Uint8Array, got ${describeType(value)}`,
   );
+}
+
+/** A value as text for an error message, whatever it is (a symbol, an object without a prototype). */
+export function shown(value: unknown): string {
+  try {
+    return typeof value === "string" ? JSON.stringify(value) : String(value);
+  } catch {
+    return typeof value;
+  }
+}
+
+/** The longest delay Node's timers take, in milliseconds (2^31 - 1). */
+export const MAX_TIMER = 2 ** 31 - 1;
+
+/** Throws `ERR_INVALID_ARGUMENT` unless `value` is an integer in `[min, max]`. */
+export function checkInteger(name: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    throw new SocketError(
+      "ERR_INVALID_ARGUMENT",
+      `${name} must be an integer from ${min} to ${max}, got ${shown(value)}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * The error for a bad per-call `timeout` (a read, a receive, a send: finite milliseconds
+ * `>= 0`), or undefined when it is good or absent. Returned, not thrown: the callers reject.
+ */
+export function checkTimeout(timeout: number | undefined): SocketError | undefined {
+  const ms = timeout ?? 0;
+  if (Number.isFinite(ms) && ms >= 0) return undefined;
+  return new SocketError("ERR_INVALID_ARGUMENT", `timeout must be >= 0 ms, got ${shown(ms)}`);
+}
+
+/** The error for bad read options (`{ timeout, signal }`), or undefined when they are good. */
+export function checkReadOptions(
+  options: { timeout?: number } | undefined,
+): SocketError | undefined {
+  if (options === undefined) return undefined;
+  if (typeof options !== "object" || options === null) {
+    return new SocketError("ERR_INVALID_ARGUMENT", "read options must be an object");
+  }
+  return checkTimeout(options.timeout);
+}
+
+/** Checks a `maxLength` option: an integer ≥ 0, or the default. */
+export function checkMaxLength(value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new SocketError(
+      "ERR_INVALID_ARGUMENT",
+      `maxLength must be an integer >= 0, got ${shown(value)}`,
+    );
+  }
+  return value;
+}
+
+/** Throws `ERR_INVALID_ADDRESS` unless `address` (a `localAddress`) is an IP literal. */
+export function checkLocalAddress(address: string): string {
+  if (isIP(address) === 0) {
+    throw new SocketError(
+      "ERR_INVALID_ADDRESS",
+      `localAddress must be an IP address, got ${JSON.stringify(address)}`,
+    );
+  }
+  return address;
+}
+
+/** A local bind for an outgoing connection: what `net.connect()` takes. */
+export interface LocalBind {
+  localAddress?: string;
+  localPort?: number;
+  family?: number;
+}
+
+/**
+ * Checks `localAddress` (an IP literal), `localPort` (0–65535) and `family` (4 or 6).
+ * @throws SocketError `ERR_INVALID_ADDRESS` or `ERR_INVALID_ARGUMENT`.
+ */
+export function checkLocalBind(options: {
+  localAddress?: string;
+  localPort?: number;
+  family?: 4 | 6;
+}): LocalBind {
+  const bind: LocalBind = {};
+  if (options.localAddress !== undefined)
+    bind.localAddress = checkLocalAddress(options.localAddress);
+  if (options.localPort !== undefined)
+    bind.localPort = checkInteger("localPort", options.localPort, 0, 65535);
+  if (options.family !== undefined) {
+    if (options.family !== 4 && options.family !== 6) {
+      throw new SocketError(
+        "ERR_INVALID_ARGUMENT",
+        `family must be 4 or 6, got ${String(options.family)}`,
+      );
+    }
+    bind.family = options.family;
+  }
+  return bind;
 }

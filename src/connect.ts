@@ -3,8 +3,8 @@
  *
  * @module
  */
-import { isIP, Socket as NetSocket, connect as netConnect } from "node:net";
-import { type ConnectionOptions, connect as tlsConnect } from "node:tls";
+import { Socket as NetSocket } from "node:net";
+import type { ConnectionOptions } from "node:tls";
 import {
   type Endpoint,
   formatEndpoint,
@@ -12,8 +12,15 @@ import {
   type TargetInput,
   type TcpEndpoint,
 } from "./address.js";
-import { checkOptions } from "./arguments.js";
-import { checkInteger, SocketError } from "./errors.js";
+import {
+  checkInteger,
+  checkLocalBind,
+  checkOptions,
+  type LocalBind,
+  MAX_TIMER,
+} from "./arguments.js";
+import { abortedNow, startDeadline } from "./deadline.js";
+import { SocketError } from "./errors.js";
 import { DEFAULT_PROXY_TIMEOUT, type ProxyOptions, proxyRoute } from "./proxy/env.js";
 import { checkTunnel, openTunnel } from "./proxy/tunnel.js";
 import type { ProxySpec } from "./proxy/url.js";
@@ -25,12 +32,8 @@ import {
   resolveSocketOptions,
   type SocketOptions,
 } from "./socket-options.js";
-import {
-  clientTlsOptions,
-  DEFAULT_HANDSHAKE_TIMEOUT,
-  type TlsClientOptions,
-  TlsError,
-} from "./tls.js";
+import { clientTlsOptions, DEFAULT_HANDSHAKE_TIMEOUT, type TlsClientOptions } from "./tls.js";
+import { type ClientAddress, openClient } from "./transport.js";
 
 /** Options of {@link connect}. */
 export interface ConnectOptions extends SocketOptions, ProxyOptions {
@@ -106,28 +109,23 @@ export function connect<Tag = unknown>(
   const endpoint = parseTarget(target);
   const options = checkOptions("options", connectOptions, {});
   const resolved = resolveSocketOptions(options);
-  const connectTimeout = checkInteger(
-    "connectTimeout",
-    options.connectTimeout ?? 0,
-    0,
-    2 ** 31 - 1,
-  );
+  const connectTimeout = checkInteger("connectTimeout", options.connectTimeout ?? 0, 0, MAX_TIMER);
   const allowHalfOpen = options.allowHalfOpen ?? false;
   const tlsOptions =
     options.tls === true ? DEFAULT_TLS : options.tls === false ? undefined : options.tls;
   const host = endpoint.kind === "tcp" ? endpoint.host : undefined;
   // Checked before any socket exists: a bad option opens nothing.
-  const secure = tlsOptions === undefined ? undefined : clientTlsOptions(tlsOptions, host);
-  const local = endpoint.kind === "tcp" ? localBind(options) : {};
+  const tls = tlsOptions === undefined ? undefined : clientTlsOptions(tlsOptions, host);
+  const local = endpoint.kind === "tcp" ? checkLocalBind(options) : {};
   const header =
     options.proxyHeader === undefined ? undefined : encodeProxyHeader(options.proxyHeader);
-  const proxy = proxyRoute(options, endpoint, secure !== undefined);
+  const proxy = proxyRoute(options, endpoint, tls !== undefined);
   if (proxy !== undefined && header !== undefined && endpoint.kind === "tcp") {
     throw new SocketError("ERR_INVALID_ARGUMENT", "proxyHeader cannot be sent through a proxy");
   }
   const socket =
     proxy === undefined || endpoint.kind !== "tcp"
-      ? direct<Tag>(endpoint, resolved, { local, allowHalfOpen, secure, tlsOptions, header })
+      ? direct<Tag>(endpoint, resolved, { local, allowHalfOpen, tls, tlsOptions, header })
       : tunnelled<Tag>(endpoint, resolved, {
           proxy,
           local,
@@ -135,34 +133,26 @@ export function connect<Tag = unknown>(
           tls: tlsOptions,
           proxyTimeout: options.proxyTimeout,
         });
-  const { signal } = options;
-  endpoint.kind === "unix"
-    ? { path: endpoint.path, allowHalfOpen }
-    : { host: endpoint.host, port: endpoint.port, allowHalfOpen, ...local };
-
-  const timer =
-    connectTimeout > 0
-      ? setTimeout(() => {
-          const message = `connect to ${formatEndpoint(endpoint)} timed out after ${connectTimeout} ms`;
-          socket.destroy(
-            new SocketError("ERR_CONNECT_TIMEOUT", message, { address: formatEndpoint(endpoint) }),
-          );
-        }, connectTimeout)
-      : undefined;
-  const onAbort = (): void => {
-    socket.destroy(
-      new SocketError("ERR_ABORTED", "the connection was aborted", { cause: signal?.reason }),
-    );
-  };
-  if (signal?.aborted) onAbort();
-  else signal?.addEventListener("abort", onAbort, { once: true });
+  const expire = (error: SocketError): void => void socket.destroy(error);
   // Only what was armed is watched: a plain connect makes no promises of its own.
-  if (timer !== undefined) {
-    const cleanup = (): void => clearTimeout(timer);
-    socket.opened.then(cleanup, cleanup);
+  const connecting = startDeadline(
+    "connect",
+    connectTimeout,
+    undefined,
+    expire,
+    formatEndpoint(endpoint),
+  );
+  if (connecting !== undefined) {
+    const clear = (): void => connecting.clear();
+    socket.opened.then(clear, clear);
   }
-  if (signal !== undefined && !signal.aborted) {
-    void socket.closed.then(() => signal.removeEventListener("abort", onAbort));
+  const { signal } = options;
+  const aborted = abortedNow("connect", signal);
+  if (aborted !== undefined) void socket.destroy(aborted);
+  else {
+    // Aborting destroys the socket at any time of its life, not only while it connects.
+    const living = startDeadline("connect", 0, signal, expire);
+    if (living !== undefined) void socket.closed.then(() => living.clear());
   }
   return socket;
 }
@@ -177,29 +167,22 @@ function direct<Tag>(
   how: {
     local: LocalBind;
     allowHalfOpen: boolean;
-    secure: ConnectionOptions | undefined;
+    tls: ConnectionOptions | undefined;
     tlsOptions: TlsClientOptions | undefined;
     header: Buffer | undefined;
   },
 ): Socket<Tag> {
-  const { allowHalfOpen, secure, tlsOptions, header } = how;
-  const address =
+  const { allowHalfOpen, tls, tlsOptions, header } = how;
+  const address: ClientAddress =
     endpoint.kind === "unix"
       ? { path: endpoint.path, allowHalfOpen }
       : { host: endpoint.host, port: endpoint.port, allowHalfOpen, ...how.local };
   const host = endpoint.kind === "tcp" ? endpoint.host : undefined;
-  // `noDelay` given to Node applies once connected; set later, it costs a second system call.
-  const ns: NetSocket =
-    header !== undefined
-      ? connectWithHeader({ ...address, noDelay: resolved.noDelay }, header, secure, host)
-      : secure === undefined
-        ? netConnect({ ...address, noDelay: resolved.noDelay })
-        : tlsConnect({ ...address, ...secure });
-  const socket = new Socket<Tag>(ns, {
-    target: endpoint,
-    options: resolved,
-    secure: secure !== undefined,
-  });
+  const ns =
+    header === undefined
+      ? openClient(address, resolved.noDelay, tls)
+      : connectWithHeader({ ...address, noDelay: resolved.noDelay }, header, tls, host);
+  const socket = new Socket<Tag>(ns, { target: endpoint, options: resolved });
   if (tlsOptions !== undefined) {
     armHandshakeTimeout(socket, ns, tlsOptions.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT);
   }
@@ -223,13 +206,12 @@ function tunnelled<Tag>(
     "proxyTimeout",
     how.proxyTimeout ?? DEFAULT_PROXY_TIMEOUT,
     0,
-    2 ** 31 - 1,
+    MAX_TIMER,
   );
   const placeholder = new NetSocket({ allowHalfOpen: how.allowHalfOpen });
   const socket = new Socket<Tag>(placeholder, {
     target: endpoint,
     options: resolved,
-    secure: how.tls !== undefined,
     tunnel: true,
   });
   openTunnel(socket as Socket<unknown>, {
@@ -250,42 +232,9 @@ const DEFAULT_TLS: TlsClientOptions = Object.freeze({});
 /** From the TCP connect on, the TLS handshake has `ms` milliseconds. */
 function armHandshakeTimeout(socket: Socket<unknown>, ns: NetSocket, ms: number): void {
   ns.once("connect", () => {
-    const timer = setTimeout(() => {
-      const error = new TlsError(
-        "ERR_TLS_HANDSHAKE_TIMEOUT",
-        "ERR_TLS_HANDSHAKE_TIMEOUT",
-        `TLS handshake timed out after ${ms} ms`,
-      );
-      void socket.destroy(error);
-    }, ms);
-    const clear = (): void => clearTimeout(timer);
+    const expire = (error: SocketError): void => void socket.destroy(error);
+    const handshake = startDeadline("handshake", ms, undefined, expire);
+    const clear = (): void => handshake?.clear();
     socket.opened.then(clear, clear);
   });
-}
-
-type LocalBind = { localAddress?: string; localPort?: number; family?: number };
-
-function localBind(options: ConnectOptions): LocalBind {
-  const bind: LocalBind = {};
-  if (options.localAddress !== undefined) {
-    if (isIP(options.localAddress) === 0) {
-      throw new SocketError(
-        "ERR_INVALID_ADDRESS",
-        `localAddress must be an IP address, got ${JSON.stringify(options.localAddress)}`,
-      );
-    }
-    bind.localAddress = options.localAddress;
-  }
-  if (options.localPort !== undefined)
-    bind.localPort = checkInteger("localPort", options.localPort, 0, 65535);
-  if (options.family !== undefined) {
-    if (options.family !== 4 && options.family !== 6) {
-      throw new SocketError(
-        "ERR_INVALID_ARGUMENT",
-        `family must be 4 or 6, got ${String(options.family)}`,
-      );
-    }
-    bind.family = options.family;
-  }
-  return bind;
 }

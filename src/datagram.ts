@@ -1,26 +1,28 @@
 /**
- * `openDatagram()` and `DatagramSocket`: UDP over IPv4 and IPv6, with a pull form
- * (`receive()`, `for await`) beside the `'message'` event, multicast groups and broadcast.
- * The seeds: LiveCode `open datagram socket [from local] to host:port`, Xojo `UDPSocket`
- * (through `SocketCore`), Hammerspoon `hs.socket.udp`.
+ * `openDatagram()`: UDP over IPv4 and IPv6. Its options, their checks, binding and
+ * connecting a `dgram` socket, then the socket options; the socket itself is a
+ * {@link DatagramSocket} (`datagram-socket.ts`). The seeds: LiveCode `open datagram socket
+ * [from local] to host:port`, Xojo `UDPSocket`, Hammerspoon `hs.socket.udp`.
  *
  * @module
  */
-import { createSocket, type Socket as DgramSocket, type RemoteInfo } from "node:dgram";
-import { EventEmitter } from "node:events";
+import { createSocket, type Socket as DgramSocket } from "node:dgram";
 import { isIP } from "node:net";
-import { formatAddress, parseTarget, type TargetInput, type TcpEndpoint } from "./address.js";
-import { checkOptions } from "./arguments.js";
-import { checkInteger, SocketError, toSocketError } from "./errors.js";
-import { checkReadOptions, type ReadOptions } from "./reader.js";
+import { formatAddress, type TargetInput, type TcpEndpoint } from "./address.js";
+import { checkInteger, checkLocalAddress, checkOptions } from "./arguments.js";
+import { DatagramSocket, type DatagramType, describe, udpEndpoint } from "./datagram-socket.js";
+import { SocketError, toSocketError } from "./errors.js";
 
-/** `"udp4"` (IPv4) or `"udp6"` (IPv6, and IPv4-mapped unless `ipv6Only`). */
-export type DatagramType = "udp4" | "udp6";
-
-/** The largest UDP payload in bytes: 65,535 less the IPv4 (20) and UDP (8) headers. */
-export const MAX_DATAGRAM_IPV4 = 65_507;
-/** The largest UDP payload over IPv6 without jumbograms: 65,535 less the UDP header (8). */
-export const MAX_DATAGRAM_IPV6 = 65_527;
+export {
+  type Datagram,
+  type DatagramEvents,
+  type DatagramInfo,
+  type DatagramPeer,
+  DatagramSocket,
+  type DatagramType,
+  MAX_DATAGRAM_IPV4,
+  MAX_DATAGRAM_IPV6,
+} from "./datagram-socket.js";
 
 /** Options of {@link openDatagram}. Every one is optional. */
 export interface DatagramOptions {
@@ -61,372 +63,6 @@ export interface DatagramOptions {
   sendBufferSize?: number;
 }
 
-/** Who sent a datagram. */
-export interface DatagramPeer {
-  /** The sender's IP address. */
-  readonly address: string;
-  /** The sender's port. */
-  readonly port: number;
-  /** `"IPv4"` or `"IPv6"`. */
-  readonly family: "IPv4" | "IPv6";
-}
-
-/** A received datagram: its bytes and its sender. */
-export interface Datagram extends DatagramPeer {
-  /** The payload, whole: a datagram is never split or truncated. */
-  readonly data: Buffer;
-}
-
-/** What {@link DatagramSocket.info} reports; kept after close. */
-export interface DatagramInfo {
-  readonly type: DatagramType;
-  /** The bound address (`0.0.0.0` or `::` for every interface). */
-  readonly localAddress: string;
-  /** The bound port: the real one when `0` was asked for (Xojo `Port` after `Connect`). */
-  readonly localPort: number;
-  /** The peer of a connected socket (`remote`), else undefined. */
-  readonly remoteAddress: string | undefined;
-  readonly remotePort: number | undefined;
-  /** Whether the socket is open (Xojo `IsConnected`: bound to its port). */
-  readonly open: boolean;
-  /** Datagrams received, and their payload bytes. */
-  readonly received: number;
-  readonly bytesReceived: number;
-  /** Datagrams sent (handed to the kernel), and their payload bytes. */
-  readonly sent: number;
-  readonly bytesSent: number;
-  /** Datagrams dropped because the receive queue was full. */
-  readonly dropped: number;
-  /** Datagrams waiting for `receive()`. */
-  readonly queued: number;
-}
-
-/** Events of a {@link DatagramSocket}. */
-export interface DatagramEvents {
-  /** Every datagram, as it arrives (LiveCode's callback message, hs.socket.udp's read callback). */
-  message: [data: Buffer, sender: DatagramPeer];
-  /** An error the socket survives (an ICMP error on a connected socket, say); listeners only. */
-  error: [error: SocketError];
-  /** The socket is closed. */
-  close: [];
-}
-
-/** A `receive()` waiting for a datagram. */
-interface Waiter {
-  resolve(datagram: Datagram): void;
-  reject(error: SocketError): void;
-  cleanup(): void;
-}
-
-/**
- * A bound UDP socket. Made by {@link openDatagram}. Datagrams arrive whole, as `'message'`
- * events and through `receive()` / `for await`; `send()` resolves once the kernel took one.
- * Errors never crash the process: they reject what waits, and reach `'error'` only when a
- * listener is attached.
- *
- * @example
- * ```ts
- * const udp = await openDatagram({ localPort: 0 });
- * await udp.send("ping", "127.0.0.1:9999");
- * const reply = await udp.receive({ timeout: 1000 }); // { data, address, port, family }
- * await udp.close();
- * ```
- */
-export class DatagramSocket extends EventEmitter<DatagramEvents> {
-  readonly #ds: DgramSocket;
-  readonly #type: DatagramType;
-  readonly #local: { address: string; port: number };
-  readonly #remote: DatagramPeer | undefined;
-  readonly #queueLength: number;
-  readonly #queue: Datagram[] = [];
-  readonly #waiters: Waiter[] = [];
-  #open = true;
-  #closing: Promise<void> | undefined;
-  #received = 0;
-  #bytesReceived = 0;
-  #sent = 0;
-  #bytesSent = 0;
-  #dropped = 0;
-
-  /** @internal Use {@link openDatagram}. */
-  constructor(ds: DgramSocket, type: DatagramType, queueLength: number) {
-    super();
-    this.#ds = ds;
-    this.#type = type;
-    this.#queueLength = queueLength;
-    const { address, port } = ds.address();
-    this.#local = { address, port };
-    this.#remote = connectedPeer(ds);
-    ds.on("message", (data: Buffer, rinfo: RemoteInfo) => this.#onMessage(data, rinfo));
-    ds.on("error", (error: Error) => this.#onError(toSocketError(error)));
-    ds.on("close", () => this.#onClose());
-  }
-
-  /** The bound port (Xojo `Port`): the real one when the OS picked it. */
-  get localPort(): number {
-    return this.#local.port;
-  }
-
-  /** The socket's addresses and counters; kept after close. */
-  info(): DatagramInfo {
-    return {
-      type: this.#type,
-      localAddress: this.#local.address,
-      localPort: this.#local.port,
-      remoteAddress: this.#remote?.address,
-      remotePort: this.#remote?.port,
-      open: this.#open,
-      received: this.#received,
-      bytesReceived: this.#bytesReceived,
-      sent: this.#sent,
-      bytesSent: this.#bytesSent,
-      dropped: this.#dropped,
-      queued: this.#queue.length,
-    };
-  }
-
-  /**
-   * Sends one datagram. `to` is `"host:port"`, `"[v6]:port"` or `{ host, port }`; it is
-   * required unless the socket was opened with `remote`, and refused when it was.
-   * Resolves once the kernel took the datagram (UDP says nothing of its arrival).
-   * @throws (rejects) `ERR_DATAGRAM_TOO_LARGE` over {@link MAX_DATAGRAM_IPV4} /
-   * {@link MAX_DATAGRAM_IPV6} bytes (nothing is sent, nothing truncated);
-   * `ERR_INVALID_ADDRESS`, `ERR_INVALID_ARGUMENT`, `ERR_SOCKET_CLOSED`, or the system's code
-   * (`EACCES` for a broadcast address without `broadcast`, `ENOTFOUND`, `EMSGSIZE`, …).
-   */
-  send(data: string | Uint8Array, to?: TargetInput): Promise<void> {
-    try {
-      const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
-      const max = this.#type === "udp4" ? MAX_DATAGRAM_IPV4 : MAX_DATAGRAM_IPV6;
-      if (bytes.byteLength > max) {
-        throw new SocketError(
-          "ERR_DATAGRAM_TOO_LARGE",
-          `a datagram of ${bytes.byteLength} bytes is over the ${max}-byte UDP limit`,
-        );
-      }
-      const target = this.#destination(to);
-      if (!this.#open) throw closedError();
-      return new Promise<void>((resolve, reject) => {
-        const done = (error: Error | null): void => {
-          if (error !== null) {
-            const peer = target ?? this.#remote;
-            reject(toSocketError(error, peer === undefined ? undefined : describe(peer)));
-            return;
-          }
-          this.#sent++;
-          this.#bytesSent += bytes.byteLength;
-          resolve();
-        };
-        try {
-          if (target === undefined) this.#ds.send(bytes, done);
-          else this.#ds.send(bytes, target.port, target.host, done);
-        } catch (error) {
-          reject(toSocketError(error));
-        }
-      });
-    } catch (error) {
-      return Promise.reject(toSocketError(error));
-    }
-  }
-
-  /** Where a datagram goes: `to`, or the connected peer (undefined). */
-  #destination(to: TargetInput | undefined): TcpEndpoint | undefined {
-    if (to === undefined) {
-      if (this.#remote !== undefined) return undefined;
-      throw new SocketError(
-        "ERR_INVALID_ARGUMENT",
-        "send() needs a destination: pass `to`, or open the socket with `remote`",
-      );
-    }
-    if (this.#remote !== undefined) {
-      throw new SocketError(
-        "ERR_INVALID_ARGUMENT",
-        `the socket is connected to ${describe(this.#remote)}: send() takes no destination`,
-      );
-    }
-    return udpEndpoint(to);
-  }
-
-  /**
-   * The next datagram: one kept while none waited, or the next to arrive. Waiting
-   * `receive()` calls are served in order. After close, kept datagrams are still handed out.
-   * @throws (rejects) `ERR_READ_TIMEOUT` (nothing consumed), `ERR_ABORTED`,
-   * `ERR_SOCKET_CLOSED` once closed with nothing kept, `ERR_INVALID_ARGUMENT`, or an error
-   * the socket reported while this call waited (`ECONNREFUSED` on a connected socket).
-   */
-  receive(options: ReadOptions = {}): Promise<Datagram> {
-    const kept = this.#queue.shift();
-    if (kept !== undefined) return Promise.resolve(kept);
-    const invalid = checkReadOptions(options); // the stream reads' own check
-    if (invalid !== undefined) return Promise.reject(invalid);
-    if (!this.#open) return Promise.reject(closedError());
-    const { timeout = 0, signal } = options;
-    if (signal?.aborted) return Promise.reject(aborted(signal));
-    return new Promise<Datagram>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      const onAbort = (): void => this.#cancel(waiter, aborted(signal));
-      const waiter: Waiter = {
-        resolve,
-        reject,
-        cleanup: () => {
-          if (timer !== undefined) clearTimeout(timer);
-          signal?.removeEventListener("abort", onAbort);
-        },
-      };
-      if (timeout > 0) {
-        timer = setTimeout(() => {
-          const message = `no datagram within ${timeout} ms`;
-          this.#cancel(waiter, new SocketError("ERR_READ_TIMEOUT", message));
-        }, timeout);
-      }
-      signal?.addEventListener("abort", onAbort, { once: true });
-      this.#waiters.push(waiter);
-    });
-  }
-
-  /** Datagrams until the socket closes (kept ones included); an error ends the loop by throwing. */
-  async *[Symbol.asyncIterator](): AsyncGenerator<Datagram, undefined, undefined> {
-    for (;;) {
-      try {
-        yield await this.receive();
-      } catch (error) {
-        if (error instanceof SocketError && error.code === "ERR_SOCKET_CLOSED") return undefined;
-        throw error;
-      }
-    }
-  }
-
-  #cancel(waiter: Waiter, error: SocketError): void {
-    const index = this.#waiters.indexOf(waiter);
-    if (index < 0) return;
-    this.#waiters.splice(index, 1);
-    waiter.cleanup();
-    waiter.reject(error);
-  }
-
-  #onMessage(data: Buffer, rinfo: RemoteInfo): void {
-    this.#received++;
-    this.#bytesReceived += data.byteLength;
-    const family = rinfo.family === "IPv6" ? "IPv6" : "IPv4";
-    const sender: DatagramPeer = { address: rinfo.address, port: rinfo.port, family };
-    const waiter = this.#waiters.shift();
-    if (waiter !== undefined) {
-      waiter.cleanup();
-      waiter.resolve({ data, ...sender });
-    } else if (this.listenerCount("message") === 0) {
-      // Kept for a later receive(), bounded: UDP may drop, a library must not grow without end.
-      if (this.#queue.length >= this.#queueLength) {
-        this.#dropped++;
-        if (this.#queueLength > 0) this.#queue.shift();
-      }
-      if (this.#queueLength > 0) this.#queue.push({ data, ...sender });
-    }
-    this.emit("message", data, sender);
-  }
-
-  /** UDP errors are per datagram: the socket stays open; waiting receives hear of it. */
-  #onError(error: SocketError): void {
-    this.#failWaiters(error);
-    if (this.listenerCount("error") > 0) this.emit("error", error);
-  }
-
-  #onClose(): void {
-    this.#open = false;
-    this.#failWaiters(closedError());
-    this.emit("close");
-  }
-
-  /** Rejects every waiting `receive()` with `error`. */
-  #failWaiters(error: SocketError): void {
-    for (const waiter of this.#waiters.splice(0)) {
-      waiter.cleanup();
-      waiter.reject(error);
-    }
-  }
-
-  /** Closes the socket; waiting `receive()` calls reject with `ERR_SOCKET_CLOSED`. Idempotent. */
-  close(): Promise<void> {
-    this.#closing ??= new Promise<void>((resolve) => {
-      if (!this.#open) {
-        resolve();
-        return;
-      }
-      this.#ds.close(() => resolve());
-    });
-    return this.#closing;
-  }
-
-  /**
-   * Joins a multicast group (Xojo `JoinMulticastGroup`), on the interface of the local
-   * address `iface` (default: the system's choice); with `source`, source-specific
-   * (RFC 4607: only that sender's datagrams).
-   * @throws SocketError `ERR_INVALID_ADDRESS` when `group` is not a multicast address, or
-   * the system's code (`EADDRINUSE` when already joined, `ENODEV`, …).
-   */
-  joinGroup(group: string, options: { iface?: string; source?: string } = {}): void {
-    this.#membership("join", group, options);
-  }
-
-  /** Leaves a multicast group joined with {@link joinGroup} (the same `iface` and `source`). */
-  leaveGroup(group: string, options: { iface?: string; source?: string } = {}): void {
-    this.#membership("leave", group, options);
-  }
-
-  #membership(what: "join" | "leave", group: string, options: { iface?: string; source?: string }) {
-    if (!isMulticast(group)) {
-      throw new SocketError(
-        "ERR_INVALID_ADDRESS",
-        `${JSON.stringify(group)} is not a multicast group address (224.0.0.0/4 or ff00::/8)`,
-      );
-    }
-    const { iface, source } = options;
-    this.#call(() => {
-      if (source === undefined) {
-        if (what === "join") this.#ds.addMembership(group, iface);
-        else this.#ds.dropMembership(group, iface);
-      } else if (what === "join") this.#ds.addSourceSpecificMembership(source, group, iface);
-      else this.#ds.dropSourceSpecificMembership(source, group, iface);
-    });
-  }
-
-  /** `SO_BROADCAST` on or off. */
-  setBroadcast(on: boolean): void {
-    this.#call(() => this.#ds.setBroadcast(on));
-  }
-
-  /** Unicast hops, 1–255. @throws SocketError `ERR_INVALID_ARGUMENT` out of range. */
-  setTtl(hops: number): void {
-    const ttl = checkInteger("ttl", hops, 1, 255);
-    this.#call(() => this.#ds.setTTL(ttl));
-  }
-
-  /** Multicast hops, 0–255 (0: this host only). @throws SocketError `ERR_INVALID_ARGUMENT`. */
-  setMulticastTtl(hops: number): void {
-    const ttl = checkInteger("multicastTtl", hops, 0, 255);
-    this.#call(() => this.#ds.setMulticastTTL(ttl));
-  }
-
-  /** Whether this host's own members receive the multicast it sends. */
-  setMulticastLoopback(on: boolean): void {
-    this.#call(() => this.#ds.setMulticastLoopback(on));
-  }
-
-  /** The interface (by one of its local addresses) that sends multicast. */
-  setMulticastInterface(address: string): void {
-    this.#call(() => this.#ds.setMulticastInterface(address));
-  }
-
-  /** Runs a socket-option call, turning Node's throw into a coded error. */
-  #call(option: () => unknown): void {
-    if (!this.#open) throw closedError();
-    try {
-      option();
-    } catch (error) {
-      throw toSocketError(error);
-    }
-  }
-}
-
 /**
  * Opens a UDP socket, bound to `localAddress:localPort` (every interface and a port the OS
  * picks by default), and connected to `remote` when given. Resolves once bound (and
@@ -446,12 +82,7 @@ export async function openDatagram(datagramOptions?: DatagramOptions): Promise<D
   const options = checkOptions("options", datagramOptions, {});
   const remote = options.remote === undefined ? undefined : udpEndpoint(options.remote);
   const { localAddress } = options;
-  if (localAddress !== undefined && isIP(localAddress) === 0) {
-    throw new SocketError(
-      "ERR_INVALID_ADDRESS",
-      `localAddress must be an IP address, got ${JSON.stringify(localAddress)}`,
-    );
-  }
+  if (localAddress !== undefined) checkLocalAddress(localAddress);
   const type = datagramType(options, remote);
   const localPort = checkInteger("localPort", options.localPort ?? 0, 0, 65535);
   const queueLength = checkInteger(
@@ -558,44 +189,4 @@ function datagramType(options: DatagramOptions, remote: TcpEndpoint | undefined)
     );
   }
   return type ?? implied ?? "udp4";
-}
-
-/** A UDP destination: a host and port (a Unix path has no UDP form here). */
-function udpEndpoint(target: TargetInput): TcpEndpoint {
-  const endpoint = parseTarget(target);
-  if (endpoint.kind !== "tcp") {
-    throw new SocketError("ERR_INVALID_ADDRESS", "a UDP destination is host:port, not a unix path");
-  }
-  return endpoint;
-}
-
-function connectedPeer(ds: DgramSocket): DatagramPeer | undefined {
-  try {
-    const { address, port, family } = ds.remoteAddress();
-    return { address, port, family: family === "IPv6" ? "IPv6" : "IPv4" };
-  } catch {
-    return undefined; // not connected
-  }
-}
-
-function describe(peer: { host: string; port: number } | DatagramPeer): string {
-  return formatAddress("host" in peer ? peer.host : peer.address, peer.port);
-}
-
-function closedError(): SocketError {
-  return new SocketError("ERR_SOCKET_CLOSED", "the datagram socket is closed");
-}
-
-function aborted(signal: AbortSignal | undefined): SocketError {
-  return new SocketError("ERR_ABORTED", "the receive was aborted", { cause: signal?.reason });
-}
-
-/** Whether `address` is an IPv4 (224.0.0.0/4) or IPv6 (ff00::/8) multicast address. */
-function isMulticast(address: string): boolean {
-  const family = isIP(address);
-  if (family === 4) {
-    const first = Number(address.slice(0, address.indexOf(".")));
-    return first >= 224 && first <= 239;
-  }
-  return family === 6 && /^ff[0-9a-f]{2}:/i.test(address);
 }

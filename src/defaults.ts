@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { checkOptions } from "./arguments.js";
-import { checkInteger, SocketError } from "./errors.js";
+import { checkInteger, checkOptions } from "./arguments.js";
+import { SocketError } from "./errors.js";
 
 /** The process-wide defaults. Changing them affects sockets made afterwards only. */
 export interface Defaults {

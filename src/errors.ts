@@ -42,7 +42,7 @@ export const ERROR_CODES = {
   ERR_FIRST_MESSAGE_TIMEOUT:
     "A server dropped a connection whose first message was not read within `firstMessageTimeout`.",
   ERR_HANDLER_FAILED:
-    "A server's connection handler threw or rejected; that connection was destroyed.",
+    "A server's connection handler threw or rejected (that connection was destroyed), or a message handler (`onMessage`) threw (it was removed).",
   ERR_PROXY_AUTH:
     "The proxy refused the credentials, or wants some and none were given (HTTP 407, SOCKS authentication).",
   ERR_PROXY_REFUSED:
@@ -219,32 +219,68 @@ export function toSocketError(error: unknown, address?: string): SocketError {
   return new SocketError(code, message, details);
 }
 
-/** A value as text for an error message, whatever it is (a symbol, an object without a prototype). */
-export function shown(value: unknown): string {
-  try {
-    return typeof value === "string" ? JSON.stringify(value) : String(value);
-  } catch {
-    return typeof value;
+/** A failed TLS handshake or certificate check; `reason` is Node's or OpenSSL's code. */
+export class TlsError extends SocketError {
+  override name = "TlsError";
+  /** Node's or OpenSSL's code, e.g. `CERT_HAS_EXPIRED`, `ERR_TLS_CERT_ALTNAME_INVALID`. */
+  readonly reason: string;
+
+  constructor(
+    code: "ERR_TLS_CERT" | "ERR_TLS_HANDSHAKE" | "ERR_TLS_HANDSHAKE_TIMEOUT",
+    reason: string,
+    message: string,
+    cause?: unknown,
+    address?: string,
+  ) {
+    super(code, message, address === undefined ? { cause } : { cause, address });
+    this.reason = reason;
   }
 }
 
-/** Throws `ERR_INVALID_ARGUMENT` unless `value` is an integer in `[min, max]`. */
-export function checkInteger(name: string, value: unknown, min: number, max: number): number {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-    throw new SocketError(
-      "ERR_INVALID_ARGUMENT",
-      `${name} must be an integer from ${min} to ${max}, got ${shown(value)}`,
-    );
-  }
-  return value;
+// ---- one constructor per phase: a code always carries the same kind of message ----
+
+/** `ERR_READ_TIMEOUT`: a read (or a datagram `receive()`) waited `ms` milliseconds. */
+export function readTimeoutError(ms: number, what = "read"): SocketError {
+  return new SocketError("ERR_READ_TIMEOUT", `${what} timed out after ${ms} ms`);
 }
 
-/** Throws `ERR_INVALID_ARGUMENT` unless `value` is text or bytes (what a write takes). */
-export function checkData(name: string, value: unknown): string | Uint8Array {
-  if (typeof value === "string" || value instanceof Uint8Array) return value;
-  const kind = value === null ? "null" : typeof value;
-  throw new SocketError(
-    "ERR_INVALID_ARGUMENT",
-    `${name} must be a string or a Uint8Array (a Buffer), got ${kind}`,
-  );
+/** `ERR_WRITE_TIMEOUT`: a `send()` did not reach the kernel within `ms` milliseconds. */
+export function writeTimeoutError(ms: number): SocketError {
+  return new SocketError("ERR_WRITE_TIMEOUT", `send timed out after ${ms} ms`);
+}
+
+/** `ERR_CONNECT_TIMEOUT`: the connection to `address` was not made within `ms` milliseconds. */
+export function connectTimeoutError(ms: number, address: string): SocketError {
+  return new SocketError("ERR_CONNECT_TIMEOUT", `connect to ${address} timed out after ${ms} ms`, {
+    address,
+  });
+}
+
+/** `ERR_TLS_HANDSHAKE_TIMEOUT` (a {@link TlsError}): the handshake took over `ms` milliseconds. */
+export function handshakeTimeoutError(ms: number, address?: string): TlsError {
+  const code = "ERR_TLS_HANDSHAKE_TIMEOUT";
+  return new TlsError(code, code, `TLS handshake timed out after ${ms} ms`, undefined, address);
+}
+
+/** `ERR_ABORTED`: `what` ("read", "send", …) was aborted; the signal's reason is the `cause`. */
+export function abortedError(what: string, reason: unknown): SocketError {
+  return new SocketError("ERR_ABORTED", `the ${what} was aborted`, { cause: reason });
+}
+
+/** How a socket came to be closed, for {@link socketClosedError}. */
+export type ClosedHow = "closed" | "destroyed" | "reset";
+
+/**
+ * `ERR_SOCKET_CLOSED`: `action` ("write", "start TLS", …) is refused, or a pending operation
+ * fails, because the socket is closed (or was destroyed, or reset). `peer` names the socket.
+ */
+export function socketClosedError(
+  action?: string,
+  how: ClosedHow = "closed",
+  peer?: string,
+): SocketError {
+  const socket = peer === undefined ? "the socket" : `the socket to ${peer}`;
+  const state = how === "closed" ? "is closed" : `was ${how}`;
+  const prefix = action === undefined ? "" : `cannot ${action}: `;
+  return new SocketError("ERR_SOCKET_CLOSED", `${prefix}${socket} ${state}`);
 }

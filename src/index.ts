@@ -20,9 +20,9 @@ export {
 } from "./address.js";
 export { type AdoptOptions, adopt } from "./adopt.js";
 export { availableDecoder, BytesDecoder, BytesSkipper } from "./codec/bytes.js";
+export type { Decoder } from "./codec/decoder.js";
 export {
   DEFAULT_MAX_LINE_LENGTH,
-  type Decoder,
   type Delimiter,
   DelimiterDecoder,
   type DelimiterOptions,
@@ -64,6 +64,7 @@ export {
   SocketError,
   type SocketErrorCode,
   type SockitErrorCode,
+  TlsError,
 } from "./errors.js";
 export type { IterateOptions, OnOverflow } from "./iterate.js";
 export { DEFAULT_PROXY_TIMEOUT, type ProxyOptions } from "./proxy/env.js";
@@ -131,14 +132,13 @@ export {
   type InvalidText,
   type TextEncoding,
 } from "./text.js";
-export {
-  type PeerCertificate,
-  type PemSource,
-  type TlsClientOptions,
-  TlsError,
-  type TlsIdentity,
-  type TlsInfo,
-  type TlsServerOptions,
+export type {
+  PeerCertificate,
+  PemSource,
+  TlsClientOptions,
+  TlsIdentity,
+  TlsInfo,
+  TlsServerOptions,
 } from "./tls.js";
 export {
   type ToReadableStreamOptions,

@@ -7,11 +7,11 @@
  * @module
  */
 import { BytesSkipper } from "./codec/bytes.js";
-import type { Decoder } from "./codec/delimiter.js";
+import type { Decoder } from "./codec/decoder.js";
 import { type FrameOptions, frameDecoder } from "./codec/frame.js";
 import { LineDecoder, type LineOptions } from "./codec/line.js";
 import { FrameTooLongError, IncompleteReadError, type SocketError } from "./errors.js";
-import type { ReadOptions, ReadSettle } from "./reader.js";
+import { type ReadOptions, type ReadSettle, toDecoderError } from "./reader.js";
 import { decodeText, type TextOptions } from "./text.js";
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
@@ -116,7 +116,7 @@ class FrameIterator<T> implements AsyncIterableIterator<T, undefined, undefined>
         const value = this.#source.decodeNow(this.#decoder);
         if (value !== null) return Promise.resolve({ done: false, value });
       } catch (error) {
-        if (!this.#skippable(error)) return this.#fail(error);
+        if (!this.#skippable(error)) return this.#fail(toDecoderError(error));
       }
     }
     const step = new Promise<IteratorResult<T, undefined>>((resolve) => {
@@ -201,6 +201,21 @@ export function iterateFrames(
   options: IterateOptions = {},
 ): AsyncIterableIterator<Buffer, undefined, undefined> {
   return new FrameIterator(source, decoder, skipper, options);
+}
+
+/** Messages of any decoder (`socket.messages()`) until the stream ends cleanly. */
+export function iterateMessages<T>(
+  source: FrameSource,
+  decoder: Decoder<T>,
+  options: { signal?: AbortSignal },
+): AsyncIterableIterator<T, undefined, undefined> {
+  const signal = options.signal;
+  return new FrameIterator(
+    source,
+    decoder,
+    () => undefined,
+    signal === undefined ? {} : { signal },
+  );
 }
 
 /** Options of `lines()`: the line codec, the text decoding (UTF-8 by default), iteration. */

@@ -5,8 +5,10 @@
  *
  * @module
  */
-import type { Decoder } from "./codec/delimiter.js";
-import { SocketError, shown } from "./errors.js";
+import { checkReadOptions } from "./arguments.js";
+import type { Decoder } from "./codec/decoder.js";
+import { abortedNow, type Deadline, startDeadline } from "./deadline.js";
+import { SocketError } from "./errors.js";
 import { ReceiveBuffer } from "./receive-buffer.js";
 import type { Sink } from "./sink.js";
 
@@ -35,9 +37,8 @@ interface Pending {
   readonly decoder: Decoder<unknown>;
   readonly settle: ReadSettle<unknown>;
   readonly tag: unknown;
-  timer: NodeJS.Timeout | undefined;
-  signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
+  /** The read's own timeout and abort signal, when it has either. */
+  deadline: Deadline | undefined;
 }
 
 /** What the reader asks of its transport to apply backpressure: a `net.Socket` has both. */
@@ -216,38 +217,20 @@ export class Reader {
       settle.reject(new SocketError("ERR_INVALID_STATE", message), tag);
       return;
     }
-    const timeout = options?.timeout ?? 0;
-    const signal = options?.signal;
     if (options !== undefined) {
-      const invalid = checkReadOptions(options);
+      const invalid = checkReadOptions(options) ?? abortedNow("read", options.signal);
       if (invalid !== undefined) {
         settle.reject(invalid, tag);
         return;
       }
-      if (signal?.aborted) {
-        settle.reject(abortError(signal), tag);
-        return;
-      }
     }
-    const pending: Pending = {
-      decoder,
-      settle,
-      tag,
-      timer: undefined,
-      signal,
-      onAbort: undefined,
-    };
-    if (timeout > 0) {
-      pending.timer = setTimeout(() => {
-        this.#cancel(
-          pending,
-          new SocketError("ERR_READ_TIMEOUT", `read timed out after ${timeout} ms`),
-        );
-      }, timeout);
-    }
-    if (signal !== undefined) {
-      pending.onAbort = () => this.#cancel(pending, abortError(signal));
-      signal.addEventListener("abort", pending.onAbort, { once: true });
+    const pending: Pending = { decoder, settle, tag, deadline: undefined };
+    const timeout = options?.timeout ?? 0;
+    if (timeout > 0 || options?.signal !== undefined) {
+      // Only a read with a deadline pays for one (a closure, a timer, a listener).
+      pending.deadline = startDeadline("read", timeout, options?.signal, (error) =>
+        this.#cancel(pending, error),
+      );
     }
     this.#queue.push(pending);
     this.#process();
@@ -283,6 +266,21 @@ export class Reader {
     this.#sink?.reset();
     this.#applyFlow();
     return dropped;
+  }
+
+  /**
+   * Takes back the queued read that settles through `settle`, without settling it: its
+   * owner no longer wants it (`onMessage`'s remover). Nothing is consumed. Returns whether
+   * one was queued.
+   */
+  withdraw(settle: ReadSettle<unknown>): boolean {
+    const index = this.#queue.findIndex((pending) => pending.settle === settle);
+    if (index < 0) return false;
+    const [pending] = this.#queue.splice(index, 1);
+    if (pending === this.#serving) this.#forgetServing();
+    pending?.deadline?.clear();
+    if (index === 0) this.#process();
+    return true;
   }
 
   /** Rejects every queued read with `error` (the socket was destroyed by its owner). */
@@ -321,7 +319,7 @@ export class Reader {
         } catch (error) {
           this.#queue.shift();
           this.#serving = undefined;
-          this.#fail(head, error instanceof SocketError ? error : toInternal(error));
+          this.#fail(head, toDecoderError(error));
           continue;
         }
         if (result === null) break;
@@ -349,9 +347,7 @@ export class Reader {
 
   /** Stops a read's timer and abort listener: it is about to settle. */
   #settle(pending: Pending): void {
-    if (pending.timer !== undefined) clearTimeout(pending.timer);
-    if (pending.onAbort !== undefined)
-      pending.signal?.removeEventListener("abort", pending.onAbort);
+    pending.deadline?.clear();
   }
 
   #fail(pending: Pending, error: SocketError): void {
@@ -377,26 +373,16 @@ export class Reader {
   }
 }
 
-/** The error for a bad `timeout`, or undefined when the options are good. */
-export function checkReadOptions(options: ReadOptions | undefined): SocketError | undefined {
-  if (options === undefined) return undefined;
-  if (typeof options !== "object" || options === null) {
-    return new SocketError("ERR_INVALID_ARGUMENT", "read options must be an object");
-  }
-  const timeout = options.timeout ?? 0;
-  if (Number.isFinite(timeout) && timeout >= 0) return undefined;
-  return new SocketError("ERR_INVALID_ARGUMENT", `timeout must be >= 0 ms, got ${shown(timeout)}`);
-}
-
 function endOfStream(): SocketError {
   return new SocketError("ERR_END_OF_STREAM", "the stream ended before the read received any byte");
 }
 
-function abortError(signal: AbortSignal): SocketError {
-  return new SocketError("ERR_ABORTED", "the read was aborted", { cause: signal.reason });
-}
-
-function toInternal(error: unknown): SocketError {
+/**
+ * What a decoder threw, as a read's failure: a {@link SocketError} as it is (a frame too
+ * long, corrupt, cut short), anything else as `ERR_INVALID_STATE` with the original as `cause`.
+ */
+export function toDecoderError(error: unknown): SocketError {
+  if (error instanceof SocketError) return error;
   return new SocketError("ERR_INVALID_STATE", `a decoder failed: ${String(error)}`, {
     cause: error,
   });

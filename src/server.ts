@@ -6,23 +6,12 @@
  */
 import { EventEmitter } from "node:events";
 import { lstat, unlink } from "node:fs/promises";
-import {
-  createConnection,
-  createServer,
-  type Server as NetServer,
-  type Socket as NetSocket,
-} from "node:net";
-import { createServer as createTlsServer, type TLSSocket } from "node:tls";
+import { createConnection, type Server as NetServer, type Socket as NetSocket } from "node:net";
 import { type Endpoint, formatEndpoint, parseLocal, type TargetInput } from "./address.js";
-import { checkOptions } from "./arguments.js";
+import { checkInteger, checkOptions } from "./arguments.js";
 import { encodeFrame, type FrameOptions } from "./codec/frame.js";
-import { checkInteger, SocketError, toSocketError } from "./errors.js";
-import {
-  admit,
-  type ProxyGate,
-  type ProxyListenOptions,
-  proxyGate,
-} from "./proxy-protocol/accept.js";
+import { SocketError, toSocketError } from "./errors.js";
+import { type ProxyGate, type ProxyListenOptions, proxyGate } from "./proxy-protocol/accept.js";
 import type { ProxyInfo } from "./proxy-protocol/types.js";
 import { readsDone } from "./reader.js";
 import { checkReusePort } from "./reuse-port.js";
@@ -33,7 +22,8 @@ import {
   resolveSocketOptions,
   type SocketOptions,
 } from "./socket-options.js";
-import { serverTlsOptions, type TlsServerOptions, toTlsError } from "./tls.js";
+import type { TlsServerOptions } from "./tls.js";
+import { createServerTransport } from "./transport.js";
 
 /** Options of {@link listen}; the socket options apply to every accepted connection. */
 export interface ListenOptions extends SocketOptions, ProxyListenOptions {
@@ -53,7 +43,8 @@ export interface ListenOptions extends SocketOptions, ProxyListenOptions {
    * Milliseconds a connection may go without sending or receiving a byte before the server
    * drops it with `ERR_IDLE_TIMEOUT` (counted in `stats.dropped.idleTimeout`, reported as a
    * `'drop'`). A handler that listens for the socket's `'timeout'` decides instead, as with
-   * Node's `http.Server`. It sets the accepted sockets' `timeout`; giving both is refused.
+   * Node's `http.Server`. It is the accepted sockets' idle timer (the socket option of the same
+   * name); giving the deprecated `timeout` too is refused.
    * `0`: none.
    * @default 0 (none, as asyncio and Netty)
    */
@@ -174,45 +165,30 @@ export class Server extends EventEmitter<ServerEvents> {
 
   /** @internal Use {@link listen}. */
   constructor(
-    ns: NetServer,
     local: Endpoint,
     options: ResolvedSocketOptions,
+    transport: {
+      tls: TlsServerOptions | undefined;
+      allowHalfOpen: boolean;
+      gate: ProxyGate | undefined;
+    },
     handler?: ConnectionHandler,
-    secure = false,
-    gate?: ProxyGate,
   ) {
     super();
-    this.#ns = ns;
     this.#local = local;
     this.#options = options;
     this.#handler = handler;
-    this.#gate = gate;
-    if (gate !== undefined) {
-      ns.on("connection", (raw: NetSocket) =>
-        admit(raw, gate, {
-          ready: (transport, proxy, tls) => this.#accept(transport, tls, proxy),
-          proxyError: (error) => {
-            this.#proxyErrors++;
-            if (this.listenerCount("proxyError") > 0) this.emit("proxyError", error);
-          },
-          tlsError: (error) => this.#fail(error),
-        }),
-      );
-    } else if (secure) {
-      ns.on("secureConnection", (raw: TLSSocket) => this.#accept(raw, true));
-      ns.on("tlsClientError", (error: Error, raw: TLSSocket) => {
-        const peer =
-          raw.remoteAddress === undefined ? undefined : `${raw.remoteAddress}:${raw.remotePort}`;
-        // Node reports a handshake timeout but leaves the connection open (a TLS slowloris):
-        // a client whose handshake failed, for any reason, is dropped here.
-        raw.destroy();
-        this.#fail(toTlsError(error, peer) ?? toSocketError(error, peer));
-      });
-    } else {
-      ns.on("connection", (raw: NetSocket) => this.#accept(raw, false));
-    }
-    ns.on("error", (error) => this.#fail(toSocketError(error, formatEndpoint(local))));
-    ns.on("drop", (data) => {
+    this.#gate = transport.gate;
+    this.#ns = createServerTransport(transport.tls, transport.allowHalfOpen, transport.gate, {
+      accept: (raw, proxy) => this.#accept(raw, proxy),
+      clientError: (error) => this.#fail(error),
+      proxyError: (error) => {
+        this.#proxyErrors++;
+        if (this.listenerCount("proxyError") > 0) this.emit("proxyError", error);
+      },
+    });
+    this.#ns.on("error", (error) => this.#fail(toSocketError(error, formatEndpoint(local))));
+    this.#ns.on("drop", (data) => {
       this.#drop("maxConnections", data?.remoteAddress, data?.remotePort, undefined);
     });
   }
@@ -332,12 +308,11 @@ export class Server extends EventEmitter<ServerEvents> {
     });
   }
 
-  #accept(raw: NetSocket, secure: boolean, proxy?: ProxyInfo): void {
+  #accept(raw: NetSocket, proxy?: ProxyInfo): void {
     const path = this.path;
     const socket = new Socket(raw, {
       id: this.#nextId++,
       options: this.#options,
-      secure,
       ...(path === undefined ? {} : { path }),
       ...(proxy === undefined ? {} : { proxy }),
     });
@@ -493,16 +468,12 @@ export async function listen(
       "give idleTimeout (the server drops idle connections) or timeout (it only emits 'timeout'), not both",
     );
   }
-  const resolved = resolveSocketOptions(options); // checked once, not per connection
+  // Checked once, not per connection; `idleTimeout` is also the accepted sockets' idle timer.
+  const resolved = resolveSocketOptions(options);
   const gate = proxyGate(options);
-  if (idleTimeout > 0) resolved.timeout = idleTimeout;
   const allowHalfOpen = options.allowHalfOpen ?? false;
-  // Behind a PROXY header, TLS starts after it: the server accepts plain TCP.
-  const ns =
-    options.tls === undefined || gate !== undefined
-      ? createServer({ allowHalfOpen })
-      : createTlsServer({ ...serverTlsOptions(options.tls), allowHalfOpen });
-  const server = new Server(ns, local, resolved, onConnection, options.tls !== undefined, gate);
+  const transport = { tls: options.tls, allowHalfOpen, gate };
+  const server = new Server(local, resolved, transport, onConnection);
   await server.start(options);
   return server;
 }

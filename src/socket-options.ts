@@ -4,8 +4,10 @@
  *
  * @module
  */
+
+import { checkInteger, MAX_TIMER } from "./arguments.js";
 import { type FrameOptions, frameDecoder } from "./codec/frame.js";
-import { checkInteger } from "./errors.js";
+import { SocketError } from "./errors.js";
 import { DEFAULT_READ_HIGH_WATER_MARK } from "./reader.js";
 
 /** Options shared by client and accepted sockets. */
@@ -18,8 +20,16 @@ export interface SocketOptions {
   frame?: FrameOptions;
   /**
    * Idle time in milliseconds after which `'timeout'` is emitted (LiveCode `socketTimeout`,
-   * hs.socket `setTimeout`). The socket stays open: the listener decides. `0`: none.
+   * hs.socket `setTimeout`). The socket stays open: the listener decides. `0`: none. On
+   * `listen()` the server also drops an idle connection nobody listens to (`ListenOptions`).
    * @default 0
+   */
+  idleTimeout?: number;
+  /**
+   * The former name of {@link idleTimeout}, kept for one release: it warns once per process
+   * (`SOCKIT_DEP_TIMEOUT`). Giving both is refused with `ERR_INVALID_ARGUMENT`. In sockit,
+   * `timeout` means one call's deadline (a read's, a send's).
+   * @deprecated Use `idleTimeout`.
    */
   timeout?: number;
   /**
@@ -57,7 +67,7 @@ export interface SocketOptions {
 /** Socket options with defaults applied, checked. */
 export interface ResolvedSocketOptions {
   frame: FrameOptions | undefined;
-  timeout: number;
+  idleTimeout: number;
   noDelay: boolean;
   keepAlive: number | false;
   readHighWaterMark: number;
@@ -66,8 +76,6 @@ export interface ResolvedSocketOptions {
   maxWriteBuffer: number;
   closeTimeout: number;
 }
-
-const MAX_TIMER = 2 ** 31 - 1;
 
 /**
  * Checks socket options and applies their defaults.
@@ -78,7 +86,7 @@ export function resolveSocketOptions(options: SocketOptions): ResolvedSocketOpti
   if (options.frame !== undefined) frameDecoder(options.frame); // refuses bad codec options now
   return {
     frame: options.frame,
-    timeout: checkInteger("timeout", options.timeout ?? 0, 0, MAX_TIMER),
+    idleTimeout: idleTimeout(options),
     noDelay: options.noDelay ?? true,
     keepAlive:
       keepAlive === false
@@ -101,6 +109,28 @@ export function resolveSocketOptions(options: SocketOptions): ResolvedSocketOpti
       Number.POSITIVE_INFINITY,
     closeTimeout: checkInteger("closeTimeout", options.closeTimeout ?? 5000, 0, MAX_TIMER),
   };
+}
+
+let warnedTimeout = false;
+
+/** `idleTimeout`, or its deprecated alias `timeout` (which warns once per process). */
+function idleTimeout(options: SocketOptions): number {
+  if (options.timeout === undefined)
+    return checkInteger("idleTimeout", options.idleTimeout ?? 0, 0, MAX_TIMER);
+  if (options.idleTimeout !== undefined) {
+    throw new SocketError(
+      "ERR_INVALID_ARGUMENT",
+      "give idleTimeout or its deprecated alias timeout, not both",
+    );
+  }
+  if (!warnedTimeout) {
+    warnedTimeout = true;
+    process.emitWarning("the socket option `timeout` is deprecated: use `idleTimeout`", {
+      type: "DeprecationWarning",
+      code: "SOCKIT_DEP_TIMEOUT",
+    });
+  }
+  return checkInteger("timeout", options.timeout, 0, MAX_TIMER);
 }
 
 /**

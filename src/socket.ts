@@ -1,40 +1,25 @@
 /**
- * `Socket`: one TCP or Unix-domain stream connection. Lifecycle, the read queue, the write
- * queue and information. See DESIGN.md for the semantics; each seed is cited where it
- * decides a behaviour.
+ * `Socket`: one TCP or Unix-domain stream connection, the public class alone. Its jobs live
+ * in their own modules and the class delegates to them: the lifecycle (`lifecycle.ts`), the
+ * transport and its listeners (`transport.ts`), the read forms (`read-forms.ts`), the read
+ * queue (`reader.ts`), the write queue (`writer.ts`), STARTTLS (`starttls.ts`). See
+ * `src/README.md` for the map and DESIGN.md for the semantics.
  *
  * @module
  */
 import { EventEmitter } from "node:events";
 import type { Socket as NetSocket } from "node:net";
-import { TLSSocket } from "node:tls";
-import { type Endpoint, formatAddress, formatEndpoint } from "./address.js";
 import { checkData, checkOptions, describeType } from "./arguments.js";
-import { availableDecoder, bytesDecoder, chunkDecoder } from "./codec/bytes.js";
-import {
-  type Decoder,
-  type Delimiter,
-  DelimiterDecoder,
-  type DelimiterOptions,
-} from "./codec/delimiter.js";
-import { encodeFrame, type FrameOptions, frameDecoder } from "./codec/frame.js";
-import { LineDecoder, type LineOptions } from "./codec/line.js";
-import { checkInteger, SocketError, toSocketError } from "./errors.js";
-import {
-  type IterateOptions,
-  iterateFrames,
-  iterateLengthFrames,
-  iterateLines,
-  type LinesOptions,
-} from "./iterate.js";
+import type { Decoder } from "./codec/decoder.js";
+import type { Delimiter, DelimiterOptions } from "./codec/delimiter.js";
+import { encodeFrame, type FrameOptions } from "./codec/frame.js";
+import type { LineOptions } from "./codec/line.js";
+import { SocketError } from "./errors.js";
+import type { IterateOptions, LinesOptions } from "./iterate.js";
+import { Lifecycle, type SocketInit } from "./lifecycle.js";
 import type { ProxyInfo } from "./proxy-protocol/types.js";
-import {
-  checkReadOptions,
-  Reader,
-  type ReadOptions,
-  type ReadSettle,
-  readsDone,
-} from "./reader.js";
+import { ReadForms } from "./read-forms.js";
+import { type ReadOptions, readsDone } from "./reader.js";
 import {
   type ProgressTarget,
   type SendComplete,
@@ -43,20 +28,21 @@ import {
   sendFileWithProgress,
   sendWithProgress,
 } from "./send-progress.js";
+import type { MessageHandlerOptions } from "./sink.js";
 import type { CloseInfo, SocketEvents } from "./socket-events.js";
-import {
-  type AddressSnapshot,
-  emptySnapshot,
-  proxiedAddresses,
-  type SocketInfo,
-  snapshotAddresses,
-} from "./socket-info.js";
-import { mergeFrameOptions, type ResolvedSocketOptions } from "./socket-options.js";
-import { awaitHandshake, type StartTlsOptions, tlsWrapper } from "./starttls.js";
-import { decodeText, type TextOptions } from "./text.js";
-import { DEFAULT_HANDSHAKE_TIMEOUT, type TlsInfo, tlsInfo, toTlsError } from "./tls.js";
+import { proxiedAddresses, type SocketInfo, snapshotAddresses } from "./socket-info.js";
+import { mergeFrameOptions } from "./socket-options.js";
+import { type StartTlsOptions, upgradeToTls } from "./starttls.js";
+import type { TextOptions } from "./text.js";
 import { toReadableStream, toWritableStream } from "./web-streams.js";
-import { describePeer, type SendOptions, type WriteCallback, WriteQueue } from "./writer.js";
+import { describePeer, type SendOptions, type WriteCallback } from "./writer.js";
+
+/**
+ * @internal How `connect()` through a proxy hands the socket its transport once the tunnel
+ * is up (a socket made with `tunnel: true`). Returns false when the socket no longer wants
+ * it (destroyed meanwhile): the caller then destroys the transport.
+ */
+export const attachTunnel: unique symbol = Symbol("sockit.attachTunnel");
 
 export type { LinesOptions } from "./iterate.js";
 export type { SendComplete, SendFromOptions, SendProgress, SendSource } from "./send-progress.js";
@@ -66,42 +52,6 @@ export type { SocketOptions } from "./socket-options.js";
 export type { StartTlsOptions } from "./starttls.js";
 export type { TextOptions } from "./text.js";
 export type { SendOptions, WriteCallback } from "./writer.js";
-
-type State = "connecting" | "open" | "closing" | "closed";
-
-/** A listener of the transport's events; Node calls it with the transport as `this`. */
-// biome-ignore lint/suspicious/noExplicitAny: Node's listener type is (...args: any[]) => void
-type TransportListener = (this: NetSocket, ...args: any[]) => void;
-
-/**
- * @internal How `connect()` through a proxy hands the socket its transport once the tunnel
- * is up (see {@link Socket}'s `tunnel` init). Returns false when the socket no longer wants
- * it (destroyed meanwhile): the caller then destroys the transport.
- */
-export const attachTunnel: unique symbol = Symbol("sockit.attachTunnel");
-
-/** `#openedOutcome` of a socket that connected while nothing waited for its info. */
-const CONNECTED = Symbol("connected");
-
-/**
- * Milliseconds a destroyed transport has to emit `'close'` before the socket closes without
- * it. Node normally emits it within a tick; the bound is for the paths where it never does.
- */
-const CLOSE_FALLBACK = 1000;
-
-/** A promise with its settle functions, made when a promise is first asked for. */
-class Deferred<T> {
-  readonly promise: Promise<T>;
-  resolve!: (value: T) => void;
-  reject!: (error: SocketError) => void;
-
-  constructor() {
-    this.promise = new Promise<T>((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
-  }
-}
 
 /**
  * A TCP or Unix-domain stream socket with a FIFO read queue and a write queue.
@@ -123,302 +73,67 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
   readonly id: number | undefined;
   /** The LiveCode connection name from `"host:port|name"`, when given. */
   readonly name: string | undefined;
+  readonly #life: Lifecycle<Tag>;
+  readonly #reads: ReadForms<Tag>;
+  /** The PROXY header the connection came with (a `proxyProtocol` server's sockets). */
+  readonly #proxy: ProxyInfo | undefined;
+  #readable: ReadableStream<Uint8Array> | undefined;
+  #writable: WritableStream<Uint8Array> | undefined;
+
+  /** @internal Use {@link connect}, or take sockets from a `Server`. */
+  constructor(ns: NetSocket, init: SocketInit) {
+    super();
+    this.id = init.id;
+    this.name = init.target?.name;
+    this.#proxy = init.proxy;
+    this.#life = new Lifecycle<Tag>(this, ns, init);
+    this.#reads = new ReadForms<Tag>(this.#life, init.options.frame);
+  }
+
   /**
    * Resolves with the socket's info once connected; rejects with the connect error. When
    * nothing waited for the connect (a socket a server accepted, say), the info is taken when
    * `opened` is first read, with `connected: true` as at the connect.
    */
   get opened(): Promise<SocketInfo> {
-    // Made on first use: most accepted sockets never ask, and a server holds thousands.
-    if (this.#opened === undefined) {
-      const outcome = this.#openedOutcome;
-      this.#opened = new Deferred<SocketInfo>();
-      this.#opened.promise.catch(() => {}); // a failed connect nobody awaits must not crash
-      if (outcome instanceof SocketError) this.#opened.reject(outcome);
-      else if (outcome === CONNECTED)
-        this.#opened.resolve({ ...this.info(), connected: true, connecting: false });
-      else if (outcome !== undefined) this.#opened.resolve(outcome);
-    }
-    return this.#opened.promise;
+    return this.#life.opened();
   }
 
   /** Resolves (never rejects) once the socket is closed. */
   get closed(): Promise<CloseInfo> {
-    if (this.#closed === undefined) {
-      this.#closed = new Deferred<CloseInfo>();
-      if (this.#closeInfo !== undefined) this.#closed.resolve(this.#closeInfo);
-    }
-    return this.#closed.promise;
+    return this.#life.closed();
   }
 
-  /** The transport: a `net.Socket`, or the `TLSSocket` that `startTLS()` put in its place. */
-  #ns: NetSocket;
-  #secure: boolean;
-  #upgrading = false;
-  /** What the TLS handshake established, once it has. */
-  #tls: TlsInfo | undefined;
-  readonly #reader: Reader;
-  readonly #writer: WriteQueue<Tag>;
-  readonly #target: Endpoint | undefined;
-  readonly #closeTimeout: number;
-  readonly #frame: FrameOptions | undefined;
-  #readable: ReadableStream<Uint8Array> | undefined;
-  #writable: WritableStream<Uint8Array> | undefined;
-  #state: State;
-  #error: SocketError | undefined;
-  #addresses: AddressSnapshot;
-  /** How the connect ended, once it has: the info, or the error (`opened` settles with it). */
-  #openedOutcome: SocketInfo | SocketError | typeof CONNECTED | undefined;
-  #opened: Deferred<SocketInfo> | undefined;
-  /** How the socket ended, once it has (`closed` resolves with it). */
-  #closeInfo: CloseInfo | undefined;
-  #closed: Deferred<CloseInfo> | undefined;
-  /** Whether the owner called `destroy()`: later reads fail with `ERR_SOCKET_CLOSED`. */
-  #destroyed = false;
-  /** The PROXY header the connection came with (a `proxyProtocol` server's sockets). */
-  readonly #proxy: ProxyInfo | undefined;
-  /** Closes the socket should the transport never emit `'close'` (see `#boundClose`). */
-  #closeFallback: NodeJS.Timeout | undefined;
-
-  /** @internal Use {@link connect}, or take sockets from a `Server`. */
-  constructor(
-    ns: NetSocket,
-    init: {
-      target?: Endpoint;
-      id?: number;
-      path?: string;
-      /** Checked once by `connect()` or the server, not per socket. */
-      options: ResolvedSocketOptions;
-      /** A TLS socket: `opened` waits for the handshake when it is still connecting. */
-      secure?: boolean;
-      /**
-       * `ns` is a placeholder: the real transport comes through {@link attachTunnel} (a
-       * proxy tunnel); reads and writes wait for it as for a connect.
-       */
-      tunnel?: boolean;
-      /** The PROXY header read before the socket was handed over. */
-      proxy?: ProxyInfo;
-    },
-  ) {
-    super();
-    const { options } = init;
-    this.#ns = ns;
-    this.#secure = init.secure ?? false;
-    this.#target = init.target;
-    this.#proxy = init.proxy;
-    this.id = init.id;
-    this.name = init.target?.name;
-    const path = init.target?.kind === "unix" ? init.target.path : init.path;
-    this.#addresses = emptySnapshot(path);
-    this.#closeTimeout = options.closeTimeout;
-    this.#frame = options.frame;
-    this.#reader = new Reader(ns, options.readHighWaterMark);
-    this.#writer = new WriteQueue<Tag>(
-      ns,
-      options.writeHighWaterMark,
-      this,
-      options.maxWriteBuffer,
-    );
-    this.#state = ns.connecting || ns.pending ? "connecting" : "open";
-    this.#configure(options);
-    this.#attach(ns);
-    if (init.tunnel === true) {
-      this.#reader.hold();
-      this.#writer.hold();
-    }
-    if (this.#state === "connecting") {
-      ns.once(this.#secure ? "secureConnect" : "connect", Socket.#onTransportConnect);
-    } else this.#onConnect();
-  }
-
-  #configure(options: ResolvedSocketOptions): void {
-    if (options.timeout > 0) this.#ns.setTimeout(options.timeout);
-    this.#ns.setNoDelay(options.noDelay);
-    if (options.keepAlive !== false) this.#ns.setKeepAlive(true, options.keepAlive);
-  }
-
-  // ---- the transport's events ----
-  //
-  // One set of listeners shared by every socket, finding their socket through `#owners`:
-  // a server holding thousands of connections makes no closures per connection for them.
-
-  /** The socket each transport belongs to. */
-  static readonly #owners = new WeakMap<NetSocket, Socket>();
-
-  static readonly #events: readonly [string, TransportListener][] = [
-    [
-      "data",
-      function (this: NetSocket, chunk: Buffer) {
-        const socket = Socket.#owners.get(this);
-        if (socket === undefined) return;
-        socket.#reader.push(chunk);
-        socket.emit("dataAvailable");
-      },
-    ],
-    [
-      "end",
-      function (this: NetSocket) {
-        const socket = Socket.#owners.get(this);
-        if (socket === undefined) return;
-        // A TLS alert arrives as 'error' just before 'end': reads must see that, not EOF.
-        socket.#reader.end(socket.#error);
-        socket.emit("end");
-      },
-    ],
-    [
-      "error",
-      function (this: NetSocket, error: Error) {
-        const socket = Socket.#owners.get(this);
-        if (socket !== undefined) socket.#fail(socket.#toError(error));
-      },
-    ],
-    [
-      "close",
-      function (this: NetSocket) {
-        const socket = Socket.#owners.get(this);
-        if (socket !== undefined) socket.#onClose();
-      },
-    ],
-  ];
-
-  /** Listened to only when an idle timeout is set: an unused listener costs every socket. */
-  static readonly #onTimeout = function (this: NetSocket): void {
-    Socket.#owners.get(this)?.emit("timeout");
-  };
-
-  static readonly #onTransportConnect = function (this: NetSocket): void {
-    const socket = Socket.#owners.get(this);
-    if (socket !== undefined) socket.#onConnect();
-  };
-
-  /** Listens to a transport's events (again after STARTTLS, to the TLS layer's). */
-  #attach(ns: NetSocket): void {
-    Socket.#owners.set(ns, this);
-    for (const [event, listener] of Socket.#events) ns.on(event, listener);
-    if ((ns.timeout ?? 0) > 0) ns.on("timeout", Socket.#onTimeout);
-  }
-
-  /** Stops listening to a transport (STARTTLS replaces it). */
-  #detach(ns: NetSocket): void {
-    for (const [event, listener] of Socket.#events) ns.off(event, listener);
-    ns.off("timeout", Socket.#onTimeout);
-    ns.off("connect", Socket.#onTransportConnect);
-    ns.off("secureConnect", Socket.#onTransportConnect);
-    Socket.#owners.delete(ns);
-  }
-
-  /** @internal See {@link attachTunnel}. */
-  [attachTunnel](ns: NetSocket, secure: boolean): boolean {
-    if (this.#destroyed || this.#state === "closed") return false;
-    const placeholder = this.#ns;
-    this.#detach(placeholder);
-    if ((placeholder.timeout ?? 0) > 0) ns.setTimeout(placeholder.timeout ?? 0);
-    this.#ns = ns;
-    this.#secure = secure;
-    this.#attach(ns);
-    this.#writer.setTransport(ns); // with a startTLS() pending, only the writes made before it
-    this.#reader.release(ns);
-    if (this.#upgrading) this.#reader.hold(); // startTLS() serves reads after its handshake
-    ns.resume(); // the tunnel left it paused, the target's first bytes unread
-    if (placeholder.writableEnded) {
-      // end() or close() came first: FIN after the queued writes, then settle what waits.
-      const settle = (): void => void placeholder.destroy();
-      ns.once("finish", settle);
-      ns.once("close", settle);
-      ns.end();
-    } else placeholder.destroy();
-    this.#onConnect();
-    return true;
-  }
-
-  #toError(error: unknown): SocketError {
-    const peer = this.#describePeer();
-    return (this.#secure ? toTlsError(error, peer) : undefined) ?? toSocketError(error, peer);
-  }
-
-  #onConnect(): void {
-    if (this.#state === "connecting") this.#state = "open";
-    if (this.#secure && this.#ns instanceof TLSSocket) this.#tls = tlsInfo(this.#ns);
-    // The addresses now, while Node can still report them; an info object only for those
-    // waiting (a server's thousands of accepted sockets are spared one each).
-    this.#addresses = snapshotAddresses(this.#ns, this.#addresses);
-    if (this.#opened === undefined && this.listenerCount("connect") === 0) {
-      this.#openedOutcome = CONNECTED;
-      return;
-    }
-    const info = this.info();
-    this.#openedOutcome = info;
-    this.#opened?.resolve(info);
-    this.emit("connect", info);
-  }
-
-  /** Records the error that ends the socket, and reports it. */
-  #fail(error: SocketError): void {
-    this.#error ??= error;
-    this.#report(error);
-  }
-
-  /** Reports an error to `'error'` listeners, if any: it never crashes the process. */
-  #report(error: SocketError): void {
-    if (this.listenerCount("error") > 0) this.emit("error", error);
-  }
-
-  #onClose(): void {
-    if (this.#closeInfo !== undefined) return; // the transport's 'close' after the fallback
-    if (this.#closeFallback !== undefined) clearTimeout(this.#closeFallback);
-    this.#addresses = snapshotAddresses(this.#ns, this.#addresses);
-    this.#state = "closed";
-    const error = this.#error;
-    // Made only when something is left to fail: most sockets close with nothing pending.
-    let closedError: SocketError | undefined;
-    const closed = (): SocketError => {
-      closedError ??= error ?? new SocketError("ERR_SOCKET_CLOSED", "the socket is closed");
-      return closedError;
-    };
-    if (this.#openedOutcome === undefined) {
-      this.#openedOutcome = closed();
-      this.#opened?.reject(this.#openedOutcome);
-    }
-    if (this.#writer.pending) this.#writer.failAll(closed());
-    this.#writer.closed();
-    this.#reader.end(this.#destroyed ? closed() : error);
-    const info: CloseInfo = error === undefined ? { hadError: false } : { hadError: true, error };
-    this.#closeInfo = info;
-    this.#closed?.resolve(info);
-    this.emit("close", info);
+  /** @internal See {@link attachTunnel}. The transport tells TLS from plain: `secure` is unused. */
+  [attachTunnel](ns: NetSocket, _secure?: boolean): boolean {
+    return this.#life.attachTunnel(ns);
   }
 
   /** @internal How many reads have completed: a server's `firstMessageTimeout` asks. */
   get [readsDone](): number {
-    return this.#reader.delivered;
+    return this.#life.reader.delivered;
   }
 
   /** @internal How the write queue names the peer in its errors. */
   [describePeer](): string {
-    return this.#describePeer();
+    return this.#life.describePeer();
   }
 
-  #describePeer(): string {
-    if (this.#target !== undefined) return formatEndpoint(this.#target);
-    const { remoteAddress, remotePort } = this.#addresses;
-    return remoteAddress === undefined ? "socket" : formatAddress(remoteAddress, remotePort ?? 0);
-  }
-
-  // ---- reading ----
+  // ---- reading (read-forms.ts) ----
 
   /** Bytes in the receive buffer, not yet read. */
   get available(): number {
-    return this.#reader.buffer.length;
+    return this.#life.reader.buffer.length;
   }
 
   /** Whether a connect is in progress (Tcl `-connecting`). */
   get connecting(): boolean {
-    return this.#state === "connecting";
+    return this.#life.state === "connecting";
   }
 
   /** Whether the socket is connected and not closing (hs.socket `connected`, Xojo `IsConnected`). */
   get connected(): boolean {
-    return this.#state === "open";
+    return this.#life.state === "open";
   }
 
   /**
@@ -428,7 +143,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    * `ERR_ABORTED`, `ERR_INVALID_ARGUMENT`, or the socket's error.
    */
   readBytes(length: number, options?: ReadOptions): Promise<Buffer> {
-    return this.#read(() => bytesDecoder(checkInteger("length", length, 0, 2 ** 32)), options);
+    return this.#reads.readBytes(length, options);
   }
 
   /**
@@ -449,20 +164,14 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     delimiter: Delimiter | readonly Delimiter[],
     options?: DelimiterOptions & ReadOptions & Partial<TextOptions>,
   ): Promise<Buffer | string> {
-    return this.#text(
-      this.#read(() => this.#delimited(delimiter, options), options),
-      options,
-    );
+    return this.#reads.readUntil(delimiter, options);
   }
 
   /** Reads one line and returns it without its line ending (Tcl `gets`). See {@link LineOptions}. */
   readLine(options: LineOptions & ReadOptions & TextOptions): Promise<string>;
   readLine(options?: LineOptions & ReadOptions): Promise<Buffer>;
   readLine(options?: LineOptions & ReadOptions & Partial<TextOptions>): Promise<Buffer | string> {
-    return this.#text(
-      this.#read(() => this.#lines(options), options),
-      options,
-    );
+    return this.#reads.readLine(options);
   }
 
   /**
@@ -470,7 +179,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    * stream it resolves with an empty buffer.
    */
   readAvailable(options?: ReadOptions): Promise<Buffer> {
-    return this.#read(() => availableDecoder, options);
+    return this.#reads.readAvailable(options);
   }
 
   /**
@@ -479,60 +188,8 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    * `'readError'` (or `'error'` when only that has a listener). Returns the socket, to chain.
    */
   read(what: number | Delimiter | readonly Delimiter[], tag?: Tag, options?: ReadOptions): this {
-    const decoder =
-      typeof what === "number"
-        ? bytesDecoder(checkInteger("length", what, 0, 2 ** 32))
-        : this.#delimited(what, undefined);
-    this.#tagged ??= this.#taggedSettle();
-    this.#reader.enqueue(decoder, this.#tagged, options, tag);
+    this.#reads.tagged(what, tag, options);
     return this;
-  }
-
-  /** How every tagged read settles, made on the first one. */
-  #tagged: ReadSettle | undefined;
-
-  /**
-   * Plain calls, not a promise (a throwing listener throws like any event listener), made
-   * once per socket rather than once per read.
-   */
-  #taggedSettle(): ReadSettle {
-    return {
-      resolve: (data, tag) => this.emit("read", data, tag as Tag),
-      reject: (error, tag) => {
-        if (this.listenerCount("readError") > 0) this.emit("readError", error, tag as Tag);
-        else this.#report(error); // a failed read is not the socket's error: record nothing
-      },
-    };
-  }
-
-  /**
-   * Queues a read; a bad argument (thrown by `make`) rejects like any other failure. When no
-   * read waits and the frame is already buffered, it settles at once without queueing.
-   */
-  #read(make: () => Decoder, options: ReadOptions | undefined): Promise<Buffer> {
-    let decoder: Decoder;
-    try {
-      decoder = make();
-      if (options?.signal?.aborted !== true && checkReadOptions(options) === undefined) {
-        const frame = this.#reader.decodeNow(decoder);
-        if (frame !== null) return Promise.resolve(frame);
-      }
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return new Promise<Buffer>((resolve, reject) => {
-      this.#reader.enqueue(decoder, { resolve, reject }, options);
-    });
-  }
-
-  /** Decodes the result of a read when an `encoding` is asked for. */
-  #text(
-    read: Promise<Buffer>,
-    options: Partial<TextOptions> | undefined,
-  ): Promise<Buffer | string> {
-    const encoding = options?.encoding;
-    if (encoding === undefined) return read;
-    return read.then((data) => decodeText(data, encoding, options?.invalidText ?? "replace"));
   }
 
   /**
@@ -542,9 +199,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    * See `FrameOptions` for the layouts; also takes `timeout` and `signal`.
    */
   readFrame(options?: FrameOptions & ReadOptions): Promise<Buffer> {
-    if (options === undefined) return this.#read(() => this.#frames(undefined), undefined);
-    const { timeout: _t, signal: _s, ...frame } = options;
-    return this.#read(() => this.#frames(frame), options);
+    return this.#reads.readFrame(options);
   }
 
   /** Writes `payload` with a length prefix (the socket's `frame` option, overridden by `options`). */
@@ -554,11 +209,8 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     tag?: Tag,
     onWritten?: WriteCallback<Tag>,
   ): boolean {
-    return this.write(
-      encodeFrame(checkData(payload), mergeFrameOptions(this.#frame, options ?? {})),
-      tag,
-      onWritten,
-    );
+    const codec = mergeFrameOptions(this.#reads.frameOptions, options ?? {});
+    return this.write(encodeFrame(checkData(payload), codec), tag, onWritten);
   }
 
   /**
@@ -571,7 +223,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    * ```
    */
   lines(options?: LinesOptions): AsyncIterableIterator<string, undefined, undefined> {
-    return iterateLines(this.#reader, checkOptions("options", options, {}));
+    return this.#reads.lines(checkOptions("options", options, {}));
   }
 
   /**
@@ -583,12 +235,9 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    * ```
    */
   frames(
-    frameOptions?: FrameOptions & IterateOptions,
+    options?: FrameOptions & IterateOptions,
   ): AsyncIterableIterator<Buffer, undefined, undefined> {
-    const options = checkOptions("options", frameOptions, {});
-    const { onOverflow: _o, signal: _s, ...frame } = options;
-    const codec = mergeFrameOptions(this.#frame, frame);
-    return iterateLengthFrames(this.#reader, codec, options);
+    return this.#reads.frames(checkOptions("options", options, {}));
   }
 
   /**
@@ -596,52 +245,72 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    * delivered it (a view, never a copy); `readAvailable()` instead joins all that is buffered.
    */
   [Symbol.asyncIterator](): AsyncIterableIterator<Buffer, undefined, undefined> {
-    return iterateFrames(this.#reader, chunkDecoder, () => undefined);
+    return this.#reads.chunks();
   }
 
   /**
-   * Decoders for the common calls, made once per socket: a read with default options reuses
-   * one (the reader resets it as each read starts) instead of building one per call.
+   * Reads one message with any {@link Decoder}: a user's own, or an exported codec
+   * (`new LengthPrefixedDecoder({ width: 2 })`, `new VarintDecoder()`, …). It takes the
+   * path of the built-in reads: the FIFO queue, `timeout` and `signal`, exactly one
+   * settlement, nothing consumed by a read that fails or times out (tokio-util `Framed`).
+   * @throws (rejects) `ERR_INVALID_ARGUMENT` for an object that is not a decoder or a bad
+   * `timeout`; `ERR_READ_TIMEOUT`, `ERR_ABORTED`; `ERR_END_OF_STREAM` when the stream had
+   * ended with nothing buffered; what the decoder throws (a `SocketError` as it is, such as
+   * `ERR_FRAME_TOO_LONG` or `ERR_INCOMPLETE_READ` from its `decodeEof`; anything else as
+   * `ERR_INVALID_STATE` with the original on `cause`); or the socket's error.
+   * @example
+   * ```ts
+   * const socket = connect("127.0.0.1:7000");
+   * socket.write(encodeVarint("hi")); // an echo server sends it back
+   * const payload = await socket.readWith(new VarintDecoder(), { timeout: 5000 });
+   * assert.deepEqual(payload, Buffer.from("hi"));
+   * ```
    */
-  #defaults:
-    | {
-        line?: LineDecoder;
-        frame?: Decoder;
-        delimited?: Map<string, DelimiterDecoder>;
-      }
-    | undefined;
-
-  #frames(override: object | undefined): Decoder {
-    if (override !== undefined && Object.keys(override).length > 0) {
-      return frameDecoder(mergeFrameOptions(this.#frame, override));
-    }
-    this.#defaults ??= {};
-    this.#defaults.frame ??= frameDecoder(this.#frame);
-    return this.#defaults.frame;
+  readWith<T>(decoder: Decoder<T>, options?: ReadOptions): Promise<T> {
+    return this.#reads.readWith(decoder, options);
   }
 
-  #lines(options: LineOptions | undefined): LineDecoder {
-    if (options?.eol !== undefined || options?.maxLength !== undefined)
-      return new LineDecoder(options);
-    this.#defaults ??= {};
-    this.#defaults.line ??= new LineDecoder();
-    return this.#defaults.line;
+  /**
+   * Iterates over the messages of any {@link Decoder} until the stream ends cleanly (a
+   * message cut short throws what the decoder's `decodeEof` throws). Each step is one
+   * queued read, in FIFO order with the other reads; breaking out of the loop, or aborting
+   * `signal` (the loop throws `ERR_ABORTED`), leaves unread bytes buffered.
+   * @throws SocketError `ERR_INVALID_ARGUMENT` for an object that is not a decoder.
+   * @example
+   * ```ts
+   * for await (const payload of socket.messages(new VarintDecoder())) handle(payload);
+   * ```
+   */
+  messages<T>(
+    decoder: Decoder<T>,
+    options: { signal?: AbortSignal } = {},
+  ): AsyncIterableIterator<T, undefined, undefined> {
+    return this.#reads.messages(decoder, options);
   }
 
-  #delimited(
-    delimiter: Delimiter | readonly Delimiter[],
-    options: DelimiterOptions | undefined,
-  ): DelimiterDecoder {
-    const plain = options?.maxLength === undefined && options?.include === undefined;
-    if (!plain || typeof delimiter !== "string") return new DelimiterDecoder(delimiter, options);
-    this.#defaults ??= {};
-    this.#defaults.delimited ??= new Map();
-    let decoder = this.#defaults.delimited.get(delimiter);
-    if (decoder === undefined) {
-      decoder = new DelimiterDecoder(delimiter);
-      if (this.#defaults.delimited.size < 16) this.#defaults.delimited.set(delimiter, decoder);
-    }
-    return decoder;
+  /**
+   * Calls a synchronous `handler` with each message of any {@link Decoder} until the stream
+   * ends (`onEnd`) or the returned function is called; unread bytes stay buffered. Each
+   * message is one queued read, in FIFO order with the other reads. A failed read
+   * (`ERR_FRAME_TOO_LONG`, `ERR_INCOMPLETE_READ`, the socket's error) or a handler that
+   * throws (`ERR_HANDLER_FAILED`, the throw on `cause`) removes the handler and goes to
+   * `onError`, or to the socket's `'error'` listeners without one.
+   * @throws SocketError `ERR_INVALID_ARGUMENT` for an object that is not a decoder, or a
+   * handler that is not a function.
+   * @example
+   * ```ts
+   * const stop = socket.onMessage(new LengthPrefixedDecoder({ width: 2 }), (payload) => {
+   *   if (payload.length === 0) stop(); // an empty frame ends the exchange
+   *   else handle(payload);
+   * });
+   * ```
+   */
+  onMessage<T>(
+    decoder: Decoder<T>,
+    handler: (message: T) => void,
+    options?: MessageHandlerOptions,
+  ): () => void {
+    return this.#reads.onMessage(decoder, handler, checkOptions("options", options, {}));
   }
 
   /**
@@ -661,10 +330,10 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
 
   /** Drops every byte in the receive buffer (Xojo `Purge`); returns how many. */
   purge(): number {
-    return this.#reader.purge();
+    return this.#life.reader.purge();
   }
 
-  // ---- writing ----
+  // ---- writing (writer.ts) ----
 
   /**
    * Queues bytes (text is UTF-8) for the peer, also while connecting (sent once connected,
@@ -675,8 +344,8 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    * `ERR_WRITE_BUFFER_FULL` over `maxWriteBuffer` (nothing queued, the socket stays usable).
    */
   write(data: string | Uint8Array, tag?: Tag, onWritten?: WriteCallback<Tag>): boolean {
-    this.#checkWritable();
-    return this.#writer.write(checkData(data), tag, onWritten);
+    this.#life.checkWritable();
+    return this.#life.writer.write(checkData(data), tag, onWritten);
   }
 
   /**
@@ -686,8 +355,8 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    */
   send(data: string | Uint8Array, options?: SendOptions): Promise<void> {
     try {
-      this.#checkWritable();
-      return this.#writer.send(checkData(data), checkOptions("options", options, {}));
+      this.#life.checkWritable();
+      return this.#life.writer.send(checkData(data), checkOptions("options", options, {}));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -732,16 +401,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     };
   }
 
-  #checkWritable(): void {
-    if (this.#state === "closing" || this.#state === "closed" || this.#ns.writableEnded) {
-      throw new SocketError(
-        "ERR_SOCKET_CLOSED",
-        `cannot write: the socket to ${this.#describePeer()} is closed`,
-      );
-    }
-  }
-
-  // ---- TLS ----
+  // ---- TLS (starttls.ts) ----
 
   /**
    * Upgrades the connection to TLS in place (STARTTLS: SMTP, IMAP, PostgreSQL's SSLRequest;
@@ -763,67 +423,20 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    * await socket.startTLS(); // verified against the host connected to
    * ```
    */
-  async startTLS(tlsOptions?: StartTlsOptions): Promise<SocketInfo> {
-    const options = checkOptions("options", tlsOptions, {});
-    if (this.#state === "closing" || this.#state === "closed")
-      throw new SocketError("ERR_SOCKET_CLOSED", "cannot start TLS: the socket is not open");
-    if (this.#secure || this.#upgrading)
-      throw new SocketError("ERR_INVALID_STATE", "the socket is already secure");
-    const side = options.side ?? (this.id === undefined ? "client" : "server");
-    const timeout = options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT;
-    const host = this.#target?.kind === "tcp" ? this.#target.host : undefined;
-    const wrap = tlsWrapper(side, options, host); // bad options fail here, before any change
-    // Held from this call on, whatever the state: a write made after startTLS() on a socket
-    // still connecting must wait for the handshake, never leave in clear text.
-    this.#upgrading = true;
-    this.#reader.hold();
-    this.#writer.hold();
-    try {
-      if (this.#state === "connecting") await this.opened; // the connect comes first
-      if (this.#state !== "open")
-        throw this.#error ?? new SocketError("ERR_SOCKET_CLOSED", "closed during STARTTLS");
-      await this.#writer.flushed(); // the plaintext before the upgrade goes out first
-      if (this.#state !== "open")
-        throw this.#error ?? new SocketError("ERR_SOCKET_CLOSED", "closed during STARTTLS");
-      const raw = this.#ns;
-      this.#detach(raw);
-      raw.pause();
-      const early = this.#reader.buffer.takeAll();
-      if (early.length > 0) raw.unshift(early); // the peer's first handshake bytes
-      const secure = wrap(raw);
-      // The idle timer follows the connection: on the raw socket it would fire unheard.
-      if ((raw.timeout ?? 0) > 0) {
-        secure.setTimeout(raw.timeout ?? 0);
-        raw.setTimeout(0);
-      }
-      this.#ns = secure;
-      this.#secure = true;
-      this.#attach(secure);
-      this.#writer.setTransport(secure);
-      await awaitHandshake(secure, side, timeout, options, (e) => this.#toError(e)).catch(
-        (error: SocketError) => {
-          const cause = this.#error ?? error; // a TLS alert recorded just before the close
-          void this.destroy(cause);
-          throw cause;
-        },
-      );
-      this.#tls = tlsInfo(secure);
-    } finally {
-      this.#upgrading = false;
-      // Reads are served again either way: after a failed upgrade they see its error.
-      this.#reader.release(this.#ns);
-    }
+  async startTLS(options?: StartTlsOptions): Promise<SocketInfo> {
+    const checked = checkOptions("options", options, {});
+    await upgradeToTls(this.#life, checked, this.id === undefined ? "client" : "server");
     return this.info();
   }
 
-  // ---- closing ----
+  // ---- closing (lifecycle.ts) ----
 
   /**
    * Half-close: flushes queued writes, then sends FIN. Reading goes on until the peer closes.
    * Resolves once the FIN is sent. Idempotent.
    */
   end(): Promise<void> {
-    return this.#writer.end();
+    return this.#life.writer.end();
   }
 
   /**
@@ -832,16 +445,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    * addresses and its unread receive buffer (Xojo `Close`).
    */
   close(): Promise<CloseInfo> {
-    if (this.#state === "closing" || this.#state === "closed") return this.closed;
-    this.#state = "closing";
-    this.#reader.discardOverflow(); // a paused socket would never see the peer's FIN
-    void this.#writer.end();
-    const timer = setTimeout(() => {
-      this.#ns.destroy();
-      this.#boundClose();
-    }, this.#closeTimeout);
-    void this.closed.then(() => clearTimeout(timer));
-    return this.closed;
+    return this.#life.close();
   }
 
   /**
@@ -849,14 +453,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    * the connection is dropped. Bytes already buffered stay readable. Idempotent.
    */
   destroy(error?: SocketError): Promise<CloseInfo> {
-    if (this.#state === "closed" || this.#destroyed) return this.closed;
-    this.#destroyed = true;
-    if (error !== undefined) this.#fail(error);
-    this.#state = "closing";
-    this.#reader.failAll(error ?? new SocketError("ERR_SOCKET_CLOSED", "the socket was destroyed"));
-    this.#ns.destroy();
-    this.#boundClose();
-    return this.closed;
+    return this.#life.destroy(error);
   }
 
   /**
@@ -869,48 +466,25 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    * right after `end()` or `close()` (the FIN already on its way), it is `destroy()`. Idempotent.
    */
   reset(): Promise<CloseInfo> {
-    if (this.#state === "closed" || this.#destroyed) return this.closed;
-    this.#destroyed = true;
-    this.#state = "closing";
-    this.#reader.failAll(new SocketError("ERR_SOCKET_CLOSED", "the socket was reset"));
-    // While a FIN is being sent (end() or close() in the same tick), Node's reset fails with
-    // EINVAL and never emits 'close', leaking the handle: that connection is destroyed
-    // instead, as is one still connecting (nothing to reset yet).
-    const finishing = this.#ns.writableEnded && !this.#ns.writableFinished;
-    try {
-      if (finishing || this.#ns.connecting) this.#ns.destroy();
-      else this.#ns.resetAndDestroy(); // Node's TCP handles only: it throws for TLS and pipes
-    } catch {
-      this.#ns.destroy();
-    }
-    this.#boundClose();
-    return this.closed;
-  }
-
-  /**
-   * The transport was told to go; should it never emit `'close'` (a Node path that destroys
-   * without it), the socket closes anyway after {@link CLOSE_FALLBACK} ms: `closed`, `end()`
-   * and every pending operation settle whatever the transport does.
-   */
-  #boundClose(): void {
-    if (this.#closeInfo !== undefined || this.#closeFallback !== undefined) return;
-    this.#closeFallback = setTimeout(() => this.#onClose(), CLOSE_FALLBACK);
+    return this.#life.reset();
   }
 
   /** Addresses, ports and state (hs.socket `info`); addresses stay readable after close. */
   info(): SocketInfo {
-    if (!this.#ns.destroyed) this.#addresses = snapshotAddresses(this.#ns, this.#addresses);
+    const life = this.#life;
+    const ns = life.ns;
+    if (!ns.destroyed) life.addresses = snapshotAddresses(ns, life.addresses);
     return {
       id: this.id,
       name: this.name,
-      ...proxiedAddresses(this.#addresses, this.#proxy),
-      connected: this.#state === "open",
-      connecting: this.#state === "connecting",
-      secure: this.#tls !== undefined,
-      bytesRead: this.#ns.bytesRead,
-      bytesWritten: this.#ns.bytesWritten,
-      available: this.#reader.buffer.length,
-      tls: this.#tls,
+      ...proxiedAddresses(life.addresses, this.#proxy),
+      connected: life.state === "open",
+      connecting: life.state === "connecting",
+      secure: life.tls !== undefined,
+      bytesRead: ns.bytesRead,
+      bytesWritten: ns.bytesWritten,
+      available: life.reader.buffer.length,
+      tls: life.tls,
       proxy: this.#proxy,
     };
   }

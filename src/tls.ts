@@ -14,7 +14,10 @@ import {
   type SecureContext,
   type TLSSocket,
 } from "node:tls";
-import { SocketError } from "./errors.js";
+import { SocketError, TlsError } from "./errors.js";
+
+/** Defined with every other error in `errors.ts`; re-exported for older imports. */
+export { TlsError } from "./errors.js";
 
 /**
  * PEM text (a string holding a `-----BEGIN …-----` line anywhere, so the human-readable
@@ -313,24 +316,6 @@ export function toTlsError(error: unknown, address: string | undefined): SocketE
         : "ERR_TLS_HANDSHAKE";
   const message = `${(error as Error).message ?? code}${address === undefined ? "" : ` (${address})`}`;
   return new TlsError(kind, code, message, error, address);
-}
-
-/** A failed TLS handshake or certificate check; `reason` is Node's or OpenSSL's code. */
-export class TlsError extends SocketError {
-  override name = "TlsError";
-  /** Node's or OpenSSL's code, e.g. `CERT_HAS_EXPIRED`, `ERR_TLS_CERT_ALTNAME_INVALID`. */
-  readonly reason: string;
-
-  constructor(
-    code: "ERR_TLS_CERT" | "ERR_TLS_HANDSHAKE" | "ERR_TLS_HANDSHAKE_TIMEOUT",
-    reason: string,
-    message: string,
-    cause?: unknown,
-    address?: string,
-  ) {
-    super(code, message, address === undefined ? { cause } : { cause, address });
-    this.reason = reason;
-  }
 }
 
 /** Reads `info().tls` off an established TLS socket. */

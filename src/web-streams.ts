@@ -13,12 +13,30 @@
  *   (`socket.send()`), so `pipeTo` and `writer.ready` wait for the peer.
  *
  * `socket.readable` and `socket.writable` are these streams, created on first use. The
- * functions here take the socket as a type only: `socket.ts` imports this module.
+ * functions here take what they use of a socket ({@link StreamReadSource},
+ * {@link StreamWriteTarget}), so `socket.ts` imports this module and not the reverse.
  *
  * @module
  */
-import { checkInteger, SocketError } from "./errors.js";
-import type { Socket } from "./socket.js";
+
+import { checkInteger } from "./arguments.js";
+import { abortedError, SocketError } from "./errors.js";
+
+/** What a readable stream reads: a sockit `Socket` (or anything with its `readAvailable`). */
+export interface StreamReadSource {
+  /** Every buffered byte, waiting for at least one; empty at a clean end of stream. */
+  readAvailable(options?: { signal?: AbortSignal }): Promise<Buffer>;
+}
+
+/** What a writable stream writes to: a sockit `Socket` (or anything with these three). */
+export interface StreamWriteTarget {
+  /** Resolves once the bytes reach the kernel. */
+  send(data: Uint8Array): Promise<void>;
+  /** Flushes, then half-closes. */
+  end(): Promise<void>;
+  /** Drops the connection with `error`. */
+  destroy(error?: SocketError): Promise<unknown>;
+}
 
 /** Options of {@link toReadableStream}. */
 export interface ToReadableStreamOptions {
@@ -79,7 +97,7 @@ export interface ToReadableStreamOptions {
  * ```
  */
 export function toReadableStream(
-  socket: Socket,
+  socket: StreamReadSource,
   options: ToReadableStreamOptions = {},
 ): ReadableStream<Uint8Array> {
   const highWaterMark = checkInteger(
@@ -166,9 +184,9 @@ export function toReadableStream(
  * await done;
  * ```
  */
-export function toWritableStream(socket: Socket): WritableStream<Uint8Array> {
+export function toWritableStream(socket: StreamWriteTarget): WritableStream<Uint8Array> {
   const aborted = (reason: unknown): SocketError =>
-    new SocketError("ERR_ABORTED", "the socket's writable stream was aborted", { cause: reason });
+    abortedError("socket's writable stream", reason);
   return new WritableStream<Uint8Array>({
     start(controller) {
       // The sink's abort() runs only after the write in flight settles, which may be never

@@ -6,7 +6,9 @@
  * @module
  */
 import type { Socket as NetSocket } from "node:net";
-import { checkData, SocketError, shown, toSocketError } from "./errors.js";
+import { checkData, checkTimeout } from "./arguments.js";
+import { abortedNow, type Deadline, startDeadline } from "./deadline.js";
+import { SocketError, socketClosedError, toSocketError } from "./errors.js";
 
 /**
  * Called exactly once per write: `error` is null when the bytes reached the kernel, or the
@@ -104,7 +106,7 @@ export class WriteQueue<Tag> {
    * nothing is queued, `onWritten` is not called, and the socket stays usable.
    */
   write(data: string | Uint8Array, tag: Tag | undefined, onWritten?: WriteCallback<Tag>): boolean {
-    checkData("data", data);
+    checkData(data);
     const size = typeof data === "string" ? Buffer.byteLength(data) : data.byteLength;
     if (this.#maxBuffer !== Number.POSITIVE_INFINITY && this.#over(size))
       throw this.#fullError(size);
@@ -174,8 +176,7 @@ export class WriteQueue<Tag> {
       if (error) settle(toSocketError(error, this.#owner[describePeer]()));
       // Node reports null for a write that was still in flight when the socket was destroyed:
       // those bytes are not known to have left, so the write fails.
-      else if (this.#ns.destroyed)
-        settle(new SocketError("ERR_SOCKET_CLOSED", "destroyed before the write completed"));
+      else if (this.#ns.destroyed) settle(socketClosedError("complete the write", "destroyed"));
       else settle(null);
     });
     const room = this.#ns.writableLength < this.#highWaterMark;
@@ -189,48 +190,31 @@ export class WriteQueue<Tag> {
    */
   send(data: string | Uint8Array, options: SendOptions = {}): Promise<void> {
     const { timeout = 0, signal } = options;
+    let invalid: SocketError | undefined;
+    try {
+      checkData(data);
+      invalid = checkTimeout(timeout) ?? abortedNow("send", signal);
+    } catch (error) {
+      invalid = error as SocketError;
+    }
+    if (invalid !== undefined) return Promise.reject(invalid);
     return new Promise<void>((resolve, reject) => {
-      try {
-        checkData("data", data);
-      } catch (error) {
-        reject(error);
-        return;
-      }
-      if (!Number.isFinite(timeout) || timeout < 0) {
-        reject(
-          new SocketError("ERR_INVALID_ARGUMENT", `timeout must be >= 0 ms, got ${shown(timeout)}`),
-        );
-        return;
-      }
-      if (signal?.aborted) {
-        reject(new SocketError("ERR_ABORTED", "the send was aborted", { cause: signal.reason }));
-        return;
-      }
-      let timer: NodeJS.Timeout | undefined;
-      const onAbort = (): void => {
-        done(new SocketError("ERR_ABORTED", "the send was aborted", { cause: signal?.reason }));
-      };
       let settled = false;
+      let deadline: Deadline | undefined;
       const done = (error: SocketError | null): void => {
         if (settled) return;
         settled = true;
-        if (timer !== undefined) clearTimeout(timer);
-        signal?.removeEventListener("abort", onAbort);
+        deadline?.clear();
         if (error === null) resolve();
         else reject(error);
       };
-      if (timeout > 0) {
-        timer = setTimeout(() => {
-          done(new SocketError("ERR_WRITE_TIMEOUT", `send timed out after ${timeout} ms`));
-        }, timeout);
-      }
-      signal?.addEventListener("abort", onAbort, { once: true });
+      deadline = startDeadline("send", timeout, signal, done);
       const size = typeof data === "string" ? Buffer.byteLength(data) : data.byteLength;
       const attempt = (): void => {
         if (settled) return; // timed out or aborted while waiting for room: nothing queued
         const open = !this.#ns.destroyed && !this.#ns.writableEnded; // else the write fails now
         if (open && this.#over(size)) this.#afterFlush(attempt);
-        else this.#write(data, size, undefined, (error) => done(error));
+        else this.#write(data, size, undefined, done);
       };
       attempt();
     });

@@ -118,7 +118,7 @@ describe("connect", () => {
     expect(() => connect("127.0.0.1:80", { localPort: 70000 })).toThrow(
       expect.objectContaining({ code: "ERR_INVALID_ARGUMENT" }),
     );
-    expect(() => connect("127.0.0.1:80", { timeout: -5 })).toThrow(
+    expect(() => connect("127.0.0.1:80", { idleTimeout: -5 })).toThrow(
       expect.objectContaining({ code: "ERR_INVALID_ARGUMENT" }),
     );
     expect(() => connect("127.0.0.1:80", { readHighWaterMark: 0 })).toThrow(

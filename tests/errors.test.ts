@@ -1,11 +1,18 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
+  abortedError,
+  connectTimeoutError,
   ERROR_CODES,
   FrameTooLongError,
+  handshakeTimeoutError,
   IncompleteReadError,
+  readTimeoutError,
   SocketError,
+  socketClosedError,
+  TlsError,
   toSocketError,
+  writeTimeoutError,
 } from "../src/errors.js";
 
 const doc = readFileSync(new URL("../docs/errors.md", import.meta.url), "utf8");
@@ -71,5 +78,56 @@ describe("error codes", () => {
       maxLength: 10,
     });
     expect(tooLong).toBeInstanceOf(SocketError);
+  });
+});
+
+describe("the error of each phase", () => {
+  it("names a read, a receive and a send timeout with their code and duration", () => {
+    expect(readTimeoutError(50)).toMatchObject({
+      code: "ERR_READ_TIMEOUT",
+      message: "read timed out after 50 ms",
+    });
+    expect(readTimeoutError(20, "receive").message).toBe("receive timed out after 20 ms");
+    expect(writeTimeoutError(30)).toMatchObject({
+      code: "ERR_WRITE_TIMEOUT",
+      message: "send timed out after 30 ms",
+    });
+  });
+
+  it("names the target of a connect timeout on its message and address", () => {
+    expect(connectTimeoutError(100, "10.0.0.1:80")).toMatchObject({
+      code: "ERR_CONNECT_TIMEOUT",
+      address: "10.0.0.1:80",
+      message: "connect to 10.0.0.1:80 timed out after 100 ms",
+    });
+  });
+
+  it("makes a handshake timeout a TlsError whose reason is its code", () => {
+    const error = handshakeTimeoutError(10_000);
+    expect(error).toBeInstanceOf(TlsError);
+    expect(error).toMatchObject({
+      code: "ERR_TLS_HANDSHAKE_TIMEOUT",
+      reason: "ERR_TLS_HANDSHAKE_TIMEOUT",
+      message: "TLS handshake timed out after 10000 ms",
+    });
+  });
+
+  it("keeps the abort reason as the cause of ERR_ABORTED", () => {
+    const reason = new Error("user gave up");
+    const error = abortedError("send", reason);
+    expect(error).toMatchObject({ code: "ERR_ABORTED", message: "the send was aborted" });
+    expect(error.cause).toBe(reason);
+  });
+
+  it("says what was refused and how the socket closed with ERR_SOCKET_CLOSED", () => {
+    expect(socketClosedError().message).toBe("the socket is closed");
+    expect(socketClosedError(undefined, "destroyed").message).toBe("the socket was destroyed");
+    expect(socketClosedError("write", "closed", "127.0.0.1:80")).toMatchObject({
+      code: "ERR_SOCKET_CLOSED",
+      message: "cannot write: the socket to 127.0.0.1:80 is closed",
+    });
+    expect(socketClosedError("start TLS", "reset").message).toBe(
+      "cannot start TLS: the socket was reset",
+    );
   });
 });

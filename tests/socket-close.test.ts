@@ -227,7 +227,7 @@ describe("closing a socket", () => {
 
   it("emits 'timeout' after the idle time and stays open (LiveCode socketTimeout)", async () => {
     const { target } = await rawPeer(() => {});
-    const socket = connect(target, { timeout: 50 });
+    const socket = connect(target, { idleTimeout: 50 });
     await new Promise<void>((r) => socket.once("timeout", () => r()));
     expect(socket.connected).toBe(true);
     await socket.destroy();

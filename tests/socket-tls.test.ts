@@ -3,10 +3,9 @@ import { Duplex } from "node:stream";
 import { connect as tlsConnect } from "node:tls";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { connect } from "../src/connect.js";
-import type { SocketError } from "../src/errors.js";
+import type { SocketError, TlsError } from "../src/errors.js";
 import { listen, type Server } from "../src/server.js";
 import type { Socket } from "../src/socket.js";
-import type { TlsError } from "../src/tls.js";
 import {
   type Certificates,
   cleanupCertificates,
@@ -405,7 +404,7 @@ describe.skipIf(opensslPeer.path === undefined)("STARTTLS", () => {
       await s.startTLS(serverIdentity()); // then silence
     });
     servers.push(server);
-    const socket = track(connect(`localhost:${server.port}`, { timeout: 200 }));
+    const socket = track(connect(`localhost:${server.port}`, { idleTimeout: 200 }));
     socket.write("STARTTLS\r\n");
     await socket.startTLS({ ca: certs.ca.cert });
     const idle = new Promise<string>((resolve) => socket.once("timeout", () => resolve("timeout")));

@@ -136,12 +136,19 @@ export function closedLine(error: SocketError | undefined, who?: string): string
 }
 
 /** Resolves once everything written to `stream` so far has been handed to the system. */
+/** The longest wait for stdout or stderr to drain before the process exits anyway. */
+const FLUSH_BOUND_MS = 2000;
+
 function flush(stream: Writable): Promise<void> {
   return new Promise<void>((resolve) => {
-    if (stream.destroyed || !stream.writable) {
+    // A terminal is written synchronously: nothing waits. (An empty write's callback on a
+    // TTY can also never come, which kept the process alive after a typed session.)
+    if (stream.destroyed || !stream.writable || (stream as { isTTY?: boolean }).isTTY === true) {
       resolve();
       return;
     }
+    // Bounded: a stream that never calls back must not keep the process from exiting.
+    setTimeout(resolve, FLUSH_BOUND_MS).unref();
     // A reader that went away (EPIPE) must not turn the exit into a crash.
     stream.on("error", () => resolve());
     // The callback of an empty write runs after every earlier write, or on error.

@@ -4,9 +4,17 @@
  *
  * @module
  */
+import type { Command } from "commander";
 import { type ConnectOptions, connect } from "../index.js";
 import { type Log, peerOf } from "./common.js";
-import { joinTarget, normalize, type SessionFlags } from "./flags.js";
+import {
+  addConnectFlags,
+  addSessionFlags,
+  joinTarget,
+  normalize,
+  type SessionFlags,
+} from "./flags.js";
+import { logOf, milliseconds, tlsFlags } from "./options.js";
 import { runSession, SessionContext } from "./session.js";
 import { clientConnectOptions, type TlsFlags } from "./tls-flags.js";
 import { runUdpConnect } from "./udp-session.js";
@@ -67,4 +75,18 @@ export async function runConnect(
   } finally {
     await context.recorder.close();
   }
+}
+
+/** Registers `sockit connect TARGET` (or `HOST PORT`) with ncat's flags. */
+export function registerConnect(root: Command): void {
+  const command = root
+    .command("connect")
+    .description("connect to TARGET: stdin to the socket, the socket to stdout (like nc)")
+    .argument("<target>", "host:port, [v6]:port or unix:/path; or HOST PORT as two words")
+    .argument("[port]", "the port, when TARGET is a host alone (ncat's form)")
+    .option("--timeout <ms>", "give up connecting after this many milliseconds", milliseconds);
+  addConnectFlags(addSessionFlags(tlsFlags(command, "client"))).action(
+    (target: string, port: string | undefined, options: ConnectCommandOptions, self: Command) =>
+      runConnect(target, port, options, logOf(self)),
+  );
 }

@@ -7,6 +7,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Command } from "commander";
 import { connect, listen, type Server, type Socket, SocketError } from "../index.js";
 import { localOf, peerOf } from "./common.js";
 
@@ -190,4 +191,12 @@ export async function runDemo(): Promise<void> {
     clearTimeout(timer);
     await Promise.all([...cleanup].map(removeTemporary));
   }
+}
+
+/** Registers `sockit demo` on `root`. */
+export function registerDemo(root: Command): void {
+  root
+    .command("demo")
+    .description("a short narrated tour of the library on loopback")
+    .action(() => runDemo());
 }

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { type Command, Option } from "commander";
 import { formatAddress, listen, type Server, type Socket, SocketError } from "../index.js";
 import {
   closedLine,
@@ -15,8 +16,9 @@ import {
   STOP_SIGNALS,
   type StopSignal,
 } from "./common.js";
-import { normalize, type SessionFlags } from "./flags.js";
+import { addListenFlags, addSessionFlags, normalize, type SessionFlags } from "./flags.js";
 import { serveMany } from "./keep-open.js";
+import { CRLF_HELP, logOf, tlsFlags } from "./options.js";
 import { runSession, SessionContext } from "./session.js";
 import { serverTls, type TlsFlags } from "./tls-flags.js";
 import { runUdpListen } from "./udp-session.js";
@@ -166,4 +168,24 @@ async function echo(socket: Socket, log: Log): Promise<void> {
   }
   const closed = await socket.closed;
   log(closedLine(closed.error, peer));
+}
+
+/** Registers `sockit listen [LOCAL] [PORT]` with ncat's flags, `--echo` and `-k`. */
+export function registerListen(root: Command): void {
+  const command = root
+    .command("listen")
+    .description("accept one connection and bridge it with stdin/stdout; -k for many, --echo")
+    .argument("[local]", "[host:]port (0: any free port) or unix:/path; or HOST PORT")
+    .argument("[port]", "the port, when LOCAL is a host alone (ncat's form)")
+    .option("--echo", "echo every connection's bytes back until SIGINT/SIGTERM")
+    // --echo does not read stdin: --crlf there would be silently ignored, so it is bad usage.
+    .addOption(new Option("-C, --crlf", `${CRLF_HELP} (not with --echo)`).conflicts("echo"));
+  addListenFlags(addSessionFlags(tlsFlags(command, "server"))).action(
+    (
+      local: string | undefined,
+      port: string | undefined,
+      options: ListenCommandOptions,
+      self: Command,
+    ) => runListen(local, port, options, logOf(self)),
+  );
 }

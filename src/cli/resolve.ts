@@ -4,6 +4,7 @@
  * @module
  */
 import type { Writable } from "node:stream";
+import type { Command } from "commander";
 import { resolve } from "../index.js";
 
 /**
@@ -15,4 +16,13 @@ import { resolve } from "../index.js";
  */
 export async function runResolve(name: string, output: Writable = process.stdout): Promise<void> {
   for (const { address, family } of await resolve(name)) output.write(`${address} (${family})\n`);
+}
+
+/** Registers `sockit resolve NAME` on `root`. */
+export function registerResolve(root: Command): void {
+  root
+    .command("resolve")
+    .description("print the addresses of NAME, one per line")
+    .argument("<name>", "host name or IP address")
+    .action((name: string) => runResolve(name));
 }

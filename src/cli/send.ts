@@ -5,8 +5,10 @@
  * @module
  */
 import { Presets, SingleBar } from "cli-progress";
+import type { Command } from "commander";
 import { connect } from "../index.js";
 import { exit, type Log, onStopSignal, peerOf, STOP_SIGNALS } from "./common.js";
+import { logOf, milliseconds, tlsFlags } from "./options.js";
 import { PROGRESS_FORMAT, progressTokens, RateMeter } from "./progress.js";
 import { clientConnectOptions, type TlsFlags } from "./tls-flags.js";
 
@@ -73,4 +75,19 @@ export async function runSend(
     await socket.destroy();
     throw error;
   }
+}
+
+/** Registers `sockit send FILE TARGET`. */
+export function registerSend(root: Command): void {
+  tlsFlags(
+    root
+      .command("send")
+      .description("send FILE to TARGET with a progress bar, then print the reply")
+      .argument("<file>", "the file to send")
+      .argument("<target>", "host:port, [v6]:port or unix:/path")
+      .option("--timeout <ms>", "give up connecting after this many milliseconds", milliseconds),
+    "client",
+  ).action((file: string, target: string, options: SendCommandOptions, self: Command) =>
+    runSend(file, target, options, logOf(self)),
+  );
 }

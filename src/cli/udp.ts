@@ -6,6 +6,7 @@
  */
 import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
+import type { Command } from "commander";
 import {
   type DatagramSocket,
   formatAddress,
@@ -14,6 +15,7 @@ import {
   SocketError,
 } from "../index.js";
 import { exit, type Log, onStopSignal, STOP_SIGNALS } from "./common.js";
+import { collect, count, logOf, milliseconds } from "./options.js";
 
 /** Options of `sockit udp send`. */
 export interface UdpSendOptions {
@@ -145,4 +147,37 @@ export async function runUdpListen(
     if (--left <= 0) break;
   }
   await socket.close();
+}
+
+/** Registers `sockit udp send|listen` on `root`. */
+export function registerUdp(root: Command): void {
+  const udp = root
+    .command("udp")
+    .description("UDP datagrams: send them, or listen for them (like nc -u)");
+  udp
+    .command("send")
+    .description("send MESSAGE as one datagram, or each line of stdin as its own; print replies")
+    .argument("<target>", "host:port or [v6]:port")
+    .argument("[message...]", "the datagram's text (words joined by spaces); default: stdin lines")
+    .option("--bind <local>", "send from this [host:]port")
+    .option("--broadcast", "allow a broadcast destination (SO_BROADCAST)")
+    .option(
+      "--wait <ms>",
+      "print replies for this many milliseconds after the last send",
+      milliseconds,
+    )
+    .action((target: string, words: string[], options: UdpSendOptions, command: Command) =>
+      runUdpSend(target, words.length === 0 ? undefined : words.join(" "), options, logOf(command)),
+    );
+  udp
+    .command("listen")
+    .description("print every datagram received on [HOST:]PORT to stdout")
+    .argument("<local>", "[host:]port (0: any free port)")
+    .option("--echo", "send every datagram back to its sender")
+    .option("--count <n>", "exit after N datagrams", count)
+    .option("--join <group>", "join a multicast group (repeatable)", collect, [])
+    .option("--iface <address>", "join groups on the interface with this local address")
+    .action((local: string, options: UdpListenOptions, command: Command) =>
+      runUdpListen(local, options, logOf(command)),
+    );
 }

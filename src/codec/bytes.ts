@@ -5,7 +5,7 @@
  */
 import { IncompleteReadError } from "../errors.js";
 import type { ReceiveBuffer } from "../receive-buffer.js";
-import type { Decoder } from "./delimiter.js";
+import type { Decoder } from "./decoder.js";
 
 /**
  * Takes exactly `length` bytes (the decoder behind `socket.readBytes(n)` and hs.socket's

@@ -4,8 +4,15 @@
  *
  * @module
  */
-import { FrameTooLongError, IncompleteReadError, SocketError, shown } from "../errors.js";
+
+import { checkMaxLength } from "../arguments.js";
+import { FrameTooLongError, IncompleteReadError, SocketError } from "../errors.js";
 import type { ReceiveBuffer } from "../receive-buffer.js";
+import type { Decoder } from "./decoder.js";
+
+/** The contract and the check live in their own modules; re-exported for older imports. */
+export { checkMaxLength } from "../arguments.js";
+export type { Decoder } from "./decoder.js";
 
 /** A delimiter: text (encoded as UTF-8) or bytes. Must not be empty. */
 export type Delimiter = string | Uint8Array;
@@ -29,22 +36,6 @@ export interface DelimiterOptions {
    * @default true
    */
   include?: boolean;
-}
-
-/**
- * Something that takes frames out of a receive buffer: the contract every codec keeps.
- * `T` is what a frame is handed out as (bytes, unless a codec decodes them further).
- */
-export interface Decoder<T = Buffer> {
-  /** Takes one frame out of `buffer`, or returns `null` when more bytes are needed. */
-  decode(buffer: ReceiveBuffer): T | null;
-  /** Forgets what it learnt of the buffered bytes (they were purged). Optional. */
-  reset?(): void;
-  /**
-   * Called once the stream has ended: a last frame, `null` when the buffer is empty, or an
-   * {@link IncompleteReadError} holding the leftover bytes (taken out of the buffer).
-   */
-  decodeEof(buffer: ReceiveBuffer, cause?: unknown): T | null;
 }
 
 /** Normalizes one delimiter or several into byte arrays; refuses empty ones. */
@@ -74,18 +65,6 @@ export function toDelimiters(delimiters: Delimiter | readonly Delimiter[]): Buff
   });
 }
 
-/** Checks a `maxLength` option: an integer ≥ 0, or the default. */
-export function checkMaxLength(value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < 0) {
-    throw new SocketError(
-      "ERR_INVALID_ARGUMENT",
-      `maxLength must be an integer >= 0, got ${shown(value)}`,
-    );
-  }
-  return value;
-}
-
 /**
  * Splits a byte stream at one or more delimiters.
  *
@@ -100,9 +79,9 @@ export function checkMaxLength(value: number | undefined, fallback: number): num
  * ```ts
  * const decoder = new DelimiterDecoder(["\r\n", "\n"], { include: false });
  * buffer.append(Buffer.from("one\r\ntwo\nthr"));
- * decoder.decode(buffer); // <Buffer "one">
- * decoder.decode(buffer); // <Buffer "two">
- * decoder.decode(buffer); // null: "thr" waits for its delimiter
+ * assert.deepEqual(decoder.decode(buffer), Buffer.from("one"));
+ * assert.deepEqual(decoder.decode(buffer), Buffer.from("two"));
+ * assert.equal(decoder.decode(buffer), null); // "thr" waits for its delimiter
  * ```
  */
 export class DelimiterDecoder implements Decoder {
@@ -145,14 +124,14 @@ export class DelimiterDecoder implements Decoder {
   #decode(buffer: ReceiveBuffer, eof: boolean): Buffer | null {
     const search = this.#search;
     const at = search.find(buffer, eof);
-    if (at === NONE) {
+    if (at === "none") {
       // Any later match starts at length - maxDelimiter + 1 or after: too long already?
       if (buffer.length >= this.#maxLength + this.#search.maxDelimiter) {
         throw new FrameTooLongError(this.#maxLength);
       }
       return null;
     }
-    if (at === WAIT) return null;
+    if (at === "wait") return null;
     if (at > this.#maxLength) throw new FrameTooLongError(this.#maxLength);
     const consumed = at + search.size;
     return buffer.takeRange(0, this.#include ? consumed : at, consumed);
@@ -182,8 +161,8 @@ export class DelimiterSkipper implements Decoder {
 
   #skip(buffer: ReceiveBuffer, eof: boolean): Buffer | null {
     const at = this.#search.find(buffer, eof);
-    if (at === WAIT) return null;
-    if (at !== NONE) {
+    if (at === "wait") return null;
+    if (at !== "none") {
       buffer.discard(at + this.#search.size);
       return EMPTY;
     }
@@ -198,10 +177,12 @@ export class DelimiterSkipper implements Decoder {
 
 const EMPTY = Buffer.alloc(0);
 
-/** {@link DelimiterSearch.find}: no delimiter yet. */
-const NONE = -1;
-/** {@link DelimiterSearch.find}: a match, but a longer delimiter may still complete before it. */
-const WAIT = -2;
+/**
+ * What {@link DelimiterSearch.find} reports: the position of the earliest complete match,
+ * `"none"` (no delimiter yet), or `"wait"` (a match, but a longer delimiter starting at or
+ * before it may still complete, as `"\r\n"` after `"\r"`). No object per search.
+ */
+type SearchOutcome = number | "none" | "wait";
 
 /**
  * Finds the earliest delimiter. It resumes where the previous search stopped, so no byte is
@@ -225,9 +206,9 @@ class DelimiterSearch {
 
   /**
    * The position of the earliest complete match (its delimiter's size in {@link size}; the
-   * caller consumes it), {@link WAIT}, or {@link NONE} for none yet. No object per match.
+   * caller consumes it), `"wait"`, or `"none"` for none yet. No object per match.
    */
-  find(buffer: ReceiveBuffer, eof: boolean): number {
+  find(buffer: ReceiveBuffer, eof: boolean): SearchOutcome {
     const delimiters = this.delimiters;
     let at = -1;
     let size = 0;
@@ -241,9 +222,9 @@ class DelimiterSearch {
     }
     if (at < 0) {
       this.#scanned = Math.max(0, buffer.length - this.maxDelimiter + 1);
-      return NONE;
+      return "none";
     }
-    if (!eof && delimiters.length > 1 && this.#couldStillMatch(buffer, at)) return WAIT;
+    if (!eof && delimiters.length > 1 && this.#couldStillMatch(buffer, at)) return "wait";
     this.#scanned = 0;
     this.size = size;
     return at;

@@ -5,8 +5,9 @@
  *
  * @module
  */
-import { checkData, SocketError } from "../errors.js";
-import type { Decoder } from "./delimiter.js";
+import { checkData } from "../arguments.js";
+import { SocketError } from "../errors.js";
+import type { Decoder } from "./decoder.js";
 import { encodeLengthPrefixed, LengthPrefixedDecoder, type LengthPrefixOptions } from "./length.js";
 import { encodeVarint, VarintDecoder, type VarintOptions } from "./varint.js";
 
@@ -69,7 +70,7 @@ export function frameDecoder(options: FrameOptions = {}): Decoder {
  * ```
  */
 export function encodeFrame(payload: Uint8Array | string, options: FrameOptions = {}): Buffer {
-  checkData("payload", payload);
+  checkData(payload, "payload");
   const varint = varintOptions(options);
   if (varint !== undefined) return encodeVarint(payload, varint);
   return encodeLengthPrefixed(payload, options as LengthPrefixOptions);

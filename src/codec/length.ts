@@ -5,15 +5,11 @@
  *
  * @module
  */
-import {
-  checkInteger,
-  FrameTooLongError,
-  IncompleteReadError,
-  SocketError,
-  shown,
-} from "../errors.js";
+
+import { checkInteger, checkMaxLength, shown } from "../arguments.js";
+import { FrameTooLongError, IncompleteReadError, SocketError } from "../errors.js";
 import type { ReceiveBuffer } from "../receive-buffer.js";
-import { checkMaxLength, type Decoder } from "./delimiter.js";
+import type { Decoder, FramePhase } from "./decoder.js";
 
 /** The default `maxLength` of a length-prefixed frame: 8 MiB (8,388,608 bytes). */
 export const DEFAULT_MAX_FRAME_LENGTH = 8 * 1024 * 1024;
@@ -161,15 +157,17 @@ function readField(header: Buffer, layout: Layout): number {
  * ```ts
  * const decoder = new LengthPrefixedDecoder({ width: 2 });
  * buffer.append(Buffer.from([0, 3, 0x61, 0x62]));
- * decoder.decode(buffer); // null: 3 bytes announced, 2 buffered
+ * assert.equal(decoder.decode(buffer), null); // 3 bytes announced, 2 buffered
  * buffer.append(Buffer.from("c"));
- * decoder.decode(buffer); // <Buffer "abc">
+ * assert.deepEqual(decoder.decode(buffer), Buffer.from("abc"));
  * ```
  */
 export class LengthPrefixedDecoder implements Decoder {
   readonly #layout: Layout;
-  /** The pending frame's total length (header included), or -1 until its header is read. */
-  #total = -1;
+  /** Whether the pending frame's header has been read (then `#total` holds its length). */
+  #phase: FramePhase = "header";
+  /** The pending frame's total length, header included, in the `"payload"` phase. */
+  #total = 0;
   /** Bytes buffered when `#total` was last used: a smaller buffer was consumed elsewhere. */
   #seen = 0;
 
@@ -186,8 +184,8 @@ export class LengthPrefixedDecoder implements Decoder {
    */
   decode(buffer: ReceiveBuffer): Buffer | null {
     const total = this.#frameLength(buffer);
-    if (total < 0 || buffer.length < total) return null;
-    this.#total = -1;
+    if (total === undefined || buffer.length < total) return null;
+    this.#phase = "header";
     // A view when the payload sits in one chunk, even if the header arrived in another.
     return buffer.takeRange(this.#layout.strip, total, total);
   }
@@ -196,24 +194,25 @@ export class LengthPrefixedDecoder implements Decoder {
   decodeEof(buffer: ReceiveBuffer, cause?: unknown): Buffer | null {
     const frame = this.decode(buffer);
     if (frame !== null || buffer.length === 0) return frame;
-    const expected = this.#total >= 0 ? this.#total : undefined;
-    this.#total = -1;
+    const expected = this.#phase === "payload" ? this.#total : undefined;
+    this.#phase = "header";
     throw new IncompleteReadError(buffer.takeAll(), expected, cause);
   }
 
   /** Forgets the pending frame's length: for when something else consumed or purged bytes. */
   reset(): void {
-    this.#total = -1;
+    this.#phase = "header";
   }
 
-  #frameLength(buffer: ReceiveBuffer): number {
-    if (this.#total >= 0 && buffer.length >= this.#seen) {
+  /** The pending frame's total length, or undefined while its header is incomplete. */
+  #frameLength(buffer: ReceiveBuffer): number | undefined {
+    if (this.#phase === "payload" && buffer.length >= this.#seen) {
       this.#seen = buffer.length;
       return this.#total;
     }
-    this.#total = -1;
+    this.#phase = "header";
     const layout = this.#layout;
-    if (buffer.length < layout.header) return -1;
+    if (buffer.length < layout.header) return undefined;
     // Widths up to 4 are read in place (no copy per frame); 8 needs a BigInt, from a copy.
     const value =
       layout.width === 8
@@ -242,6 +241,7 @@ export class LengthPrefixedDecoder implements Decoder {
         `a frame of ${total} bytes is shorter than strip (${layout.strip})`,
       );
     }
+    this.#phase = "payload";
     this.#total = total;
     this.#seen = buffer.length;
     return total;

@@ -3,15 +3,12 @@
  *
  * @module
  */
-import { FrameTooLongError, IncompleteReadError, SocketError, shown } from "../errors.js";
+
+import { checkMaxLength, shown } from "../arguments.js";
+import { FrameTooLongError, IncompleteReadError, SocketError } from "../errors.js";
 import type { ReceiveBuffer } from "../receive-buffer.js";
-import {
-  checkMaxLength,
-  DEFAULT_MAX_LINE_LENGTH,
-  type Decoder,
-  DelimiterDecoder,
-  DelimiterSkipper,
-} from "./delimiter.js";
+import type { Decoder } from "./decoder.js";
+import { DEFAULT_MAX_LINE_LENGTH, DelimiterDecoder, DelimiterSkipper } from "./delimiter.js";
 
 /**
  * Which line endings end a line:

@@ -4,9 +4,11 @@
  *
  * @module
  */
-import { checkInteger, FrameTooLongError, IncompleteReadError, SocketError } from "../errors.js";
+
+import { checkInteger, checkMaxLength } from "../arguments.js";
+import { FrameTooLongError, IncompleteReadError, SocketError } from "../errors.js";
 import type { ReceiveBuffer } from "../receive-buffer.js";
-import { checkMaxLength, type Decoder } from "./delimiter.js";
+import type { Decoder, FramePhase } from "./decoder.js";
 import { DEFAULT_MAX_FRAME_LENGTH } from "./length.js";
 
 /** The longest varint a 64-bit length takes: 10 bytes (7 bits a byte, 64 = 9 × 7 + 1). */
@@ -42,14 +44,16 @@ export interface VarintOptions {
  * ```ts
  * const decoder = new VarintDecoder();
  * buffer.append(Buffer.from([0x02, 0x68, 0x69, 0x00]));
- * decoder.decode(buffer); // <Buffer "hi">
- * new VarintDecoder().decode(buffer); // <Buffer >: a zero-length frame
+ * assert.deepEqual(decoder.decode(buffer), Buffer.from("hi"));
+ * assert.deepEqual(new VarintDecoder().decode(buffer), Buffer.alloc(0)); // a zero-length frame
  * ```
  */
 export class VarintDecoder implements Decoder {
   readonly #maxLength: number;
-  /** The pending frame's varint size in bytes, or -1 until the varint is complete. */
-  #prefix = -1;
+  /** Whether the pending frame's varint is complete (then `#prefix` and `#payload` hold). */
+  #phase: FramePhase = "header";
+  /** The pending frame's varint size in bytes, in the `"payload"` phase. */
+  #prefix = 0;
   /** The pending frame's payload length. */
   #payload = 0;
   /** Bytes buffered when the cache was last used: a smaller buffer was consumed elsewhere. */
@@ -69,7 +73,7 @@ export class VarintDecoder implements Decoder {
   decode(buffer: ReceiveBuffer): Buffer | null {
     if (!this.#readPrefix(buffer) || buffer.length < this.#prefix + this.#payload) return null;
     buffer.discard(this.#prefix);
-    this.#prefix = -1;
+    this.#phase = "header";
     return buffer.take(this.#payload);
   }
 
@@ -77,23 +81,23 @@ export class VarintDecoder implements Decoder {
   decodeEof(buffer: ReceiveBuffer, cause?: unknown): Buffer | null {
     const frame = this.decode(buffer);
     if (frame !== null || buffer.length === 0) return frame;
-    const expected = this.#prefix >= 0 ? this.#prefix + this.#payload : undefined;
-    this.#prefix = -1;
+    const expected = this.#phase === "payload" ? this.#prefix + this.#payload : undefined;
+    this.#phase = "header";
     throw new IncompleteReadError(buffer.takeAll(), expected, cause);
   }
 
   /** Forgets the pending frame's length: for when something else consumed or purged bytes. */
   reset(): void {
-    this.#prefix = -1;
+    this.#phase = "header";
   }
 
   /** Whether the pending frame's varint is complete (and within limits). */
   #readPrefix(buffer: ReceiveBuffer): boolean {
-    if (this.#prefix >= 0 && buffer.length >= this.#seen) {
+    if (this.#phase === "payload" && buffer.length >= this.#seen) {
       this.#seen = buffer.length;
       return true;
     }
-    this.#prefix = -1;
+    this.#phase = "header";
     // Each term is exact as a double; the sum is exact up to 2^53 - 1 and, rounding being
     // monotonic, stays above MAX_SAFE_INTEGER (hence above maxLength) when the value does.
     let value = 0;
@@ -113,6 +117,7 @@ export class VarintDecoder implements Decoder {
             Number.isSafeInteger(frame) ? frame : undefined,
           );
         }
+        this.#phase = "payload";
         this.#prefix = i + 1;
         this.#payload = value;
         this.#seen = buffer.length;
@@ -155,7 +160,7 @@ export function encodeVarintLength(n: number): Buffer {
  *
  * @example
  * ```ts
- * encodeVarint("hi"); // <Buffer 02 68 69>
+ * assert.deepEqual(encodeVarint("hi"), Buffer.from([0x02, 0x68, 0x69]));
  * ```
  */
 export function encodeVarint(payload: Uint8Array | string, options: VarintOptions = {}): Buffer {

@@ -7,7 +7,8 @@
  */
 import type { Socket as NetSocket } from "node:net";
 import type { TLSSocket } from "node:tls";
-import { checkInteger, SocketError, toSocketError } from "../errors.js";
+import { checkInteger } from "../arguments.js";
+import { SocketError, toSocketError } from "../errors.js";
 import { awaitHandshake, tlsWrapper } from "../starttls.js";
 import { DEFAULT_HANDSHAKE_TIMEOUT, type TlsServerOptions, toTlsError } from "../tls.js";
 import { parseProxyHeader } from "./parse.js";
