@@ -358,7 +358,8 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
 
   /**
    * Reads up to and including a delimiter (hs.socket). With several delimiters the shortest
-   * frame wins. Over `maxLength` (default 1 MiB, not counting the delimiter) it rejects with
+   * frame wins: the match that ends first, final as soon as its last byte arrives (see
+   * `DelimiterDecoder`; for lines ended by CR, LF or CR LF use {@link readLine}). Over `maxLength` (default 1 MiB, not counting the delimiter) it rejects with
    * `ERR_FRAME_TOO_LONG` and the bytes stay buffered; see also {@link readBytes}'s errors.
    * With `encoding` it resolves with text (see {@link TextOptions}).
    */
@@ -380,7 +381,11 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     );
   }
 
-  /** Reads one line and returns it without its line ending (Tcl `gets`). See {@link LineOptions}. */
+  /**
+   * Reads one line and returns it without its line ending (Tcl `gets`): by default LF, CR LF
+   * or a lone CR ends it, the LF of a CR LF dropped even when it arrives later (Java
+   * `BufferedReader.readLine`). See {@link LineOptions} and `LineEnding`.
+   */
   readLine(options: LineOptions & ReadOptions & TextOptions): Promise<string>;
   readLine(options?: LineOptions & ReadOptions): Promise<Buffer>;
   readLine(options?: LineOptions & ReadOptions & Partial<TextOptions>): Promise<Buffer | string> {
