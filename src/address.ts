@@ -6,7 +6,7 @@
  * @module
  */
 import { lookup } from "node:dns/promises";
-import { isIP, isIPv6 } from "node:net";
+import { isIP, isIPv4, isIPv6 } from "node:net";
 import { networkInterfaces as osNetworkInterfaces } from "node:os";
 import { SocketError } from "./errors.js";
 
@@ -172,6 +172,25 @@ function fromObject(
   return name === undefined
     ? { kind: "tcp", host: checked, port: checkedPort }
     : { kind: "tcp", host: checked, port: checkedPort, name };
+}
+
+/**
+ * An IPv4-mapped IPv6 address (`::ffff:a.b.c.d`, RFC 4291 §2.5.5.2), which a dual-stack
+ * socket reports for an IPv4 peer, as the IPv4 address people know (`a.b.c.d`); any other
+ * address as it is. sockit reports every address this way (Tcl's server callback and
+ * hs.socket's `isIPv4` see IPv4 clients as IPv4).
+ *
+ * @example
+ * ```ts
+ * unmapIPv4("::ffff:127.0.0.1"); // "127.0.0.1"
+ * unmapIPv4("::1"); // "::1"
+ * ```
+ */
+export function unmapIPv4(address: string): string {
+  // Node writes the mapped form of an IPv4 peer as "::ffff:" and the dotted quad.
+  if (!address.startsWith("::ffff:") && !address.startsWith("::FFFF:")) return address;
+  const v4 = address.slice(7);
+  return isIPv4(v4) ? v4 : address;
 }
 
 /**

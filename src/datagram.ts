@@ -9,7 +9,13 @@
 import { createSocket, type Socket as DgramSocket, type RemoteInfo } from "node:dgram";
 import { EventEmitter } from "node:events";
 import { isIP } from "node:net";
-import { formatAddress, parseTarget, type TargetInput, type TcpEndpoint } from "./address.js";
+import {
+  formatAddress,
+  parseTarget,
+  type TargetInput,
+  type TcpEndpoint,
+  unmapIPv4,
+} from "./address.js";
 import { checkInteger, SocketError, toSocketError } from "./errors.js";
 import { checkReadOptions, type ReadOptions } from "./reader.js";
 
@@ -218,7 +224,7 @@ export class DatagramSocket extends EventEmitter<DatagramEvents> {
         };
         try {
           if (target === undefined) this.#ds.send(bytes, done);
-          else this.#ds.send(bytes, target.port, target.host, done);
+          else this.#ds.send(bytes, target.port, this.#sendHost(target.host), done);
         } catch (error) {
           reject(toSocketError(error));
         }
@@ -226,6 +232,14 @@ export class DatagramSocket extends EventEmitter<DatagramEvents> {
     } catch (error) {
       return Promise.reject(toSocketError(error));
     }
+  }
+
+  /**
+   * The host to hand to the kernel: an IPv4 address (as sockit reports an IPv4 sender of a
+   * dual-stack socket) is written IPv4-mapped for an IPv6 socket, so a reply reaches it.
+   */
+  #sendHost(host: string): string {
+    return this.#type === "udp6" && isIP(host) === 4 ? `::ffff:${host}` : host;
   }
 
   /** Where a datagram goes: `to`, or the connected peer (undefined). */
@@ -306,8 +320,9 @@ export class DatagramSocket extends EventEmitter<DatagramEvents> {
   #onMessage(data: Buffer, rinfo: RemoteInfo): void {
     this.#received++;
     this.#bytesReceived += data.byteLength;
-    const family = rinfo.family === "IPv6" ? "IPv6" : "IPv4";
-    const sender: DatagramPeer = { address: rinfo.address, port: rinfo.port, family };
+    const address = unmapIPv4(rinfo.address);
+    const family = rinfo.family === "IPv6" && address === rinfo.address ? "IPv6" : "IPv4";
+    const sender: DatagramPeer = { address, port: rinfo.port, family };
     const waiter = this.#waiters.shift();
     if (waiter !== undefined) {
       waiter.cleanup();
@@ -569,8 +584,9 @@ function udpEndpoint(target: TargetInput): TcpEndpoint {
 
 function connectedPeer(ds: DgramSocket): DatagramPeer | undefined {
   try {
-    const { address, port, family } = ds.remoteAddress();
-    return { address, port, family: family === "IPv6" ? "IPv6" : "IPv4" };
+    const { address: raw, port, family } = ds.remoteAddress();
+    const address = unmapIPv4(raw);
+    return { address, port, family: family === "IPv6" && address === raw ? "IPv6" : "IPv4" };
   } catch {
     return undefined; // not connected
   }

@@ -13,7 +13,14 @@ import {
   type Socket as NetSocket,
 } from "node:net";
 import { createServer as createTlsServer, type TLSSocket } from "node:tls";
-import { type Endpoint, formatEndpoint, parseLocal, type TargetInput } from "./address.js";
+import {
+  type Endpoint,
+  formatAddress,
+  formatEndpoint,
+  parseLocal,
+  type TargetInput,
+  unmapIPv4,
+} from "./address.js";
 import { encodeFrame, type FrameOptions } from "./codec/frame.js";
 import { checkInteger, SocketError, toSocketError } from "./errors.js";
 import { Socket } from "./socket.js";
@@ -98,7 +105,9 @@ export class Server extends EventEmitter<ServerEvents> {
       ns.on("secureConnection", (raw: TLSSocket) => this.#accept(raw, true));
       ns.on("tlsClientError", (error: Error, raw: TLSSocket) => {
         const peer =
-          raw.remoteAddress === undefined ? undefined : `${raw.remoteAddress}:${raw.remotePort}`;
+          raw.remoteAddress === undefined
+            ? undefined
+            : formatAddress(unmapIPv4(raw.remoteAddress), raw.remotePort ?? 0);
         this.#fail(toTlsError(error, peer) ?? toSocketError(error, peer));
       });
     } else {
