@@ -9,6 +9,7 @@ import { lookup } from "node:dns/promises";
 import { isIP, isIPv4, isIPv6 } from "node:net";
 import { networkInterfaces as osNetworkInterfaces } from "node:os";
 import { SocketError } from "./errors.js";
+import { checkOptions, RESOLVE } from "./options.js";
 
 /** A TCP endpoint: host name or IP literal (IPv6 without brackets) and port. */
 export interface TcpEndpoint {
@@ -248,6 +249,7 @@ export async function resolve(
   name: string,
   options: { family?: 4 | 6 } = {},
 ): Promise<ResolvedAddress[]> {
+  checkOptions("resolve()", options, RESOLVE);
   const host = checkHost(String(name), String(name));
   const { family } = options;
   if (family !== undefined && family !== 4 && family !== 6) {

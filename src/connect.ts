@@ -7,6 +7,7 @@ import { isIP, type Socket as NetSocket, connect as netConnect } from "node:net"
 import { connect as tlsConnect } from "node:tls";
 import { formatEndpoint, parseTarget, type TargetInput } from "./address.js";
 import { checkInteger, SocketError } from "./errors.js";
+import { CONNECT, checkOptions, TLS_CLIENT } from "./options.js";
 import { Socket } from "./socket.js";
 import { resolveSocketOptions, type SocketOptions } from "./socket-options.js";
 import {
@@ -61,6 +62,8 @@ export function connect<Tag = unknown>(
   options: ConnectOptions = {},
 ): Socket<Tag> {
   const endpoint = parseTarget(target);
+  checkOptions("connect()", options, CONNECT);
+  if (typeof options.tls === "object") checkOptions("connect() tls", options.tls, TLS_CLIENT);
   const resolved = resolveSocketOptions(options);
   const connectTimeout = checkInteger(
     "connectTimeout",

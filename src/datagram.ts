@@ -17,6 +17,7 @@ import {
   unmapIPv4,
 } from "./address.js";
 import { checkInteger, SocketError, toSocketError } from "./errors.js";
+import { checkOptions, DATAGRAM, MEMBERSHIP, READ } from "./options.js";
 import { checkReadOptions, type ReadOptions } from "./reader.js";
 
 /** `"udp4"` (IPv4) or `"udp6"` (IPv6, and IPv4-mapped unless `ipv6Only`). */
@@ -268,6 +269,11 @@ export class DatagramSocket extends EventEmitter<DatagramEvents> {
    * the socket reported while this call waited (`ECONNREFUSED` on a connected socket).
    */
   receive(options: ReadOptions = {}): Promise<Datagram> {
+    try {
+      checkOptions("receive()", options, READ);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const kept = this.#queue.shift();
     if (kept !== undefined) return Promise.resolve(kept);
     const invalid = checkReadOptions(options); // the stream reads' own check
@@ -393,6 +399,7 @@ export class DatagramSocket extends EventEmitter<DatagramEvents> {
         `${JSON.stringify(group)} is not a multicast group address (224.0.0.0/4 or ff00::/8)`,
       );
     }
+    checkOptions(`${what}Group()`, options, MEMBERSHIP);
     const { iface, source } = options;
     this.#call(() => {
       if (source === undefined) {
@@ -457,6 +464,7 @@ export class DatagramSocket extends EventEmitter<DatagramEvents> {
  * ```
  */
 export async function openDatagram(options: DatagramOptions = {}): Promise<DatagramSocket> {
+  checkOptions("openDatagram()", options, DATAGRAM);
   const remote = options.remote === undefined ? undefined : udpEndpoint(options.remote);
   const { localAddress } = options;
   if (localAddress !== undefined && isIP(localAddress) === 0) {

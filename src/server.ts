@@ -23,6 +23,7 @@ import {
 } from "./address.js";
 import { encodeFrame, type FrameOptions } from "./codec/frame.js";
 import { checkInteger, SocketError, toSocketError } from "./errors.js";
+import { checkOptions, describeValue, LISTEN, TLS_SERVER } from "./options.js";
 import { Socket } from "./socket.js";
 import {
   mergeFrameOptions,
@@ -315,6 +316,14 @@ export async function listen(
   const local = parseLocal(target);
   const options = typeof optionsOrHandler === "function" ? {} : (optionsOrHandler ?? {});
   const onConnection = typeof optionsOrHandler === "function" ? optionsOrHandler : handler;
+  checkOptions("listen()", options, LISTEN);
+  if (options.tls !== undefined) checkOptions("listen() tls", options.tls, TLS_SERVER);
+  if (handler !== undefined && typeof handler !== "function") {
+    throw new SocketError(
+      "ERR_INVALID_ARGUMENT",
+      `listen()'s connection handler must be a function, got ${describeValue(handler)}`,
+    );
+  }
   const resolved = resolveSocketOptions(options); // checked once, not per connection
   const allowHalfOpen = options.allowHalfOpen ?? false;
   const ns =

@@ -26,6 +26,20 @@ import {
   iterateLines,
   type LinesOptions,
 } from "./iterate.js";
+import {
+  checkOptions,
+  DELIMITER,
+  describeValue,
+  ITERATE,
+  LENGTH_PREFIX,
+  LINE,
+  READ,
+  STARTTLS_SIDE,
+  TEXT,
+  TLS_CLIENT,
+  TLS_SERVER,
+  VARINT_FRAME,
+} from "./options.js";
 import { checkReadOptions, Reader, type ReadOptions, type ReadSettle } from "./reader.js";
 import {
   type ProgressTarget,
@@ -353,7 +367,10 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    * `ERR_ABORTED`, `ERR_INVALID_ARGUMENT`, or the socket's error.
    */
   readBytes(length: number, options?: ReadOptions): Promise<Buffer> {
-    return this.#read(() => bytesDecoder(checkInteger("length", length, 0, 2 ** 32)), options);
+    return this.#read(() => {
+      checkOptions("readBytes()", options, READ);
+      return bytesDecoder(checkInteger("length", length, 0, 2 ** 32));
+    }, options);
   }
 
   /**
@@ -376,7 +393,10 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     options?: DelimiterOptions & ReadOptions & Partial<TextOptions>,
   ): Promise<Buffer | string> {
     return this.#text(
-      this.#read(() => this.#delimited(delimiter, options), options),
+      this.#read(() => {
+        checkOptions("readUntil()", options, DELIMITER, READ, TEXT);
+        return this.#delimited(delimiter, options);
+      }, options),
       options,
     );
   }
@@ -390,7 +410,10 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
   readLine(options?: LineOptions & ReadOptions): Promise<Buffer>;
   readLine(options?: LineOptions & ReadOptions & Partial<TextOptions>): Promise<Buffer | string> {
     return this.#text(
-      this.#read(() => this.#lines(options), options),
+      this.#read(() => {
+        checkOptions("readLine()", options, LINE, READ, TEXT);
+        return this.#lines(options);
+      }, options),
       options,
     );
   }
@@ -400,7 +423,10 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    * stream it resolves with an empty buffer.
    */
   readAvailable(options?: ReadOptions): Promise<Buffer> {
-    return this.#read(() => availableDecoder, options);
+    return this.#read(() => {
+      checkOptions("readAvailable()", options, READ);
+      return availableDecoder;
+    }, options);
   }
 
   /**
@@ -409,6 +435,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    * `'readError'` (or `'error'` when only that has a listener). Returns the socket, to chain.
    */
   read(what: number | Delimiter | readonly Delimiter[], tag?: Tag, options?: ReadOptions): this {
+    checkOptions("read()", options, READ);
     const decoder =
       typeof what === "number"
         ? bytesDecoder(checkInteger("length", what, 0, 2 ** 32))
@@ -472,6 +499,11 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    * See `FrameOptions` for the layouts; also takes `timeout` and `signal`.
    */
   readFrame(options?: FrameOptions & ReadOptions): Promise<Buffer> {
+    try {
+      checkOptions("readFrame()", options, LENGTH_PREFIX, VARINT_FRAME, READ);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     if (options === undefined) return this.#read(() => this.#frames(undefined), undefined);
     const { timeout: _t, signal: _s, ...frame } = options;
     return this.#read(() => this.#frames(frame), options);
@@ -484,6 +516,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     tag?: Tag,
     onWritten?: WriteCallback<Tag>,
   ): boolean {
+    checkOptions("writeFrame()", options, LENGTH_PREFIX, VARINT_FRAME);
     return this.write(
       encodeFrame(payload, mergeFrameOptions(this.#frame, options ?? {})),
       tag,
@@ -501,6 +534,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    * ```
    */
   lines(options: LinesOptions = {}): AsyncIterableIterator<string, undefined, undefined> {
+    checkOptions("lines()", options, LINE, TEXT, ITERATE);
     return iterateLines(this.#reader, options);
   }
 
@@ -515,6 +549,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
   frames(
     options: FrameOptions & IterateOptions = {},
   ): AsyncIterableIterator<Buffer, undefined, undefined> {
+    checkOptions("frames()", options, LENGTH_PREFIX, VARINT_FRAME, ITERATE);
     const { onOverflow: _o, signal: _s, ...frame } = options;
     const codec = mergeFrameOptions(this.#frame, frame);
     return iterateLengthFrames(this.#reader, codec, options);
@@ -603,6 +638,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    * @throws SocketError `ERR_SOCKET_CLOSED` after `close()`, `end()` or `destroy()`.
    */
   write(data: string | Uint8Array, tag?: Tag, onWritten?: WriteCallback<Tag>): boolean {
+    if (onWritten !== undefined && typeof onWritten !== "function") throw notCallback(onWritten);
     this.#checkWritable();
     return this.#writer.write(data, tag, onWritten);
   }
@@ -687,6 +723,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    * ```
    */
   async startTLS(options: StartTlsOptions = {}): Promise<SocketInfo> {
+    checkOptions("startTLS()", options, TLS_CLIENT, TLS_SERVER, STARTTLS_SIDE);
     if (this.#state === "connecting") await this.opened; // like writes, it waits for the connect
     if (this.#state !== "open")
       throw new SocketError("ERR_SOCKET_CLOSED", "cannot start TLS: the socket is not open");
@@ -810,4 +847,12 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
       tls: this.#tls,
     };
   }
+}
+
+/** `write(data, tag, onWritten)` with something other than a function as `onWritten`. */
+function notCallback(value: unknown): SocketError {
+  return new SocketError(
+    "ERR_INVALID_ARGUMENT",
+    `write()'s onWritten must be a function, got ${describeValue(value)}`,
+  );
 }

@@ -7,6 +7,7 @@
  */
 import type { Socket as NetSocket } from "node:net";
 import { SocketError, toSocketError } from "./errors.js";
+import { checkOptions, SEND } from "./options.js";
 
 /**
  * Called exactly once per write: `error` is null when the bytes reached the kernel, or the
@@ -111,6 +112,11 @@ export class WriteQueue<Tag> {
 
   /** Writes and resolves once the bytes reach the kernel. */
   send(data: string | Uint8Array, options: SendOptions = {}): Promise<void> {
+    try {
+      checkOptions("send()", options, SEND);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const { timeout = 0, signal } = options;
     return new Promise<void>((resolve, reject) => {
       if (!Number.isFinite(timeout) || timeout < 0) {
