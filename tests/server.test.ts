@@ -104,6 +104,26 @@ describe("listen", () => {
     expect((accepted[0] as Socket).info()).toMatchObject({ family: "IPv6", remoteAddress: "::1" });
   });
 
+  it("listens on the address a host name resolves to (Tcl -myaddr localhost)", async () => {
+    const server = await serve("localhost:0");
+    expect(["127.0.0.1", "::1"]).toContain(server.host);
+    const host = server.host === "::1" ? "[::1]" : "127.0.0.1";
+    await client(`${host}:${server.port}`).opened;
+  });
+
+  it("accepts IPv6 clients only with ipv6Only (hs.socket isIPv4Enabled off)", async () => {
+    let server: Server;
+    try {
+      server = await serve("[::]:0", { ipv6Only: true });
+    } catch (error) {
+      console.warn(`skipping: this machine cannot listen on [::] (${String(error)})`);
+      return;
+    }
+    await client(`[::1]:${server.port}`).opened;
+    const v4 = client(`127.0.0.1:${server.port}`);
+    await expect(v4.opened).rejects.toMatchObject({ code: "ECONNREFUSED" });
+  });
+
   it("gives an accepted socket's opened info with its addresses, even read after it closed", async () => {
     const accepted: Socket[] = [];
     const server = await serve("127.0.0.1:0", (s) => void accepted.push(s));
