@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { connect, listen, type Server, type Socket } from "../../src/index.js";
-import { BOUND_MS, CLI, Child, killAll, listeningPort, startCli } from "./run-cli.js";
+import { BOUND_MS, Child, CLI, killAll, listeningPort, startCli } from "./run-cli.js";
 
 const T = { timeout: BOUND_MS };
 const cleanups: (() => Promise<unknown>)[] = [];
