@@ -75,6 +75,13 @@ export {
   type ServerEvents,
 } from "./server.js";
 export {
+  formatSockaddr,
+  parseSockaddr,
+  type SockaddrEndpoint,
+  type SockaddrInput,
+  type SockaddrLayout,
+} from "./sockaddr.js";
+export {
   type CloseInfo,
   type LinesOptions,
   type SendComplete,

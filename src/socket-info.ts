@@ -5,7 +5,9 @@
  * @module
  */
 import type { Socket as NetSocket } from "node:net";
+import { isIP } from "node:net";
 import { unmapIPv4 } from "./address.js";
+import { formatSockaddr } from "./sockaddr.js";
 import type { TlsInfo } from "./tls.js";
 
 /**
@@ -46,6 +48,13 @@ export interface SocketInfo {
   readonly bytesWritten: number;
   /** Bytes in the receive buffer, not yet read. */
   readonly available: number;
+  /**
+   * Our end as `sockaddr` bytes in the host's layout (hs.socket hands these to
+   * `parseAddress`; see `parseSockaddr`); undefined while unknown.
+   */
+  readonly localSockaddr: Buffer | undefined;
+  /** The peer's end as `sockaddr` bytes in the host's layout; undefined while unknown. */
+  readonly remoteSockaddr: Buffer | undefined;
 }
 
 /** The address fields of {@link SocketInfo}, kept across close. */
@@ -84,4 +93,34 @@ export function snapshotAddresses(ns: NetSocket, previous: AddressSnapshot): Add
     remotePort: ns.remotePort ?? previous.remotePort,
     path: previous.path,
   };
+}
+
+/**
+ * Both ends as `sockaddr` bytes. A Unix-domain path is the server's end: the local one of an
+ * accepted socket, the remote one of a client (whose own end is unnamed).
+ */
+export function sockaddrsOf(
+  addresses: AddressSnapshot,
+  accepted: boolean,
+): Pick<SocketInfo, "localSockaddr" | "remoteSockaddr"> {
+  const { path, localAddress, localPort, remoteAddress, remotePort } = addresses;
+  if (path !== undefined) {
+    const named = formatSockaddr({ address: path, port: 0, path });
+    const unnamed = formatSockaddr({ address: "", port: 0, path: "" }).subarray(0, 2);
+    return accepted
+      ? { localSockaddr: named, remoteSockaddr: unnamed }
+      : { localSockaddr: unnamed, remoteSockaddr: named };
+  }
+  return {
+    localSockaddr: ipSockaddr(localAddress, localPort),
+    remoteSockaddr: ipSockaddr(remoteAddress, remotePort),
+  };
+}
+
+function ipSockaddr(address: string | undefined, port: number | undefined): Buffer | undefined {
+  if (address === undefined || port === undefined || isIP(address.split("%")[0] ?? "") === 0)
+    return undefined;
+  const [ip = address, zone] = address.split("%");
+  const scopeId = zone !== undefined && /^\d+$/.test(zone) ? Number(zone) : 0;
+  return formatSockaddr({ address: ip, port, scopeId });
 }

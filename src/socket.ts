@@ -55,6 +55,7 @@ import {
   emptySnapshot,
   type SocketInfo,
   snapshotAddresses,
+  sockaddrsOf,
 } from "./socket-info.js";
 import { mergeFrameOptions, type ResolvedSocketOptions } from "./socket-options.js";
 import { awaitHandshake, type StartTlsOptions, tlsWrapper } from "./starttls.js";
@@ -845,6 +846,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
       bytesWritten: this.#ns.bytesWritten,
       available: this.#reader.buffer.length,
       tls: this.#tls,
+      ...sockaddrsOf(this.#addresses, this.id !== undefined),
     };
   }
 }
