@@ -8,8 +8,9 @@
 import { lookup } from "node:dns/promises";
 import { isIP, isIPv4, isIPv6 } from "node:net";
 import { networkInterfaces as osNetworkInterfaces } from "node:os";
+import { describeType } from "./arguments.js";
 import { SocketError } from "./errors.js";
-import { checkOptions, RESOLVE } from "./options.js";
+import { checkOptionNames, RESOLVE } from "./options.js";
 
 /** A TCP endpoint: host name or IP literal (IPv6 without brackets) and port. */
 export interface TcpEndpoint {
@@ -161,6 +162,12 @@ function fromObject(
   target: { host: string; port: number; name?: string } | { path: string; name?: string },
   minPort: number,
 ): Endpoint {
+  if (typeof target !== "object" || target === null || Array.isArray(target)) {
+    throw new SocketError(
+      "ERR_INVALID_ADDRESS",
+      `an address is a string like "host:port" or "unix:/path", or an object; got ${describeType(target)}`,
+    );
+  }
   const shown = JSON.stringify(target);
   if ("path" in target) {
     if (typeof target.path !== "string") throw invalid(shown, "path must be a string");
@@ -249,8 +256,14 @@ export async function resolve(
   name: string,
   options: { family?: 4 | 6 } = {},
 ): Promise<ResolvedAddress[]> {
-  checkOptions("resolve()", options, RESOLVE);
-  const host = checkHost(String(name), String(name));
+  if (typeof name !== "string") {
+    throw new SocketError(
+      "ERR_INVALID_ARGUMENT",
+      `name must be a string, got ${describeType(name)}`,
+    );
+  }
+  checkOptionNames("resolve()", options, RESOLVE);
+  const host = checkHost(name, name);
   const { family } = options;
   if (family !== undefined && family !== 4 && family !== 6) {
     throw new SocketError("ERR_INVALID_ARGUMENT", `family must be 4 or 6, got ${String(family)}`);

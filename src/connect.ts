@@ -6,8 +6,9 @@
 import { isIP, type Socket as NetSocket, connect as netConnect } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 import { formatEndpoint, parseTarget, type TargetInput } from "./address.js";
+import { checkOptions } from "./arguments.js";
 import { checkInteger, SocketError } from "./errors.js";
-import { CONNECT, checkOptions, TLS_CLIENT } from "./options.js";
+import { CONNECT, checkOptionNames, TLS_CLIENT } from "./options.js";
 import { Socket } from "./socket.js";
 import { resolveSocketOptions, type SocketOptions } from "./socket-options.js";
 import {
@@ -59,11 +60,12 @@ export interface ConnectOptions extends SocketOptions {
  */
 export function connect<Tag = unknown>(
   target: TargetInput,
-  options: ConnectOptions = {},
+  connectOptions?: ConnectOptions,
 ): Socket<Tag> {
   const endpoint = parseTarget(target);
-  checkOptions("connect()", options, CONNECT);
-  if (typeof options.tls === "object") checkOptions("connect() tls", options.tls, TLS_CLIENT);
+  const options = checkOptions("options", connectOptions, {});
+  checkOptionNames("connect()", options, CONNECT);
+  if (typeof options.tls === "object") checkOptionNames("connect() tls", options.tls, TLS_CLIENT);
   const resolved = resolveSocketOptions(options);
   const connectTimeout = checkInteger(
     "connectTimeout",

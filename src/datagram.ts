@@ -16,8 +16,9 @@ import {
   type TcpEndpoint,
   unmapIPv4,
 } from "./address.js";
+import { checkOptions } from "./arguments.js";
 import { checkInteger, SocketError, toSocketError } from "./errors.js";
-import { checkOptions, DATAGRAM, MEMBERSHIP, READ } from "./options.js";
+import { checkOptionNames, DATAGRAM, MEMBERSHIP, READ } from "./options.js";
 import { checkReadOptions, type ReadOptions } from "./reader.js";
 
 /** `"udp4"` (IPv4) or `"udp6"` (IPv6, and IPv4-mapped unless `ipv6Only`). */
@@ -270,7 +271,7 @@ export class DatagramSocket extends EventEmitter<DatagramEvents> {
    */
   receive(options: ReadOptions = {}): Promise<Datagram> {
     try {
-      checkOptions("receive()", options, READ);
+      checkOptionNames("receive()", options, READ);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -399,7 +400,7 @@ export class DatagramSocket extends EventEmitter<DatagramEvents> {
         `${JSON.stringify(group)} is not a multicast group address (224.0.0.0/4 or ff00::/8)`,
       );
     }
-    checkOptions(`${what}Group()`, options, MEMBERSHIP);
+    checkOptionNames(`${what}Group()`, options, MEMBERSHIP);
     const { iface, source } = options;
     this.#call(() => {
       if (source === undefined) {
@@ -463,8 +464,9 @@ export class DatagramSocket extends EventEmitter<DatagramEvents> {
  * await udp.send("hello");
  * ```
  */
-export async function openDatagram(options: DatagramOptions = {}): Promise<DatagramSocket> {
-  checkOptions("openDatagram()", options, DATAGRAM);
+export async function openDatagram(datagramOptions?: DatagramOptions): Promise<DatagramSocket> {
+  const options = checkOptions("options", datagramOptions, {});
+  checkOptionNames("openDatagram()", options, DATAGRAM);
   const remote = options.remote === undefined ? undefined : udpEndpoint(options.remote);
   const { localAddress } = options;
   if (localAddress !== undefined && isIP(localAddress) === 0) {

@@ -170,14 +170,26 @@ interface SystemErrorLike {
 }
 
 /**
+ * Node's internal stream codes that mean "the socket is closed": they are in no table of
+ * sockit's, so a user sees `ERR_SOCKET_CLOSED` (the original stays on `cause`).
+ */
+const CLOSED_STREAM_CODES: ReadonlySet<string> = new Set([
+  "ERR_STREAM_DESTROYED",
+  "ERR_STREAM_WRITE_AFTER_END",
+  "ERR_STREAM_ALREADY_FINISHED",
+]);
+
+/**
  * Wraps anything thrown or emitted by Node (a system error, a TypeError, a string) into a
- * {@link SocketError}, keeping Node's `code` as it is and the original on `cause`.
+ * {@link SocketError}, keeping Node's system `code` as it is and the original on `cause`;
+ * Node's internal stream codes for a closed stream become `ERR_SOCKET_CLOSED`.
  * A {@link SocketError} passes through unchanged.
  */
 export function toSocketError(error: unknown, address?: string): SocketError {
   if (error instanceof SocketError) return error;
   const e = (typeof error === "object" && error !== null ? error : {}) as SystemErrorLike;
-  const code = typeof e.code === "string" ? e.code : "ERR_INVALID_STATE";
+  const nodeCode = typeof e.code === "string" ? e.code : "ERR_INVALID_STATE";
+  const code = CLOSED_STREAM_CODES.has(nodeCode) ? "ERR_SOCKET_CLOSED" : nodeCode;
   const syscall = typeof e.syscall === "string" ? e.syscall : undefined;
   const base = typeof e.message === "string" ? e.message : String(error);
   const message = address !== undefined && !base.includes(address) ? `${base} (${address})` : base;

@@ -32,7 +32,7 @@ export type OptionNames<T> = { readonly [K in keyof Required<T>]: true };
  * @throws SocketError `ERR_INVALID_ARGUMENT` naming the unknown option (and a close known
  * name, when there is one), or saying what the non-object argument was.
  */
-export function checkOptions(
+export function checkOptionNames(
   where: string,
   options: unknown,
   ...known: readonly OptionNames<object>[]

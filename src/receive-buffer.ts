@@ -177,6 +177,11 @@ export class ReceiveBuffer {
     this.#memos[1].chunk = undefined;
   }
 
+  /** Whether an LF arriving next will be dropped (see {@link dropNextLf}). */
+  get dropsNextLf(): boolean {
+    return this.#dropLf;
+  }
+
   /**
    * A line has just ended at a lone CR (Java `BufferedReader.readLine`): the LF that may
    * follow is part of that line ending, and is dropped now if it is buffered, or when it

@@ -8,7 +8,7 @@
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { SocketError, toSocketError } from "./errors.js";
-import { checkOptions, SEND_FROM } from "./options.js";
+import { checkOptionNames, SEND_FROM } from "./options.js";
 
 /** What `'progress'` reports (Xojo `SendProgress(bytesSent, bytesLeft)`). */
 export interface SendProgress {
@@ -63,7 +63,7 @@ export async function sendWithProgress(
   source: SendSource,
   options: SendFromOptions = {},
 ): Promise<SendComplete> {
-  checkOptions("sendFrom()", options, SEND_FROM);
+  checkOptionNames("sendFrom()", options, SEND_FROM);
   const { signal } = options;
   const bytesTotal =
     options.total ??
@@ -106,7 +106,7 @@ export async function sendFileWithProgress(
   path: string,
   options: SendFromOptions = {},
 ): Promise<SendComplete> {
-  checkOptions("sendFile()", options, SEND_FROM);
+  checkOptionNames("sendFile()", options, SEND_FROM);
   let size: number;
   try {
     const info = await stat(path);

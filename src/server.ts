@@ -21,9 +21,10 @@ import {
   type TargetInput,
   unmapIPv4,
 } from "./address.js";
+import { checkOptions } from "./arguments.js";
 import { encodeFrame, type FrameOptions } from "./codec/frame.js";
 import { checkInteger, SocketError, toSocketError } from "./errors.js";
-import { checkOptions, describeValue, LISTEN, TLS_SERVER } from "./options.js";
+import { checkOptionNames, LISTEN, TLS_SERVER } from "./options.js";
 import { Socket } from "./socket.js";
 import {
   mergeFrameOptions,
@@ -43,8 +44,9 @@ export interface ListenOptions extends SocketOptions {
   maxConnections?: number;
   /**
    * Serve TLS: a certificate and key (PEM text or paths), client certificates, SNI, ALPN
-   * (see {@link TlsServerOptions}). A client whose handshake fails never becomes a
-   * connection; the failure is the server's `'error'` (`ERR_TLS_CERT`, `ERR_TLS_HANDSHAKE`).
+   * (see {@link TlsServerOptions}). A client whose handshake fails or does not finish within
+   * `handshakeTimeout` never becomes a connection and is dropped; the failure is the
+   * server's `'error'` (`ERR_TLS_CERT`, `ERR_TLS_HANDSHAKE`, `ERR_TLS_HANDSHAKE_TIMEOUT`).
    */
   tls?: TlsServerOptions;
 }
@@ -314,16 +316,14 @@ export async function listen(
   handler?: ConnectionHandler,
 ): Promise<Server> {
   const local = parseLocal(target);
-  const options = typeof optionsOrHandler === "function" ? {} : (optionsOrHandler ?? {});
-  const onConnection = typeof optionsOrHandler === "function" ? optionsOrHandler : handler;
-  checkOptions("listen()", options, LISTEN);
-  if (options.tls !== undefined) checkOptions("listen() tls", options.tls, TLS_SERVER);
+  const options =
+    typeof optionsOrHandler === "function" ? {} : checkOptions("options", optionsOrHandler, {});
   if (handler !== undefined && typeof handler !== "function") {
-    throw new SocketError(
-      "ERR_INVALID_ARGUMENT",
-      `listen()'s connection handler must be a function, got ${describeValue(handler)}`,
-    );
+    throw new SocketError("ERR_INVALID_ARGUMENT", "the connection handler must be a function");
   }
+  const onConnection = typeof optionsOrHandler === "function" ? optionsOrHandler : handler;
+  checkOptionNames("listen()", options, LISTEN);
+  if (options.tls !== undefined) checkOptionNames("listen() tls", options.tls, TLS_SERVER);
   const resolved = resolveSocketOptions(options); // checked once, not per connection
   const allowHalfOpen = options.allowHalfOpen ?? false;
   const ns =

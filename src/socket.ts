@@ -9,6 +9,7 @@ import { EventEmitter } from "node:events";
 import type { Socket as NetSocket } from "node:net";
 import { TLSSocket } from "node:tls";
 import { type Endpoint, formatAddress, formatEndpoint } from "./address.js";
+import { checkData, checkOptions, describeType } from "./arguments.js";
 import { availableDecoder, bytesDecoder, chunkDecoder } from "./codec/bytes.js";
 import {
   type Decoder,
@@ -27,7 +28,7 @@ import {
   type LinesOptions,
 } from "./iterate.js";
 import {
-  checkOptions,
+  checkOptionNames,
   DELIMITER,
   describeValue,
   ITERATE,
@@ -81,6 +82,12 @@ type TransportListener = (this: NetSocket, ...args: any[]) => void;
 
 /** `#openedOutcome` of a socket that connected while nothing waited for its info. */
 const CONNECTED = Symbol("connected");
+
+/**
+ * Milliseconds a destroyed transport has to emit `'close'` before the socket closes without
+ * it. Node normally emits it within a tick; the bound is for the paths where it never does.
+ */
+const CLOSE_FALLBACK = 1000;
 
 /** A promise with its settle functions, made when a promise is first asked for. */
 class Deferred<T> {
@@ -168,6 +175,8 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
   #closed: Deferred<CloseInfo> | undefined;
   /** Whether the owner called `destroy()`: later reads fail with `ERR_SOCKET_CLOSED`. */
   #destroyed = false;
+  /** Closes the socket should the transport never emit `'close'` (see `#boundClose`). */
+  #closeFallback: NodeJS.Timeout | undefined;
 
   /** @internal Use {@link connect}, or take sockets from a `Server`. */
   constructor(
@@ -312,6 +321,8 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
   }
 
   #onClose(): void {
+    if (this.#closeInfo !== undefined) return; // the transport's 'close' after the fallback
+    if (this.#closeFallback !== undefined) clearTimeout(this.#closeFallback);
     this.#addresses = snapshotAddresses(this.#ns, this.#addresses);
     this.#state = "closed";
     const error = this.#error;
@@ -326,6 +337,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
       this.#opened?.reject(this.#openedOutcome);
     }
     if (this.#writer.pending) this.#writer.failAll(closed());
+    this.#writer.closed();
     this.#reader.end(this.#destroyed ? closed() : error);
     const info: CloseInfo = error === undefined ? { hadError: false } : { hadError: true, error };
     this.#closeInfo = info;
@@ -369,7 +381,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    */
   readBytes(length: number, options?: ReadOptions): Promise<Buffer> {
     return this.#read(() => {
-      checkOptions("readBytes()", options, READ);
+      checkOptionNames("readBytes()", options, READ);
       return bytesDecoder(checkInteger("length", length, 0, 2 ** 32));
     }, options);
   }
@@ -395,7 +407,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
   ): Promise<Buffer | string> {
     return this.#text(
       this.#read(() => {
-        checkOptions("readUntil()", options, DELIMITER, READ, TEXT);
+        checkOptionNames("readUntil()", options, DELIMITER, READ, TEXT);
         return this.#delimited(delimiter, options);
       }, options),
       options,
@@ -412,7 +424,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
   readLine(options?: LineOptions & ReadOptions & Partial<TextOptions>): Promise<Buffer | string> {
     return this.#text(
       this.#read(() => {
-        checkOptions("readLine()", options, LINE, READ, TEXT);
+        checkOptionNames("readLine()", options, LINE, READ, TEXT);
         return this.#lines(options);
       }, options),
       options,
@@ -425,7 +437,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    */
   readAvailable(options?: ReadOptions): Promise<Buffer> {
     return this.#read(() => {
-      checkOptions("readAvailable()", options, READ);
+      checkOptionNames("readAvailable()", options, READ);
       return availableDecoder;
     }, options);
   }
@@ -436,7 +448,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    * `'readError'` (or `'error'` when only that has a listener). Returns the socket, to chain.
    */
   read(what: number | Delimiter | readonly Delimiter[], tag?: Tag, options?: ReadOptions): this {
-    checkOptions("read()", options, READ);
+    checkOptionNames("read()", options, READ);
     const decoder =
       typeof what === "number"
         ? bytesDecoder(checkInteger("length", what, 0, 2 ** 32))
@@ -501,7 +513,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    */
   readFrame(options?: FrameOptions & ReadOptions): Promise<Buffer> {
     try {
-      checkOptions("readFrame()", options, LENGTH_PREFIX, VARINT_FRAME, READ);
+      checkOptionNames("readFrame()", options, LENGTH_PREFIX, VARINT_FRAME, READ);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -517,9 +529,9 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     tag?: Tag,
     onWritten?: WriteCallback<Tag>,
   ): boolean {
-    checkOptions("writeFrame()", options, LENGTH_PREFIX, VARINT_FRAME);
+    checkOptionNames("writeFrame()", options, LENGTH_PREFIX, VARINT_FRAME);
     return this.write(
-      encodeFrame(payload, mergeFrameOptions(this.#frame, options ?? {})),
+      encodeFrame(checkData(payload), mergeFrameOptions(this.#frame, options ?? {})),
       tag,
       onWritten,
     );
@@ -534,9 +546,10 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    * for await (const line of socket.lines({ eol: "crlf", maxLength: 998 })) handle(line);
    * ```
    */
-  lines(options: LinesOptions = {}): AsyncIterableIterator<string, undefined, undefined> {
-    checkOptions("lines()", options, LINE, TEXT, ITERATE);
-    return iterateLines(this.#reader, options);
+  lines(options?: LinesOptions): AsyncIterableIterator<string, undefined, undefined> {
+    const checked = checkOptions("options", options, {});
+    checkOptionNames("lines()", checked, LINE, TEXT, ITERATE);
+    return iterateLines(this.#reader, checked);
   }
 
   /**
@@ -548,9 +561,10 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    * ```
    */
   frames(
-    options: FrameOptions & IterateOptions = {},
+    frameOptions?: FrameOptions & IterateOptions,
   ): AsyncIterableIterator<Buffer, undefined, undefined> {
-    checkOptions("frames()", options, LENGTH_PREFIX, VARINT_FRAME, ITERATE);
+    const options = checkOptions("options", frameOptions, {});
+    checkOptionNames("frames()", options, LENGTH_PREFIX, VARINT_FRAME, ITERATE);
     const { onOverflow: _o, signal: _s, ...frame } = options;
     const codec = mergeFrameOptions(this.#frame, frame);
     return iterateLengthFrames(this.#reader, codec, options);
@@ -641,7 +655,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
   write(data: string | Uint8Array, tag?: Tag, onWritten?: WriteCallback<Tag>): boolean {
     if (onWritten !== undefined && typeof onWritten !== "function") throw notCallback(onWritten);
     this.#checkWritable();
-    return this.#writer.write(data, tag, onWritten);
+    return this.#writer.write(checkData(data), tag, onWritten);
   }
 
   /**
@@ -652,10 +666,10 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
   send(data: string | Uint8Array, options?: SendOptions): Promise<void> {
     try {
       this.#checkWritable();
+      return this.#writer.send(checkData(data), checkOptions("options", options, {}));
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#writer.send(data, options);
   }
 
   /**
@@ -682,6 +696,10 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    * before anything is sent, or the socket's error.
    */
   sendFile(path: string, options?: SendFromOptions): Promise<SendComplete> {
+    if (typeof path !== "string") {
+      const message = `path must be a string, got ${describeType(path)}`;
+      return Promise.reject(new SocketError("ERR_INVALID_ARGUMENT", message));
+    }
     return sendFileWithProgress(this.#progressTarget(), path, options);
   }
 
@@ -709,7 +727,8 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    * hs.socket `startTLS`). Call it once the plaintext exchange that announces TLS is done.
    * Plaintext writes already queued reach the peer first; bytes already received and not
    * read (a ClientHello that came with the command) go to the handshake, not to a read.
-   * Reads and writes made meanwhile wait for the handshake, then go through TLS. As a
+   * Reads and writes made from this call on wait for the handshake, then go through TLS,
+   * also on a socket still connecting: nothing written after the call leaves in clear text. As a
    * client, the host name checked is the one connected to, unless `verifyHost` says another.
    * Resolves with `info()` (`secure`, `tls`).
    * @throws (rejects) `ERR_TLS_CERT` (with `reason`), `ERR_TLS_HANDSHAKE`,
@@ -723,10 +742,10 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    * await socket.startTLS(); // verified against the host connected to
    * ```
    */
-  async startTLS(options: StartTlsOptions = {}): Promise<SocketInfo> {
-    checkOptions("startTLS()", options, TLS_CLIENT, TLS_SERVER, STARTTLS_SIDE);
-    if (this.#state === "connecting") await this.opened; // like writes, it waits for the connect
-    if (this.#state !== "open")
+  async startTLS(tlsOptions?: StartTlsOptions): Promise<SocketInfo> {
+    const options = checkOptions("options", tlsOptions, {});
+    checkOptionNames("startTLS()", options, TLS_CLIENT, TLS_SERVER, STARTTLS_SIDE);
+    if (this.#state === "closing" || this.#state === "closed")
       throw new SocketError("ERR_SOCKET_CLOSED", "cannot start TLS: the socket is not open");
     if (this.#secure || this.#upgrading)
       throw new SocketError("ERR_INVALID_STATE", "the socket is already secure");
@@ -734,10 +753,15 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     const timeout = options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT;
     const host = this.#target?.kind === "tcp" ? this.#target.host : undefined;
     const wrap = tlsWrapper(side, options, host); // bad options fail here, before any change
+    // Held from this call on, whatever the state: a write made after startTLS() on a socket
+    // still connecting must wait for the handshake, never leave in clear text.
     this.#upgrading = true;
     this.#reader.hold();
     this.#writer.hold();
     try {
+      if (this.#state === "connecting") await this.opened; // the connect comes first
+      if (this.#state !== "open")
+        throw this.#error ?? new SocketError("ERR_SOCKET_CLOSED", "closed during STARTTLS");
       await this.#writer.flushed(); // the plaintext before the upgrade goes out first
       if (this.#state !== "open")
         throw this.#error ?? new SocketError("ERR_SOCKET_CLOSED", "closed during STARTTLS");
@@ -792,7 +816,10 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     this.#state = "closing";
     this.#reader.discardOverflow(); // a paused socket would never see the peer's FIN
     void this.#writer.end();
-    const timer = setTimeout(() => this.#ns.destroy(), this.#closeTimeout);
+    const timer = setTimeout(() => {
+      this.#ns.destroy();
+      this.#boundClose();
+    }, this.#closeTimeout);
     void this.closed.then(() => clearTimeout(timer));
     return this.closed;
   }
@@ -808,6 +835,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     this.#state = "closing";
     this.#reader.failAll(error ?? new SocketError("ERR_SOCKET_CLOSED", "the socket was destroyed"));
     this.#ns.destroy();
+    this.#boundClose();
     return this.closed;
   }
 
@@ -817,19 +845,36 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    * (Linux reports it as a plain end of stream when the peer still had unread bytes).
    * Otherwise as {@link destroy} (reads fail with `ERR_SOCKET_CLOSED`, buffered bytes stay
    * readable).
-   * On a TLS or Unix-domain socket, which Node cannot reset, it is `destroy()`. Idempotent.
+   * On a TLS or Unix-domain socket, which Node cannot reset, on one still connecting, and
+   * right after `end()` or `close()` (the FIN already on its way), it is `destroy()`. Idempotent.
    */
   reset(): Promise<CloseInfo> {
     if (this.#state === "closed" || this.#destroyed) return this.closed;
     this.#destroyed = true;
     this.#state = "closing";
     this.#reader.failAll(new SocketError("ERR_SOCKET_CLOSED", "the socket was reset"));
+    // While a FIN is being sent (end() or close() in the same tick), Node's reset fails with
+    // EINVAL and never emits 'close', leaking the handle: that connection is destroyed
+    // instead, as is one still connecting (nothing to reset yet).
+    const finishing = this.#ns.writableEnded && !this.#ns.writableFinished;
     try {
-      this.#ns.resetAndDestroy(); // Node's TCP handles only: it throws for TLS and pipes
+      if (finishing || this.#ns.connecting) this.#ns.destroy();
+      else this.#ns.resetAndDestroy(); // Node's TCP handles only: it throws for TLS and pipes
     } catch {
       this.#ns.destroy();
     }
+    this.#boundClose();
     return this.closed;
+  }
+
+  /**
+   * The transport was told to go; should it never emit `'close'` (a Node path that destroys
+   * without it), the socket closes anyway after {@link CLOSE_FALLBACK} ms: `closed`, `end()`
+   * and every pending operation settle whatever the transport does.
+   */
+  #boundClose(): void {
+    if (this.#closeInfo !== undefined || this.#closeFallback !== undefined) return;
+    this.#closeFallback = setTimeout(() => this.#onClose(), CLOSE_FALLBACK);
   }
 
   /** Addresses, ports and state (hs.socket `info`); addresses stay readable after close. */

@@ -7,7 +7,7 @@
  */
 import type { Socket as NetSocket } from "node:net";
 import { SocketError, toSocketError } from "./errors.js";
-import { checkOptions, SEND } from "./options.js";
+import { checkOptionNames, SEND } from "./options.js";
 
 /**
  * Called exactly once per write: `error` is null when the bytes reached the kernel, or the
@@ -53,6 +53,8 @@ export class WriteQueue<Tag> {
   #unsettled: Set<(error: SocketError) => void> | undefined; // made at the first write
   #full = false;
   #ended: Promise<void> | undefined;
+  /** Resolves the pending `end()`, if any. */
+  #endDone: (() => void) | undefined;
   /** Writes made while the transport is being replaced (STARTTLS), in order. */
   #held: (() => void)[] | undefined;
 
@@ -113,7 +115,7 @@ export class WriteQueue<Tag> {
   /** Writes and resolves once the bytes reach the kernel. */
   send(data: string | Uint8Array, options: SendOptions = {}): Promise<void> {
     try {
-      checkOptions("send()", options, SEND);
+      checkOptionNames("send()", options, SEND);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -157,11 +159,18 @@ export class WriteQueue<Tag> {
         resolve();
         return;
       }
+      this.#endDone = resolve;
       this.#ns.once("finish", resolve);
       this.#ns.once("close", resolve);
       this.#ns.end();
     });
     return this.#ended;
+  }
+
+  /** Settles a pending `end()`: the socket has closed, whatever its transport emitted. */
+  closed(): void {
+    this.#endDone?.();
+    this.#endDone = undefined;
   }
 
   /** Whether any write still waits to settle (or is held for a new transport). */

@@ -13,7 +13,7 @@ import {
   resolve,
   type Socket,
 } from "../src/index.js";
-import { checkOptions } from "../src/options.js";
+import { checkOptionNames } from "../src/options.js";
 import { rejection, thrown } from "./helpers/errors.js";
 import { rawPeer } from "./helpers/raw-peer.js";
 
@@ -40,18 +40,18 @@ async function pair(): Promise<{ socket: Socket; received: () => string }> {
 /** Bad options, as a caller might pass them through an untyped path. */
 const bad = <T>(value: unknown): T => value as T;
 
-describe("checkOptions", () => {
+describe("checkOptionNames", () => {
   it("names the unknown option and suggests a known name close to it", () => {
-    const error = thrown(() => checkOptions("x()", { timout: 5 }, { timeout: true }));
+    const error = thrown(() => checkOptionNames("x()", { timout: 5 }, { timeout: true }));
     expect(error.code).toBe("ERR_INVALID_ARGUMENT");
     expect(error.message).toBe('x(): unknown option "timout" (did you mean "timeout"?)');
   });
 
   it("accepts undefined and an object of known names, and refuses a non-object", () => {
-    expect(() => checkOptions("x()", undefined, { a: true })).not.toThrow();
-    expect(() => checkOptions("x()", { a: 1 }, { b: true }, { a: true })).not.toThrow();
+    expect(() => checkOptionNames("x()", undefined, { a: true })).not.toThrow();
+    expect(() => checkOptionNames("x()", { a: 1 }, { b: true }, { a: true })).not.toThrow();
     for (const value of [7, "7", null, [1], () => 1]) {
-      expect(thrown(() => checkOptions("x()", value, { a: true })).message).toMatch(
+      expect(thrown(() => checkOptionNames("x()", value, { a: true })).message).toMatch(
         /^x\(\) takes an options object, got /,
       );
     }
@@ -63,7 +63,7 @@ describe("a socket's calls", () => {
     const { socket, received } = await pair();
     const error = await rejection(socket.send("data", bad(7)));
     expect(error.code).toBe("ERR_INVALID_ARGUMENT");
-    expect(error.message).toBe("send() takes an options object, got 7 (a number)");
+    expect(error.message).toMatch(/must be an object, got a number/);
     await socket.send("after");
     await expect.poll(received).toBe("after");
   });

@@ -6,7 +6,7 @@
  * @module
  */
 import { SocketError } from "../errors.js";
-import { checkOptions, LENGTH_PREFIX, VARINT_FRAME } from "../options.js";
+import { checkOptionNames, LENGTH_PREFIX, VARINT_FRAME } from "../options.js";
 import type { Decoder } from "./delimiter.js";
 import { encodeLengthPrefixed, LengthPrefixedDecoder, type LengthPrefixOptions } from "./length.js";
 import { encodeVarint, VarintDecoder, type VarintOptions } from "./varint.js";
@@ -50,7 +50,7 @@ function varintOptions(options: FrameOptions): VarintOptions | undefined {
  * ```
  */
 export function frameDecoder(options: FrameOptions = {}): Decoder {
-  checkOptions("frame options", options, LENGTH_PREFIX, VARINT_FRAME);
+  checkOptionNames("frame options", options, LENGTH_PREFIX, VARINT_FRAME);
   const varint = varintOptions(options);
   if (varint !== undefined) return new VarintDecoder(varint);
   return new LengthPrefixedDecoder(options as LengthPrefixOptions);
@@ -71,7 +71,7 @@ export function frameDecoder(options: FrameOptions = {}): Decoder {
  * ```
  */
 export function encodeFrame(payload: Uint8Array | string, options: FrameOptions = {}): Buffer {
-  checkOptions("frame options", options, LENGTH_PREFIX, VARINT_FRAME);
+  checkOptionNames("frame options", options, LENGTH_PREFIX, VARINT_FRAME);
   const varint = varintOptions(options);
   if (varint !== undefined) return encodeVarint(payload, varint);
   return encodeLengthPrefixed(payload, options as LengthPrefixOptions);
