@@ -111,6 +111,9 @@ export class Server extends EventEmitter<ServerEvents> {
           raw.remoteAddress === undefined
             ? undefined
             : formatAddress(unmapIPv4(raw.remoteAddress), raw.remotePort ?? 0);
+        // Node reports a handshake timeout but leaves the connection open (a TLS slowloris):
+        // a client whose handshake failed, for any reason, is dropped here.
+        raw.destroy();
         this.#fail(toTlsError(error, peer) ?? toSocketError(error, peer));
       });
     } else {
