@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Installs the programs the real-peer tests (tests/peers) talk to over loopback:
 #   nginx (package nginx-light), socat, nc (netcat-openbsd), tclsh (tcl), openssl, and the
-#   PostgreSQL server (package postgresql: initdb and postgres, for the STARTTLS tests).
+#   PostgreSQL server (package postgresql: initdb and postgres, for the STARTTLS tests),
+#   nft (nftables) and ip/tc (iproute2) for the loss test in network namespaces
+#   (tests/reliability/netns-loss.test.ts: random drops by an nftables rule, rate by tc tbf),
+#   and the client-proxy peers: danted (dante-server, SOCKS5) and tinyproxy (HTTP CONNECT).
 #
 # Idempotent and quick: when every command is already present it does not touch apt at all.
 # Otherwise it runs `apt-get update` once and installs only what is missing, as root, or
@@ -26,6 +29,10 @@ PEERS=(
   "tclsh tcl"
   "openssl openssl"
   "initdb postgresql"
+  "nft nftables"
+  "ip iproute2"
+  "danted dante-server"
+  "tinyproxy tinyproxy"
 )
 
 # nginx lives in /usr/sbin, which a non-root PATH may lack.

@@ -18,6 +18,7 @@ export {
   type TcpEndpoint,
   type UnixEndpoint,
 } from "./address.js";
+export { type AdoptOptions, adopt } from "./adopt.js";
 export { availableDecoder, BytesDecoder, BytesSkipper } from "./codec/bytes.js";
 export {
   DEFAULT_MAX_LINE_LENGTH,
@@ -65,14 +66,19 @@ export {
   type SockitErrorCode,
 } from "./errors.js";
 export type { IterateOptions, OnOverflow } from "./iterate.js";
+export { DEFAULT_PROXY_TIMEOUT, type ProxyOptions } from "./proxy/env.js";
+export { ProxyError } from "./proxy/error.js";
 export { DEFAULT_READ_HIGH_WATER_MARK, type ReadOptions } from "./reader.js";
 export { ReceiveBuffer } from "./receive-buffer.js";
 export {
   type ConnectionHandler,
+  type DropInfo,
+  type DropReason,
   type ListenOptions,
   listen,
   Server,
   type ServerEvents,
+  type ServerStats,
 } from "./server.js";
 export {
   formatSockaddr,

@@ -168,6 +168,10 @@ export const CONNECT: OptionNames<ConnectOptions> = {
   connectTimeout: true,
   signal: true,
   tls: true,
+  maxWriteBuffer: true,
+  proxy: true,
+  noProxy: true,
+  proxyTimeout: true,
 };
 /** `listen()`. */
 export const LISTEN: OptionNames<ListenOptions> = {
@@ -183,6 +187,9 @@ export const LISTEN: OptionNames<ListenOptions> = {
   ipv6Only: true,
   maxConnections: true,
   tls: true,
+  idleTimeout: true,
+  firstMessageTimeout: true,
+  maxWriteBuffer: true,
 };
 /** `connect()`'s `tls`, `startTLS()` as a client. */
 export const TLS_CLIENT: OptionNames<TlsClientOptions> = {

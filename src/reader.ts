@@ -6,7 +6,7 @@
  * @module
  */
 import type { Decoder } from "./codec/delimiter.js";
-import { SocketError } from "./errors.js";
+import { SocketError, shown } from "./errors.js";
 import { ReceiveBuffer } from "./receive-buffer.js";
 import type { Sink } from "./sink.js";
 
@@ -46,6 +46,9 @@ export interface FlowControl {
   resume(): void;
 }
 
+/** The key of a socket's count of completed reads. @internal */
+export const readsDone: unique symbol = Symbol("sockit.readsDone");
+
 /** The default read high-water mark: 1 MiB (1,048,576 bytes) buffered with no read waiting. */
 export const DEFAULT_READ_HIGH_WATER_MARK = 1024 * 1024;
 
@@ -74,6 +77,8 @@ export class Reader {
   #sink: Sink | undefined;
   /** The owner called `pause()`: nothing goes to a sink and the kernel is not read. */
   #userPaused = false;
+  /** How many reads resolved with a frame (a server's first-message deadline watches it). */
+  delivered = 0;
 
   constructor(flow: FlowControl, highWaterMark = DEFAULT_READ_HIGH_WATER_MARK) {
     this.#flow = flow;
@@ -91,7 +96,11 @@ export class Reader {
     if (sink !== undefined) {
       // The message-rate path: the chunk goes to the sink's handler, not into a read.
       if (sink.halted) this.buffer.append(chunk);
-      else sink.feed(this.buffer, chunk);
+      else {
+        const before = this.buffer.length + chunk.length;
+        sink.feed(this.buffer, chunk);
+        if (this.buffer.length < before) this.delivered++; // some message went out
+      }
       this.#applyFlow();
       return;
     }
@@ -260,7 +269,10 @@ export class Reader {
       return null;
     this.#serving = undefined; // a queued read with this decoder later starts afresh
     const frame = decoder.decode(this.buffer);
-    if (frame !== null) this.#applyFlow();
+    if (frame !== null) {
+      this.delivered++;
+      this.#applyFlow();
+    }
     return frame;
   }
 
@@ -316,6 +328,7 @@ export class Reader {
         this.#queue.shift();
         this.#serving = undefined; // not kept: a settled read must not stay reachable
         this.#settle(head);
+        this.delivered++;
         head.settle.resolve(result, head.tag);
       }
     } finally {
@@ -372,7 +385,7 @@ export function checkReadOptions(options: ReadOptions | undefined): SocketError 
   }
   const timeout = options.timeout ?? 0;
   if (Number.isFinite(timeout) && timeout >= 0) return undefined;
-  return new SocketError("ERR_INVALID_ARGUMENT", `timeout must be >= 0 ms, got ${timeout}`);
+  return new SocketError("ERR_INVALID_ARGUMENT", `timeout must be >= 0 ms, got ${shown(timeout)}`);
 }
 
 function endOfStream(): SocketError {

@@ -25,6 +25,7 @@ import { checkOptions } from "./arguments.js";
 import { encodeFrame, type FrameOptions } from "./codec/frame.js";
 import { checkInteger, SocketError, toSocketError } from "./errors.js";
 import { checkOptionNames, LISTEN, TLS_SERVER } from "./options.js";
+import { readsDone } from "./reader.js";
 import { Socket } from "./socket.js";
 import {
   mergeFrameOptions,
@@ -40,8 +41,34 @@ export interface ListenOptions extends SocketOptions {
   backlog?: number;
   /** With no host or `::`, accept IPv6 only (no IPv4-mapped addresses). @default false */
   ipv6Only?: boolean;
-  /** Refuse connections beyond this many open ones (the kernel closes them). Default: no limit. */
+  /**
+   * Open connections beyond which a new one is closed at once, before any byte is read or
+   * sent (Node's `server.maxConnections`; nginx `worker_connections`). Each one closed so is
+   * counted in `server.stats.dropped.maxConnections` and reported as a `'drop'` event. A TLS
+   * server counts connections still in their handshake. At least 1.
+   * @default no limit (as asyncio and Netty)
+   */
   maxConnections?: number;
+  /**
+   * Milliseconds a connection may go without sending or receiving a byte before the server
+   * drops it with `ERR_IDLE_TIMEOUT` (counted in `stats.dropped.idleTimeout`, reported as a
+   * `'drop'`). A handler that listens for the socket's `'timeout'` decides instead, as with
+   * Node's `http.Server`. It sets the accepted sockets' `timeout`; giving both is refused.
+   * `0`: none.
+   * @default 0 (none, as asyncio and Netty)
+   */
+  idleTimeout?: number;
+  /**
+   * Milliseconds from accept (after the TLS handshake on a TLS server) within which the
+   * connection's first read must complete: a read of any kind (`readLine()`, `readFrame()`,
+   * an iterator's first item, …) that resolves. Otherwise the server drops it with
+   * `ERR_FIRST_MESSAGE_TIMEOUT` (counted in `stats.dropped.firstMessageTimeout`, reported as
+   * a `'drop'`). Unlike `idleTimeout`, a trickle of bytes does not extend it: it is a total
+   * deadline, the slowloris defence (Node's `http.Server` `headersTimeout`, HAProxy
+   * `timeout http-request`). `0`: none.
+   * @default 0 (none)
+   */
+  firstMessageTimeout?: number;
   /**
    * Serve TLS: a certificate and key (PEM text or paths), client certificates, SNI, ALPN
    * (see {@link TlsServerOptions}). A client whose handshake fails or does not finish within
@@ -57,10 +84,35 @@ export interface ListenOptions extends SocketOptions {
  */
 export type ConnectionHandler = (socket: Socket) => void | Promise<void>;
 
+/** Why a server dropped a connection. */
+export type DropReason = "maxConnections" | "idleTimeout" | "firstMessageTimeout";
+
+/** A connection the server dropped, as its `'drop'` event reports it. */
+export interface DropInfo {
+  reason: DropReason;
+  /** The peer's address, when known. */
+  remoteAddress: string | undefined;
+  remotePort: number | undefined;
+  /** The connection's id; undefined for one closed before it was accepted (`maxConnections`). */
+  id: number | undefined;
+}
+
+/** A server's counts since it started listening (`server.stats`). */
+export interface ServerStats {
+  /** Connections accepted (handed to the handler). */
+  accepted: number;
+  /** Connections open now. */
+  open: number;
+  /** Connections the server dropped, by reason. */
+  dropped: Record<DropReason, number>;
+}
+
 /** Events of a {@link Server}. */
 export interface ServerEvents {
   /** A connection was accepted. */
   connection: [socket: Socket];
+  /** The server dropped a connection: over `maxConnections`, idle, or no first message in time. */
+  drop: [info: DropInfo];
   /** An error (an accept failure, a failed handler). Only emitted when a listener is attached. */
   error: [error: SocketError];
   /** The server has stopped listening. */
@@ -86,6 +138,15 @@ export class Server extends EventEmitter<ServerEvents> {
   readonly #connections = new Set<Socket>();
   /** Takes a closed connection off the list: one listener for all (`this` is the socket). */
   readonly #forget = forgetIn(this.#connections);
+  /** Drops an accepted socket that timed out with no `'timeout'` listener of its own. */
+  readonly #onIdle = dropIdleFor(this);
+  #idleTimeout = 0;
+  #firstMessageTimeout = 0;
+  readonly #dropped: Record<DropReason, number> = {
+    maxConnections: 0,
+    idleTimeout: 0,
+    firstMessageTimeout: 0,
+  };
   #nextId = 1;
   #port: number | undefined;
   #host: string | undefined;
@@ -120,6 +181,43 @@ export class Server extends EventEmitter<ServerEvents> {
       ns.on("connection", (raw: NetSocket) => this.#accept(raw, false));
     }
     ns.on("error", (error) => this.#fail(toSocketError(error, formatEndpoint(local))));
+    ns.on("drop", (data) => {
+      this.#drop("maxConnections", data?.remoteAddress, data?.remotePort, undefined);
+    });
+  }
+
+  /** Counts what was accepted, what is open, and what was dropped, by reason. */
+  get stats(): ServerStats {
+    return {
+      accepted: this.#nextId - 1,
+      open: this.#connections.size,
+      dropped: { ...this.#dropped },
+    };
+  }
+
+  #drop(
+    reason: DropReason,
+    remoteAddress: string | undefined,
+    remotePort: number | undefined,
+    id: number | undefined,
+  ): void {
+    this.#dropped[reason]++;
+    this.emit("drop", { reason, remoteAddress, remotePort, id });
+  }
+
+  /** @internal Drops `socket` for `reason` (an idle or first-message deadline passed). */
+  dropConnection(socket: Socket, reason: Exclude<DropReason, "maxConnections">): void {
+    if (!socket.connected) return; // already closing: nothing to drop
+    const { remoteAddress, remotePort } = socket.info();
+    const error =
+      reason === "idleTimeout"
+        ? new SocketError("ERR_IDLE_TIMEOUT", `no traffic for ${this.#idleTimeout} ms`)
+        : new SocketError(
+            "ERR_FIRST_MESSAGE_TIMEOUT",
+            `no message read within ${this.#firstMessageTimeout} ms`,
+          );
+    this.#drop(reason, remoteAddress, remotePort, socket.id);
+    void socket.destroy(error);
   }
 
   /** The port listened on (the real one when 0 was asked for); undefined for Unix sockets. */
@@ -150,11 +248,18 @@ export class Server extends EventEmitter<ServerEvents> {
   /** @internal Binds and listens; handles a stale Unix socket file once. */
   async start(options: ListenOptions): Promise<void> {
     const backlog = checkInteger("backlog", options.backlog ?? 511, 0, 65535);
+    this.#idleTimeout = checkInteger("idleTimeout", options.idleTimeout ?? 0, 0, 2 ** 31 - 1);
+    this.#firstMessageTimeout = checkInteger(
+      "firstMessageTimeout",
+      options.firstMessageTimeout ?? 0,
+      0,
+      2 ** 31 - 1,
+    );
     if (options.maxConnections !== undefined) {
       this.#ns.maxConnections = checkInteger(
         "maxConnections",
         options.maxConnections,
-        0,
+        1,
         2 ** 31 - 1,
       );
     }
@@ -203,6 +308,8 @@ export class Server extends EventEmitter<ServerEvents> {
     });
     this.#connections.add(socket);
     socket.on("close", this.#forget); // 'close' comes once; no closure or promise per connection
+    if (this.#idleTimeout > 0) socket.on("timeout", this.#onIdle);
+    if (this.#firstMessageTimeout > 0) this.#watchFirstMessage(socket);
     this.emit("connection", socket);
     if (this.#handler === undefined) return;
     const failed = (cause: unknown): void => {
@@ -222,20 +329,34 @@ export class Server extends EventEmitter<ServerEvents> {
     }
   }
 
+  /** Drops `socket` unless a read of it completes within `firstMessageTimeout`. */
+  #watchFirstMessage(socket: Socket): void {
+    const timer = setTimeout(() => {
+      if (socket[readsDone] === 0) this.dropConnection(socket, "firstMessageTimeout");
+    }, this.#firstMessageTimeout);
+    timer.unref(); // the connection keeps the process alive, not its deadline
+    socket.once("close", () => clearTimeout(timer));
+  }
+
   #fail(error: SocketError): void {
     if (this.listenerCount("error") > 0) this.emit("error", error);
   }
 
   /**
    * Writes `data` to every open connection (hs.socket `write` on a listening socket).
-   * Returns how many connections it was queued for; closing ones are skipped.
+   * Returns how many connections it was queued for; closing ones are skipped, and so are
+   * those whose queue is over `maxWriteBuffer` (a peer that stopped reading).
    */
   broadcast(data: string | Uint8Array): number {
     let count = 0;
     for (const socket of this.#connections) {
       if (!socket.connected) continue;
-      socket.write(data);
-      count++;
+      try {
+        socket.write(data);
+        count++;
+      } catch (error) {
+        if (!(error instanceof SocketError) || error.code !== "ERR_WRITE_BUFFER_FULL") throw error;
+      }
     }
     return count;
   }
@@ -327,7 +448,15 @@ export async function listen(
   const onConnection = typeof optionsOrHandler === "function" ? optionsOrHandler : handler;
   checkOptionNames("listen()", options, LISTEN);
   if (options.tls !== undefined) checkOptionNames("listen() tls", options.tls, TLS_SERVER);
+  const idleTimeout = checkInteger("idleTimeout", options.idleTimeout ?? 0, 0, 2 ** 31 - 1);
+  if (idleTimeout > 0 && (options.timeout ?? 0) > 0) {
+    throw new SocketError(
+      "ERR_INVALID_ARGUMENT",
+      "give idleTimeout (the server drops idle connections) or timeout (it only emits 'timeout'), not both",
+    );
+  }
   const resolved = resolveSocketOptions(options); // checked once, not per connection
+  if (idleTimeout > 0) resolved.timeout = idleTimeout;
   const allowHalfOpen = options.allowHalfOpen ?? false;
   const ns =
     options.tls === undefined
@@ -336,6 +465,14 @@ export async function listen(
   const server = new Server(ns, local, resolved, onConnection, options.tls !== undefined);
   await server.start(options);
   return server;
+}
+
+/** A socket `'timeout'` listener that drops the socket unless someone else listens too. */
+function dropIdleFor(server: Server): (this: Socket) => void {
+  return function (this: Socket) {
+    if (this.listenerCount("timeout") > 1) return; // the handler decides
+    server.dropConnection(this, "idleTimeout");
+  };
 }
 
 /** A `'close'` listener that removes the socket it is called on from `connections`. */

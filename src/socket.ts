@@ -41,7 +41,13 @@ import {
   TLS_SERVER,
   VARINT_FRAME,
 } from "./options.js";
-import { checkReadOptions, Reader, type ReadOptions, type ReadSettle } from "./reader.js";
+import {
+  checkReadOptions,
+  Reader,
+  type ReadOptions,
+  type ReadSettle,
+  readsDone,
+} from "./reader.js";
 import {
   type ProgressTarget,
   type SendComplete,
@@ -79,6 +85,13 @@ type State = "connecting" | "open" | "closing" | "closed";
 /** A listener of the transport's events; Node calls it with the transport as `this`. */
 // biome-ignore lint/suspicious/noExplicitAny: Node's listener type is (...args: any[]) => void
 type TransportListener = (this: NetSocket, ...args: any[]) => void;
+
+/**
+ * @internal How `connect()` through a proxy hands the socket its transport once the tunnel
+ * is up (see {@link Socket}'s `tunnel` init). Returns false when the socket no longer wants
+ * it (destroyed meanwhile): the caller then destroys the transport.
+ */
+export const attachTunnel: unique symbol = Symbol("sockit.attachTunnel");
 
 /** `#openedOutcome` of a socket that connected while nothing waited for its info. */
 const CONNECTED = Symbol("connected");
@@ -189,6 +202,11 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
       options: ResolvedSocketOptions;
       /** A TLS socket: `opened` waits for the handshake when it is still connecting. */
       secure?: boolean;
+      /**
+       * `ns` is a placeholder: the real transport comes through {@link attachTunnel} (a
+       * proxy tunnel); reads and writes wait for it as for a connect.
+       */
+      tunnel?: boolean;
     },
   ) {
     super();
@@ -203,10 +221,19 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     this.#closeTimeout = options.closeTimeout;
     this.#frame = options.frame;
     this.#reader = new Reader(ns, options.readHighWaterMark);
-    this.#writer = new WriteQueue<Tag>(ns, options.writeHighWaterMark, this);
+    this.#writer = new WriteQueue<Tag>(
+      ns,
+      options.writeHighWaterMark,
+      this,
+      options.maxWriteBuffer,
+    );
     this.#state = ns.connecting || ns.pending ? "connecting" : "open";
     this.#configure(options);
     this.#attach(ns);
+    if (init.tunnel === true) {
+      this.#reader.hold();
+      this.#writer.hold();
+    }
     if (this.#state === "connecting") {
       ns.once(this.#secure ? "secureConnect" : "connect", Socket.#onTransportConnect);
     } else this.#onConnect();
@@ -288,6 +315,30 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     Socket.#owners.delete(ns);
   }
 
+  /** @internal See {@link attachTunnel}. */
+  [attachTunnel](ns: NetSocket, secure: boolean): boolean {
+    if (this.#destroyed || this.#state === "closed") return false;
+    const placeholder = this.#ns;
+    this.#detach(placeholder);
+    if ((placeholder.timeout ?? 0) > 0) ns.setTimeout(placeholder.timeout ?? 0);
+    this.#ns = ns;
+    this.#secure = secure;
+    this.#attach(ns);
+    this.#writer.setTransport(ns); // with a startTLS() pending, only the writes made before it
+    this.#reader.release(ns);
+    if (this.#upgrading) this.#reader.hold(); // startTLS() serves reads after its handshake
+    ns.resume(); // the tunnel left it paused, the target's first bytes unread
+    if (placeholder.writableEnded) {
+      // end() or close() came first: FIN after the queued writes, then settle what waits.
+      const settle = (): void => void placeholder.destroy();
+      ns.once("finish", settle);
+      ns.once("close", settle);
+      ns.end();
+    } else placeholder.destroy();
+    this.#onConnect();
+    return true;
+  }
+
   #toError(error: unknown): SocketError {
     const peer = this.#describePeer();
     return (this.#secure ? toTlsError(error, peer) : undefined) ?? toSocketError(error, peer);
@@ -343,6 +394,11 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     this.#closeInfo = info;
     this.#closed?.resolve(info);
     this.emit("close", info);
+  }
+
+  /** @internal How many reads have completed: a server's `firstMessageTimeout` asks. */
+  get [readsDone](): number {
+    return this.#reader.delivered;
   }
 
   /** @internal How the write queue names the peer in its errors. */
@@ -650,7 +706,8 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    * as all four seeds do). `'written'` fires with `tag` once they reach the kernel, and
    * `onWritten(error, tag)` is called exactly once either way. Returns false when the queue
    * is above the write high-water mark: wait for `'drain'`, or use {@link send}.
-   * @throws SocketError `ERR_SOCKET_CLOSED` after `close()`, `end()` or `destroy()`.
+   * @throws SocketError `ERR_SOCKET_CLOSED` after `close()`, `end()` or `destroy()`;
+   * `ERR_WRITE_BUFFER_FULL` over `maxWriteBuffer` (nothing queued, the socket stays usable).
    */
   write(data: string | Uint8Array, tag?: Tag, onWritten?: WriteCallback<Tag>): boolean {
     if (onWritten !== undefined && typeof onWritten !== "function") throw notCallback(onWritten);

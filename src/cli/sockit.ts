@@ -96,11 +96,18 @@ function program(): Command {
       .description("connect to TARGET: stdin to the socket, the socket to stdout (like nc)")
       .argument("<target>", "host:port, [v6]:port or unix:/path")
       .option("--timeout <ms>", "give up connecting after this many milliseconds", milliseconds)
-      .option("--crlf", CRLF_HELP),
+      .option("--crlf", CRLF_HELP)
+      .option(
+        "--proxy <url>",
+        "connect through socks5://[user:pass@]host:port, socks4a://, socks4:// or http:// (CONNECT); env: from $HTTPS_PROXY/$HTTP_PROXY/$ALL_PROXY",
+      ),
     "client",
   ).action(
-    (target: string, options: { timeout?: number; crlf?: boolean } & TlsFlags, command: Command) =>
-      runConnect(target, options, createLog(verbose(command))),
+    (
+      target: string,
+      options: { timeout?: number; crlf?: boolean; proxy?: string } & TlsFlags,
+      command: Command,
+    ) => runConnect(target, options, createLog(verbose(command))),
   );
 
   tlsFlags(

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { FrameTooLongError, IncompleteReadError, SocketError } from "../errors.js";
+import { FrameTooLongError, IncompleteReadError, SocketError, shown } from "../errors.js";
 import type { ReceiveBuffer } from "../receive-buffer.js";
 
 /** A delimiter: text (encoded as UTF-8) or bytes. Must not be empty. */
@@ -80,7 +80,7 @@ export function checkMaxLength(value: number | undefined, fallback: number): num
   if (!Number.isSafeInteger(value) || value < 0) {
     throw new SocketError(
       "ERR_INVALID_ARGUMENT",
-      `maxLength must be an integer >= 0, got ${value}`,
+      `maxLength must be an integer >= 0, got ${shown(value)}`,
     );
   }
   return value;

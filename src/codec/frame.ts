@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { SocketError } from "../errors.js";
+import { checkData, SocketError } from "../errors.js";
 import { checkOptionNames, LENGTH_PREFIX, VARINT_FRAME } from "../options.js";
 import type { Decoder } from "./delimiter.js";
 import { encodeLengthPrefixed, LengthPrefixedDecoder, type LengthPrefixOptions } from "./length.js";
@@ -71,6 +71,7 @@ export function frameDecoder(options: FrameOptions = {}): Decoder {
  * ```
  */
 export function encodeFrame(payload: Uint8Array | string, options: FrameOptions = {}): Buffer {
+  checkData("payload", payload);
   checkOptionNames("frame options", options, LENGTH_PREFIX, VARINT_FRAME);
   const varint = varintOptions(options);
   if (varint !== undefined) return encodeVarint(payload, varint);
