@@ -16,7 +16,7 @@
  */
 import { isIP } from "node:net";
 import { endianness } from "node:os";
-import { SocketError } from "./errors.js";
+import { SocketError, shown } from "./errors.js";
 
 /** Which C structures: Linux's, or the BSDs' (macOS, where hs.socket runs). */
 export type SockaddrLayout = "linux" | "bsd";
@@ -74,6 +74,12 @@ export function parseSockaddr(
   bytes: Uint8Array,
   options: { layout?: SockaddrLayout } = {},
 ): SockaddrEndpoint {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new SocketError(
+      "ERR_INVALID_ARGUMENT",
+      `bytes must be a Uint8Array, got ${typeof bytes}`,
+    );
+  }
   const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (b.length < 2) throw invalid(`a sockaddr of ${b.length} bytes is too short`);
   const layout = options.layout ?? guessLayout(b);
@@ -170,6 +176,9 @@ export function formatSockaddr(
   endpoint: SockaddrInput,
   options: { layout?: SockaddrLayout } = {},
 ): Buffer {
+  if (typeof endpoint !== "object" || endpoint === null || typeof endpoint.address !== "string") {
+    throw new SocketError("ERR_INVALID_ARGUMENT", "the endpoint must be an object with an address");
+  }
   const layout = options.layout ?? HOST_LAYOUT;
   if (layout !== "linux" && layout !== "bsd") {
     throw new SocketError("ERR_INVALID_ARGUMENT", `layout must be "linux" or "bsd"`);
@@ -180,7 +189,7 @@ export function formatSockaddr(
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw invalid(`bad port ${port}`);
   const version = isIP(endpoint.address);
   if (version !== (family === "IPv4" ? 4 : 6)) {
-    throw invalid(`${JSON.stringify(endpoint.address)} is not an ${family} address`);
+    throw invalid(`${shown(endpoint.address)} is not an ${family} address`);
   }
   const b = Buffer.alloc(family === "IPv4" ? 16 : 28);
   writeHead(b, layout, AF[layout][family]);
@@ -202,7 +211,7 @@ export function formatSockaddr(
 function inferFamily(endpoint: SockaddrInput): SockaddrEndpoint["family"] {
   if (endpoint.path !== undefined) return "unix";
   const version = isIP(endpoint.address);
-  if (version === 0) throw invalid(`${JSON.stringify(endpoint.address)} is not an IP address`);
+  if (version === 0) throw invalid(`${shown(endpoint.address)} is not an IP address`);
   return version === 4 ? "IPv4" : "IPv6";
 }
 

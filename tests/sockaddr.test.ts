@@ -76,6 +76,15 @@ describe("parseSockaddr and formatSockaddr", () => {
     }
   });
 
+  it("refuses arguments of the wrong kind with ERR_INVALID_ARGUMENT", () => {
+    expect(thrown(() => parseSockaddr(null as unknown as Uint8Array)).code).toBe(
+      "ERR_INVALID_ARGUMENT",
+    );
+    expect(
+      thrown(() => formatSockaddr(null as unknown as { address: string; port: number })).code,
+    ).toBe("ERR_INVALID_ARGUMENT");
+  });
+
   it("refuses bytes too short, an unknown family, a bad address and an over-long path", () => {
     expect(thrown(() => parseSockaddr(Buffer.from([2]))).code).toBe("ERR_INVALID_ADDRESS");
     expect(thrown(() => parseSockaddr(Buffer.from("0700000000000000", "hex"))).code).toBe(

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { FrameTooLongError, IncompleteReadError, SocketError } from "../errors.js";
+import { FrameTooLongError, IncompleteReadError, SocketError, shown } from "../errors.js";
 import type { ReceiveBuffer } from "../receive-buffer.js";
 import {
   checkMaxLength,
@@ -51,7 +51,7 @@ function checkEol(eol: unknown): LineEnding {
   if (LINE_ENDINGS.includes(eol as LineEnding)) return eol as LineEnding;
   throw new SocketError(
     "ERR_INVALID_ARGUMENT",
-    `eol must be "any", "lf", "crlf" or "cr", got ${JSON.stringify(eol)}`,
+    `eol must be "any", "lf", "crlf" or "cr", got ${shown(eol)}`,
   );
 }
 
