@@ -18,6 +18,8 @@ import { CONNECT, checkOptionNames, TLS_CLIENT } from "./options.js";
 import { DEFAULT_PROXY_TIMEOUT, type ProxyOptions, proxyRoute } from "./proxy/env.js";
 import { checkTunnel, openTunnel } from "./proxy/tunnel.js";
 import type { ProxySpec } from "./proxy/url.js";
+import { encodeProxyHeader, type ProxyHeaderInit } from "./proxy-protocol/encode.js";
+import { connectWithHeader } from "./proxy-protocol/send.js";
 import { Socket } from "./socket.js";
 import {
   type ResolvedSocketOptions,
@@ -51,6 +53,24 @@ export interface ConnectOptions extends SocketOptions, ProxyOptions {
    * @default false
    */
   tls?: boolean | TlsClientOptions;
+  /**
+   * A PROXY protocol header (HAProxy's spec) to send first, before any TLS, for an upstream
+   * that expects one: `{ version: 1 | 2, command?, source, destination, tlvs? }` (see
+   * {@link ProxyHeaderInit}). It counts in `info().bytesWritten`.
+   * @example
+   * ```ts
+   * connect("127.0.0.1:8443", {
+   *   tls: true,
+   *   proxyHeader: {
+   *     version: 2,
+   *     source: { address: "203.0.113.7", port: 51000 },
+   *     destination: { address: "192.0.2.10", port: 443 },
+   *     tlvs: { authority: "example.org" },
+   *   },
+   * });
+   * ```
+   */
+  proxyHeader?: ProxyHeaderInit;
 }
 
 /**
@@ -102,10 +122,15 @@ export function connect<Tag = unknown>(
   // Checked before any socket exists: a bad option opens nothing.
   const secure = tlsOptions === undefined ? undefined : clientTlsOptions(tlsOptions, host);
   const local = endpoint.kind === "tcp" ? localBind(options) : {};
+  const header =
+    options.proxyHeader === undefined ? undefined : encodeProxyHeader(options.proxyHeader);
   const proxy = proxyRoute(options, endpoint, secure !== undefined);
+  if (proxy !== undefined && header !== undefined && endpoint.kind === "tcp") {
+    throw new SocketError("ERR_INVALID_ARGUMENT", "proxyHeader cannot be sent through a proxy");
+  }
   const socket =
     proxy === undefined || endpoint.kind !== "tcp"
-      ? direct<Tag>(endpoint, resolved, local, allowHalfOpen, secure, tlsOptions)
+      ? direct<Tag>(endpoint, resolved, { local, allowHalfOpen, secure, tlsOptions, header })
       : tunnelled<Tag>(endpoint, resolved, {
           proxy,
           local,
@@ -145,24 +170,34 @@ export function connect<Tag = unknown>(
   return socket;
 }
 
-/** A direct connection: TCP or Unix-domain, TLS on top when asked. */
+/**
+ * A direct connection: TCP or Unix-domain, TLS on top when asked, a PROXY `header` first
+ * when given.
+ */
 function direct<Tag>(
   endpoint: Endpoint,
   resolved: ResolvedSocketOptions,
-  local: LocalBind,
-  allowHalfOpen: boolean,
-  secure: ConnectionOptions | undefined,
-  tlsOptions: TlsClientOptions | undefined,
+  how: {
+    local: LocalBind;
+    allowHalfOpen: boolean;
+    secure: ConnectionOptions | undefined;
+    tlsOptions: TlsClientOptions | undefined;
+    header: Buffer | undefined;
+  },
 ): Socket<Tag> {
+  const { allowHalfOpen, secure, tlsOptions, header } = how;
   const address =
     endpoint.kind === "unix"
       ? { path: endpoint.path, allowHalfOpen }
-      : { host: endpoint.host, port: endpoint.port, allowHalfOpen, ...local };
+      : { host: endpoint.host, port: endpoint.port, allowHalfOpen, ...how.local };
+  const host = endpoint.kind === "tcp" ? endpoint.host : undefined;
   // `noDelay` given to Node applies once connected; set later, it costs a second system call.
   const ns: NetSocket =
-    secure === undefined
-      ? netConnect({ ...address, noDelay: resolved.noDelay })
-      : tlsConnect({ ...address, ...secure });
+    header !== undefined
+      ? connectWithHeader({ ...address, noDelay: resolved.noDelay }, header, secure, host)
+      : secure === undefined
+        ? netConnect({ ...address, noDelay: resolved.noDelay })
+        : tlsConnect({ ...address, ...secure });
   const socket = new Socket<Tag>(ns, {
     target: endpoint,
     options: resolved,

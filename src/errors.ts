@@ -50,6 +50,12 @@ export const ERROR_CODES = {
   ERR_PROXY_RESPONSE:
     "The proxy's reply is not valid HTTP or SOCKS (a malformed status line, a header over 16 KiB, the connection closed mid-reply).",
   ERR_PROXY_TIMEOUT: "The proxy did not open the tunnel within `proxyTimeout`.",
+  ERR_PROXY_HEADER:
+    "A connection to a `proxyProtocol` server did not start with a valid PROXY header (`reason` says why); it was closed.",
+  ERR_PROXY_HEADER_TIMEOUT:
+    "A connection to a `proxyProtocol` server sent no complete PROXY header within `proxyHeaderTimeout`; it was closed.",
+  ERR_UNSUPPORTED:
+    "The running Node.js or operating system lacks what the option needs (`reusePort`).",
 } as const;
 
 /** One of sockit's own `ERR_*` codes. */

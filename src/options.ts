@@ -172,6 +172,7 @@ export const CONNECT: OptionNames<ConnectOptions> = {
   proxy: true,
   noProxy: true,
   proxyTimeout: true,
+  proxyHeader: true,
 };
 /** `listen()`. */
 export const LISTEN: OptionNames<ListenOptions> = {
@@ -190,6 +191,9 @@ export const LISTEN: OptionNames<ListenOptions> = {
   idleTimeout: true,
   firstMessageTimeout: true,
   maxWriteBuffer: true,
+  reusePort: true,
+  proxyProtocol: true,
+  proxyHeaderTimeout: true,
 };
 /** `connect()`'s `tls`, `startTLS()` as a client. */
 export const TLS_CLIENT: OptionNames<TlsClientOptions> = {

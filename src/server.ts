@@ -25,7 +25,15 @@ import { checkOptions } from "./arguments.js";
 import { encodeFrame, type FrameOptions } from "./codec/frame.js";
 import { checkInteger, SocketError, toSocketError } from "./errors.js";
 import { checkOptionNames, LISTEN, TLS_SERVER } from "./options.js";
+import {
+  admit,
+  type ProxyGate,
+  type ProxyListenOptions,
+  proxyGate,
+} from "./proxy-protocol/accept.js";
+import type { ProxyInfo } from "./proxy-protocol/types.js";
 import { readsDone } from "./reader.js";
+import { checkReusePort } from "./reuse-port.js";
 import { Socket } from "./socket.js";
 import {
   mergeFrameOptions,
@@ -36,7 +44,7 @@ import {
 import { serverTlsOptions, type TlsServerOptions, toTlsError } from "./tls.js";
 
 /** Options of {@link listen}; the socket options apply to every accepted connection. */
-export interface ListenOptions extends SocketOptions {
+export interface ListenOptions extends SocketOptions, ProxyListenOptions {
   /** Length of the kernel's queue of connections not yet accepted. @default 511 */
   backlog?: number;
   /** With no host or `::`, accept IPv6 only (no IPv4-mapped addresses). @default false */
@@ -76,6 +84,13 @@ export interface ListenOptions extends SocketOptions {
    * server's `'error'` (`ERR_TLS_CERT`, `ERR_TLS_HANDSHAKE`, `ERR_TLS_HANDSHAKE_TIMEOUT`).
    */
   tls?: TlsServerOptions;
+  /**
+   * Let other processes listen on the same port (`SO_REUSEPORT`): the kernel spreads the
+   * connections among them. Node.js 22.12 / 23.1 or later, on Linux, FreeBSD, Solaris, AIX.
+   * @throws (rejects) `ERR_UNSUPPORTED` elsewhere, and for a Unix-domain path.
+   * @default false
+   */
+  reusePort?: boolean;
 }
 
 /**
@@ -105,6 +120,11 @@ export interface ServerStats {
   open: number;
   /** Connections the server dropped, by reason. */
   dropped: Record<DropReason, number>;
+  /**
+   * Connections a `proxyProtocol` server closed for their PROXY header, before they reached
+   * the application (each also a `'proxyError'` event); 0 for other servers.
+   */
+  proxyErrors: number;
 }
 
 /** Events of a {@link Server}. */
@@ -115,6 +135,12 @@ export interface ServerEvents {
   drop: [info: DropInfo];
   /** An error (an accept failure, a failed handler). Only emitted when a listener is attached. */
   error: [error: SocketError];
+  /**
+   * A connection to a `proxyProtocol` server was closed before reaching the application: no
+   * header, a bad one (`ERR_PROXY_HEADER`), none in time (`ERR_PROXY_HEADER_TIMEOUT`), or the
+   * socket failed first (its own code). Counted in `server.stats.proxyErrors`.
+   */
+  proxyError: [error: SocketError];
   /** The server has stopped listening. */
   close: [];
 }
@@ -151,6 +177,8 @@ export class Server extends EventEmitter<ServerEvents> {
   #port: number | undefined;
   #host: string | undefined;
   #closing: Promise<void> | undefined;
+  readonly #gate: ProxyGate | undefined;
+  #proxyErrors = 0;
 
   /** @internal Use {@link listen}. */
   constructor(
@@ -159,13 +187,26 @@ export class Server extends EventEmitter<ServerEvents> {
     options: ResolvedSocketOptions,
     handler?: ConnectionHandler,
     secure = false,
+    gate?: ProxyGate,
   ) {
     super();
     this.#ns = ns;
     this.#local = local;
     this.#options = options;
     this.#handler = handler;
-    if (secure) {
+    this.#gate = gate;
+    if (gate !== undefined) {
+      ns.on("connection", (raw: NetSocket) =>
+        admit(raw, gate, {
+          ready: (transport, proxy, tls) => this.#accept(transport, tls, proxy),
+          proxyError: (error) => {
+            this.#proxyErrors++;
+            if (this.listenerCount("proxyError") > 0) this.emit("proxyError", error);
+          },
+          tlsError: (error) => this.#fail(error),
+        }),
+      );
+    } else if (secure) {
       ns.on("secureConnection", (raw: TLSSocket) => this.#accept(raw, true));
       ns.on("tlsClientError", (error: Error, raw: TLSSocket) => {
         const peer =
@@ -192,6 +233,7 @@ export class Server extends EventEmitter<ServerEvents> {
       accepted: this.#nextId - 1,
       open: this.#connections.size,
       dropped: { ...this.#dropped },
+      proxyErrors: this.#proxyErrors,
     };
   }
 
@@ -248,6 +290,7 @@ export class Server extends EventEmitter<ServerEvents> {
   /** @internal Binds and listens; handles a stale Unix socket file once. */
   async start(options: ListenOptions): Promise<void> {
     const backlog = checkInteger("backlog", options.backlog ?? 511, 0, 65535);
+    const reusePort = checkReusePort(options.reusePort, this.#local);
     this.#idleTimeout = checkInteger("idleTimeout", options.idleTimeout ?? 0, 0, 2 ** 31 - 1);
     this.#firstMessageTimeout = checkInteger(
       "firstMessageTimeout",
@@ -271,6 +314,7 @@ export class Server extends EventEmitter<ServerEvents> {
             port: local.port,
             backlog,
             ipv6Only: options.ipv6Only ?? false,
+            ...(reusePort ? { reusePort } : {}),
             ...(local.host === "" ? {} : { host: local.host }),
           };
     try {
@@ -298,13 +342,14 @@ export class Server extends EventEmitter<ServerEvents> {
     });
   }
 
-  #accept(raw: NetSocket, secure: boolean): void {
+  #accept(raw: NetSocket, secure: boolean, proxy?: ProxyInfo): void {
     const path = this.path;
     const socket = new Socket(raw, {
       id: this.#nextId++,
       options: this.#options,
       secure,
       ...(path === undefined ? {} : { path }),
+      ...(proxy === undefined ? {} : { proxy }),
     });
     this.#connections.add(socket);
     socket.on("close", this.#forget); // 'close' comes once; no closure or promise per connection
@@ -393,6 +438,11 @@ export class Server extends EventEmitter<ServerEvents> {
   /** Stops accepting and closes every connection gracefully; resolves when all are closed. */
   async closeAll(): Promise<void> {
     await this.close();
+    const pending = this.#gate?.pending; // connections still sending their header
+    for (const raw of pending ?? []) {
+      pending?.delete(raw);
+      raw.destroy();
+    }
     await Promise.all([...this.#connections].map((socket) => socket.close()));
   }
 }
@@ -456,13 +506,15 @@ export async function listen(
     );
   }
   const resolved = resolveSocketOptions(options); // checked once, not per connection
+  const gate = proxyGate(options);
   if (idleTimeout > 0) resolved.timeout = idleTimeout;
   const allowHalfOpen = options.allowHalfOpen ?? false;
+  // Behind a PROXY header, TLS starts after it: the server accepts plain TCP.
   const ns =
-    options.tls === undefined
+    options.tls === undefined || gate !== undefined
       ? createServer({ allowHalfOpen })
       : createTlsServer({ ...serverTlsOptions(options.tls), allowHalfOpen });
-  const server = new Server(ns, local, resolved, onConnection, options.tls !== undefined);
+  const server = new Server(ns, local, resolved, onConnection, options.tls !== undefined, gate);
   await server.start(options);
   return server;
 }

@@ -41,6 +41,7 @@ import {
   TLS_SERVER,
   VARINT_FRAME,
 } from "./options.js";
+import type { ProxyInfo } from "./proxy-protocol/types.js";
 import {
   checkReadOptions,
   Reader,
@@ -60,6 +61,7 @@ import type { CloseInfo, SocketEvents } from "./socket-events.js";
 import {
   type AddressSnapshot,
   emptySnapshot,
+  proxiedAddresses,
   type SocketInfo,
   snapshotAddresses,
   sockaddrsOf,
@@ -188,6 +190,8 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
   #closed: Deferred<CloseInfo> | undefined;
   /** Whether the owner called `destroy()`: later reads fail with `ERR_SOCKET_CLOSED`. */
   #destroyed = false;
+  /** The PROXY header the connection came with (a `proxyProtocol` server's sockets). */
+  readonly #proxy: ProxyInfo | undefined;
   /** Closes the socket should the transport never emit `'close'` (see `#boundClose`). */
   #closeFallback: NodeJS.Timeout | undefined;
 
@@ -207,6 +211,8 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
        * proxy tunnel); reads and writes wait for it as for a connect.
        */
       tunnel?: boolean;
+      /** The PROXY header read before the socket was handed over. */
+      proxy?: ProxyInfo;
     },
   ) {
     super();
@@ -214,6 +220,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     this.#ns = ns;
     this.#secure = init.secure ?? false;
     this.#target = init.target;
+    this.#proxy = init.proxy;
     this.id = init.id;
     this.name = init.target?.name;
     const path = init.target?.kind === "unix" ? init.target.path : init.path;
@@ -937,10 +944,11 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
   /** Addresses, ports and state (hs.socket `info`); addresses stay readable after close. */
   info(): SocketInfo {
     if (!this.#ns.destroyed) this.#addresses = snapshotAddresses(this.#ns, this.#addresses);
+    const addresses = proxiedAddresses(this.#addresses, this.#proxy);
     return {
       id: this.id,
       name: this.name,
-      ...this.#addresses,
+      ...addresses,
       connected: this.#state === "open",
       connecting: this.#state === "connecting",
       secure: this.#tls !== undefined,
@@ -948,7 +956,8 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
       bytesWritten: this.#ns.bytesWritten,
       available: this.#reader.buffer.length,
       tls: this.#tls,
-      ...sockaddrsOf(this.#addresses, this.id !== undefined),
+      proxy: this.#proxy,
+      ...sockaddrsOf(addresses, this.id !== undefined),
     };
   }
 }

@@ -52,6 +52,7 @@ describe("maxConnections", () => {
       accepted: 2,
       open: 2,
       dropped: { maxConnections: 1, idleTimeout: 0, firstMessageTimeout: 0 },
+      proxyErrors: 0,
     });
     first.raw.destroy();
     await waitFor(() => server.connections.length === 1);
