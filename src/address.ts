@@ -6,10 +6,11 @@
  * @module
  */
 import { lookup } from "node:dns/promises";
-import { isIP, isIPv6 } from "node:net";
+import { isIP, isIPv4, isIPv6 } from "node:net";
 import { networkInterfaces as osNetworkInterfaces } from "node:os";
 import { describeType } from "./arguments.js";
 import { SocketError } from "./errors.js";
+import { checkOptionNames, RESOLVE } from "./options.js";
 
 /** A TCP endpoint: host name or IP literal (IPv6 without brackets) and port. */
 export interface TcpEndpoint {
@@ -182,6 +183,25 @@ function fromObject(
 }
 
 /**
+ * An IPv4-mapped IPv6 address (`::ffff:a.b.c.d`, RFC 4291 §2.5.5.2), which a dual-stack
+ * socket reports for an IPv4 peer, as the IPv4 address people know (`a.b.c.d`); any other
+ * address as it is. sockit reports every address this way (Tcl's server callback and
+ * hs.socket's `isIPv4` see IPv4 clients as IPv4).
+ *
+ * @example
+ * ```ts
+ * unmapIPv4("::ffff:127.0.0.1"); // "127.0.0.1"
+ * unmapIPv4("::1"); // "::1"
+ * ```
+ */
+export function unmapIPv4(address: string): string {
+  // Node writes the mapped form of an IPv4 peer as "::ffff:" and the dotted quad.
+  if (!address.startsWith("::ffff:") && !address.startsWith("::FFFF:")) return address;
+  const v4 = address.slice(7);
+  return isIPv4(v4) ? v4 : address;
+}
+
+/**
  * Formats a host and port as text, bracketing IPv6 (RFC 3986 host syntax).
  *
  * @example
@@ -242,6 +262,7 @@ export async function resolve(
       `name must be a string, got ${describeType(name)}`,
     );
   }
+  checkOptionNames("resolve()", options, RESOLVE);
   const host = checkHost(name, name);
   const { family } = options;
   if (family !== undefined && family !== 4 && family !== 6) {

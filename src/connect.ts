@@ -21,6 +21,7 @@ import {
 } from "./arguments.js";
 import { abortedNow, startDeadline } from "./deadline.js";
 import { SocketError } from "./errors.js";
+import { CONNECT, checkOptionNames, TLS_CLIENT } from "./options.js";
 import { DEFAULT_PROXY_TIMEOUT, type ProxyOptions, proxyRoute } from "./proxy/env.js";
 import { checkTunnel, openTunnel } from "./proxy/tunnel.js";
 import type { ProxySpec } from "./proxy/url.js";
@@ -108,6 +109,8 @@ export function connect<Tag = unknown>(
 ): Socket<Tag> {
   const endpoint = parseTarget(target);
   const options = checkOptions("options", connectOptions, {});
+  checkOptionNames("connect()", options, CONNECT);
+  if (typeof options.tls === "object") checkOptionNames("connect() tls", options.tls, TLS_CLIENT);
   const resolved = resolveSocketOptions(options);
   const connectTimeout = checkInteger("connectTimeout", options.connectTimeout ?? 0, 0, MAX_TIMER);
   const allowHalfOpen = options.allowHalfOpen ?? false;

@@ -9,10 +9,17 @@
 import type { Socket as DgramSocket, RemoteInfo } from "node:dgram";
 import { EventEmitter } from "node:events";
 import { isIP } from "node:net";
-import { formatAddress, parseTarget, type TargetInput, type TcpEndpoint } from "./address.js";
+import {
+  formatAddress,
+  parseTarget,
+  type TargetInput,
+  type TcpEndpoint,
+  unmapIPv4,
+} from "./address.js";
 import { checkInteger, checkReadOptions } from "./arguments.js";
 import { abortedNow, type Deadline, startDeadline } from "./deadline.js";
 import { SocketError, socketClosedError, toSocketError } from "./errors.js";
+import { checkOptionNames, MEMBERSHIP, READ } from "./options.js";
 import type { ReadOptions } from "./reader.js";
 
 /** `"udp4"` (IPv4) or `"udp6"` (IPv6, and IPv4-mapped unless `ipv6Only`). */
@@ -181,7 +188,7 @@ export class DatagramSocket extends EventEmitter<DatagramEvents> {
         };
         try {
           if (target === undefined) this.#ds.send(bytes, done);
-          else this.#ds.send(bytes, target.port, target.host, done);
+          else this.#ds.send(bytes, target.port, this.#sendHost(target.host), done);
         } catch (error) {
           reject(toSocketError(error));
         }
@@ -189,6 +196,14 @@ export class DatagramSocket extends EventEmitter<DatagramEvents> {
     } catch (error) {
       return Promise.reject(toSocketError(error));
     }
+  }
+
+  /**
+   * The host to hand to the kernel: an IPv4 address (as sockit reports an IPv4 sender of a
+   * dual-stack socket) is written IPv4-mapped for an IPv6 socket, so a reply reaches it.
+   */
+  #sendHost(host: string): string {
+    return this.#type === "udp6" && isIP(host) === 4 ? `::ffff:${host}` : host;
   }
 
   /** Where a datagram goes: `to`, or the connected peer (undefined). */
@@ -217,6 +232,11 @@ export class DatagramSocket extends EventEmitter<DatagramEvents> {
    * the socket reported while this call waited (`ECONNREFUSED` on a connected socket).
    */
   receive(options: ReadOptions = {}): Promise<Datagram> {
+    try {
+      checkOptionNames("receive()", options, READ);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const kept = this.#queue.shift();
     if (kept !== undefined) return Promise.resolve(kept);
     const invalid = checkReadOptions(options); // the stream reads' own check
@@ -256,8 +276,9 @@ export class DatagramSocket extends EventEmitter<DatagramEvents> {
   #onMessage(data: Buffer, rinfo: RemoteInfo): void {
     this.#received++;
     this.#bytesReceived += data.byteLength;
-    const family = rinfo.family === "IPv6" ? "IPv6" : "IPv4";
-    const sender: DatagramPeer = { address: rinfo.address, port: rinfo.port, family };
+    const address = unmapIPv4(rinfo.address);
+    const family = rinfo.family === "IPv6" && address === rinfo.address ? "IPv6" : "IPv4";
+    const sender: DatagramPeer = { address, port: rinfo.port, family };
     const waiter = this.#waiters.shift();
     if (waiter !== undefined) {
       waiter.deadline?.clear();
@@ -328,6 +349,7 @@ export class DatagramSocket extends EventEmitter<DatagramEvents> {
         `${JSON.stringify(group)} is not a multicast group address (224.0.0.0/4 or ff00::/8)`,
       );
     }
+    checkOptionNames(`${what}Group()`, options, MEMBERSHIP);
     const { iface, source } = options;
     this.#call(() => {
       if (source === undefined) {
@@ -387,8 +409,9 @@ export function udpEndpoint(target: TargetInput): TcpEndpoint {
 
 function connectedPeer(ds: DgramSocket): DatagramPeer | undefined {
   try {
-    const { address, port, family } = ds.remoteAddress();
-    return { address, port, family: family === "IPv6" ? "IPv6" : "IPv4" };
+    const { address: raw, port, family } = ds.remoteAddress();
+    const address = unmapIPv4(raw);
+    return { address, port, family: family === "IPv6" && address === raw ? "IPv6" : "IPv4" };
   } catch {
     return undefined; // not connected
   }

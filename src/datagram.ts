@@ -12,6 +12,7 @@ import { formatAddress, type TargetInput, type TcpEndpoint } from "./address.js"
 import { checkInteger, checkLocalAddress, checkOptions } from "./arguments.js";
 import { DatagramSocket, type DatagramType, describe, udpEndpoint } from "./datagram-socket.js";
 import { SocketError, toSocketError } from "./errors.js";
+import { checkOptionNames, DATAGRAM } from "./options.js";
 
 export {
   type Datagram,
@@ -80,6 +81,7 @@ export interface DatagramOptions {
  */
 export async function openDatagram(datagramOptions?: DatagramOptions): Promise<DatagramSocket> {
   const options = checkOptions("options", datagramOptions, {});
+  checkOptionNames("openDatagram()", options, DATAGRAM);
   const remote = options.remote === undefined ? undefined : udpEndpoint(options.remote);
   const { localAddress } = options;
   if (localAddress !== undefined) checkLocalAddress(localAddress);

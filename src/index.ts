@@ -109,6 +109,13 @@ export {
   type ServerStats,
 } from "./server.js";
 export {
+  formatSockaddr,
+  parseSockaddr,
+  type SockaddrEndpoint,
+  type SockaddrInput,
+  type SockaddrLayout,
+} from "./sockaddr.js";
+export {
   type CloseInfo,
   type LinesOptions,
   type SendComplete,

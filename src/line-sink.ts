@@ -23,6 +23,7 @@ export interface LineHandlerOptions extends LineOptions, MessageHandlerOptions {
 }
 
 const LF = 0x0a;
+const CR = 0x0d;
 
 /** Lines to a handler, with the chunk-at-a-time text fast path. */
 export class LineSink extends Sink {
@@ -48,15 +49,22 @@ export class LineSink extends Sink {
     const name = encoding.toLowerCase();
     const utf8 = name === "utf8" || name === "utf-8";
     const latin1 = name === "latin1" || name === "binary";
+    // `"cr"` lines, and `"any"` lines ended by a lone CR, go through the decoder (below).
     this.#fast =
-      invalidText !== "replace" ? undefined : utf8 ? "utf8" : latin1 ? "latin1" : undefined;
+      invalidText !== "replace" || eol === "cr"
+        ? undefined
+        : utf8
+          ? "utf8"
+          : latin1
+            ? "latin1"
+            : undefined;
     this.#text = (line) => decodeText(line, encoding, invalidText); // checks the encoding now
     this.#text(Buffer.alloc(0));
   }
 
   feed(buffer: ReceiveBuffer, chunk: Buffer | undefined): void {
     try {
-      if (chunk === undefined || this.#fast === undefined) {
+      if (chunk === undefined || this.#fast === undefined || this.#needsDecoder(buffer, chunk)) {
         if (chunk !== undefined) buffer.append(chunk);
         this.#slow(buffer);
       } else if (buffer.length === 0) {
@@ -67,6 +75,15 @@ export class LineSink extends Sink {
     } catch (error) {
       this.fail(asError(error));
     }
+  }
+
+  /**
+   * Whether `chunk` must go through the decoder: with `"any"`, a CR in it may end a line on
+   * its own, and an LF that a lone CR of the last chunk left pending must be dropped (the
+   * receive buffer does that as the chunk is appended).
+   */
+  #needsDecoder(buffer: ReceiveBuffer, chunk: Buffer): boolean {
+    return this.#stripCr && (buffer.dropsNextLf || chunk.indexOf(CR) >= 0);
   }
 
   /** A partial line waits in the buffer: complete it with the chunk, then go fast again. */

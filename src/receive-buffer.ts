@@ -13,6 +13,20 @@ const COMPACT_AT = 32;
 /** What a consumed slot of the chunk list holds until the list is compacted. */
 const EMPTY = Buffer.alloc(0);
 
+const LF = 0x0a;
+
+/** A search of one chunk for one byte: the first `byte` at or after `from` is at `at` (-1: none). */
+interface SearchMemo {
+  chunk: Buffer | undefined;
+  byte: number;
+  from: number;
+  at: number;
+}
+
+function newMemo(): SearchMemo {
+  return { chunk: undefined, byte: -1, from: 0, at: -1 };
+}
+
 /**
  * A FIFO of bytes kept as a list of chunks.
  *
@@ -34,6 +48,8 @@ export class ReceiveBuffer {
   /** Bytes of `#chunks[#head]` already consumed. */
   #offset = 0;
   #length = 0;
+  /** A line ended at a lone CR: an LF that arrives next belongs to its line ending. */
+  #dropLf = false;
 
   /** Unread bytes held, in bytes. */
   get length(): number {
@@ -43,6 +59,13 @@ export class ReceiveBuffer {
   /** Adds bytes at the end. The chunk is kept by reference: the caller must not reuse it. */
   append(chunk: Buffer): void {
     if (chunk.length === 0) return;
+    if (this.#dropLf) {
+      this.#dropLf = false;
+      if (chunk[0] === LF) {
+        if (chunk.length === 1) return;
+        chunk = chunk.subarray(1);
+      }
+    }
     this.#chunks.push(chunk);
     this.#length += chunk.length;
   }
@@ -86,6 +109,88 @@ export class ReceiveBuffer {
       base += span;
     }
     return -1;
+  }
+
+  /**
+   * The position of the first `byte` at or after `from` and before `to`, or -1: a bounded
+   * search, so that looking for a second kind of line ending (CR beside LF) never scans past
+   * the first one found.
+   */
+  indexOfByte(byte: number, from: number, to: number): number {
+    const end = Math.min(to, this.#length);
+    if (from >= end) return -1;
+    const first = this.#chunks[this.#head] as Buffer;
+    const start = this.#offset + from;
+    if (start < first.length) {
+      // The common case: a native search of the first chunk, remembered, so that the lines
+      // of one chunk cost one scan of it in all rather than one scan each.
+      const found = this.#searchFirst(first, byte, start);
+      if (found >= 0) return found - this.#offset < end ? found - this.#offset : -1;
+      if (this.#head + 1 === this.#chunks.length) return -1;
+    }
+    let base = 0;
+    for (let i = this.#head; i < this.#chunks.length && base < end; i++) {
+      const chunk = this.#chunks[i] as Buffer;
+      const start = i === this.#head ? this.#offset : 0;
+      const span = chunk.length - start;
+      if (base + span > from) {
+        const lo = start + Math.max(0, from - base);
+        const hi = start + Math.min(span, end - base);
+        const found = chunk.subarray(lo, hi).indexOf(byte);
+        if (found >= 0) return base + lo + found - start;
+      }
+      base += span;
+    }
+    return -1;
+  }
+
+  /**
+   * What the last searches of a first chunk found, for two bytes (LF and CR): each reused
+   * while it still answers.
+   */
+  readonly #memos: [SearchMemo, SearchMemo] = [newMemo(), newMemo()];
+
+  /** The first `byte` at or after index `start` of `chunk`, or -1 (chunks never change). */
+  #searchFirst(chunk: Buffer, byte: number, start: number): number {
+    const memos = this.#memos;
+    let memo = memos[0].byte === byte ? memos[0] : memos[1];
+    if (memo.byte !== byte) {
+      memo = memos[1];
+      memos[1] = memos[0]; // the older memo gives way
+      memos[0] = memo;
+      memo.byte = byte;
+      memo.chunk = undefined;
+    }
+    if (memo.chunk === chunk && start >= memo.from && (memo.at < 0 || start <= memo.at)) {
+      return memo.at;
+    }
+    const at = chunk.indexOf(byte, start);
+    memo.chunk = chunk;
+    memo.from = start;
+    memo.at = at;
+    return at;
+  }
+
+  /** Forgets the remembered searches (their chunk is gone). */
+  #forgetSearches(): void {
+    this.#memos[0].chunk = undefined;
+    this.#memos[1].chunk = undefined;
+  }
+
+  /** Whether an LF arriving next will be dropped (see {@link dropNextLf}). */
+  get dropsNextLf(): boolean {
+    return this.#dropLf;
+  }
+
+  /**
+   * A line has just ended at a lone CR (Java `BufferedReader.readLine`): the LF that may
+   * follow is part of that line ending, and is dropped now if it is buffered, or when it
+   * arrives otherwise, whichever read comes next. So a CR LF split across chunks ends one
+   * line, exactly as when it arrives whole.
+   */
+  dropNextLf(): void {
+    if (this.#length === 0) this.#dropLf = true;
+    else if (this.byteAt(0) === LF) this.discard(1);
   }
 
   /** Whether `needle` occurs starting at byte `at` of chunk `index`, running across chunks. */
@@ -254,6 +359,7 @@ export class ReceiveBuffer {
       // Drop the reference now: a consumed chunk kept in the array would outlive young-
       // generation collections, be promoted, and pin its memory until a full collection.
       this.#chunks[this.#head] = EMPTY;
+      if (this.#memos[0].chunk === chunk || this.#memos[1].chunk === chunk) this.#forgetSearches();
       this.#head++;
       this.#offset = 0;
     }
@@ -263,6 +369,7 @@ export class ReceiveBuffer {
   /** Drops every unread byte (Xojo `Purge`) and returns how many were dropped. */
   clear(): number {
     const dropped = this.#length;
+    this.#forgetSearches();
     this.#chunks = [];
     this.#head = 0;
     this.#offset = 0;
@@ -285,6 +392,7 @@ export class ReceiveBuffer {
     // Popping a few slots is ~10x cheaper than `length = 0` (an array resize in V8).
     if (chunks.length <= 4) while (chunks.length > 0) chunks.pop();
     else this.#chunks = [];
+    this.#forgetSearches();
     this.#head = 0;
     this.#offset = 0;
     this.#length = 0;

@@ -8,6 +8,7 @@
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { SocketError, toSocketError } from "./errors.js";
+import { checkOptionNames, SEND_FROM } from "./options.js";
 
 /** What `'progress'` reports (Xojo `SendProgress(bytesSent, bytesLeft)`). */
 export interface SendProgress {
@@ -62,6 +63,7 @@ export async function sendWithProgress(
   source: SendSource,
   options: SendFromOptions = {},
 ): Promise<SendComplete> {
+  checkOptionNames("sendFrom()", options, SEND_FROM);
   const { signal } = options;
   const bytesTotal =
     options.total ??
@@ -104,6 +106,7 @@ export async function sendFileWithProgress(
   path: string,
   options: SendFromOptions = {},
 ): Promise<SendComplete> {
+  checkOptionNames("sendFile()", options, SEND_FROM);
   let size: number;
   try {
     const info = await stat(path);

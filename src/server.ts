@@ -11,6 +11,7 @@ import { type Endpoint, formatEndpoint, parseLocal, type TargetInput } from "./a
 import { checkInteger, checkOptions } from "./arguments.js";
 import { encodeFrame, type FrameOptions } from "./codec/frame.js";
 import { SocketError, toSocketError } from "./errors.js";
+import { checkOptionNames, LISTEN, TLS_SERVER } from "./options.js";
 import { type ProxyGate, type ProxyListenOptions, proxyGate } from "./proxy-protocol/accept.js";
 import type { ProxyInfo } from "./proxy-protocol/types.js";
 import { readsDone } from "./reader.js";
@@ -461,6 +462,8 @@ export async function listen(
     throw new SocketError("ERR_INVALID_ARGUMENT", "the connection handler must be a function");
   }
   const onConnection = typeof optionsOrHandler === "function" ? optionsOrHandler : handler;
+  checkOptionNames("listen()", options, LISTEN);
+  if (options.tls !== undefined) checkOptionNames("listen() tls", options.tls, TLS_SERVER);
   const idleTimeout = checkInteger("idleTimeout", options.idleTimeout ?? 0, 0, 2 ** 31 - 1);
   if (idleTimeout > 0 && (options.timeout ?? 0) > 0) {
     throw new SocketError(

@@ -5,7 +5,10 @@
  * @module
  */
 import type { Socket as NetSocket } from "node:net";
+import { isIP } from "node:net";
+import { unmapIPv4 } from "./address.js";
 import type { ProxyInfo } from "./proxy-protocol/types.js";
+import { formatSockaddr } from "./sockaddr.js";
 import type { TlsInfo } from "./tls.js";
 
 /**
@@ -17,13 +20,16 @@ export interface SocketInfo {
   readonly id: number | undefined;
   /** LiveCode connection name (`"host:port|name"`). */
   readonly name: string | undefined;
-  /** `"IPv4"`, `"IPv6"`, `"unix"`, or undefined before the connection is made. */
+  /**
+   * `"IPv4"`, `"IPv6"`, `"unix"`, or undefined before the connection is made. An IPv4 peer of
+   * a dual-stack (`::`) server is `"IPv4"`, its addresses the plain IPv4 ones.
+   */
   readonly family: "IPv4" | "IPv6" | "unix" | undefined;
-  /** Local IP address (Xojo `LocalAddress`). */
+  /** Local IP address (Xojo `LocalAddress`); an IPv4-mapped one as plain IPv4 (`127.0.0.1`). */
   readonly localAddress: string | undefined;
   /** Local port (Xojo `Port` once connected). */
   readonly localPort: number | undefined;
-  /** Peer IP address. */
+  /** Peer IP address; an IPv4-mapped one (`::ffff:127.0.0.1`) as plain IPv4 (`127.0.0.1`). */
   readonly remoteAddress: string | undefined;
   /** Peer port. */
   readonly remotePort: number | undefined;
@@ -52,6 +58,13 @@ export interface SocketInfo {
    * asked for is `proxy.destination`.
    */
   readonly proxy: ProxyInfo | undefined;
+  /**
+   * Our end as `sockaddr` bytes in the host's layout (hs.socket hands these to
+   * `parseAddress`; see `parseSockaddr`); undefined while unknown.
+   */
+  readonly localSockaddr: Buffer | undefined;
+  /** The peer's end as `sockaddr` bytes in the host's layout; undefined while unknown. */
+  readonly remoteSockaddr: Buffer | undefined;
 }
 
 /** The address fields of {@link SocketInfo}, kept across close. */
@@ -74,15 +87,52 @@ export function emptySnapshot(path: string | undefined): AddressSnapshot {
 
 /** Reads the addresses off a Node socket, keeping earlier values Node no longer reports. */
 export function snapshotAddresses(ns: NetSocket, previous: AddressSnapshot): AddressSnapshot {
-  const family = ns.remoteFamily;
+  const remote = ns.remoteAddress;
+  const remoteAddress = remote === undefined ? previous.remoteAddress : unmapIPv4(remote);
+  const local = ns.localAddress;
+  const reported = ns.remoteFamily;
+  let family: "IPv4" | "IPv6" | undefined =
+    reported === "IPv4" || reported === "IPv6" ? reported : undefined;
+  // An IPv4 peer of a dual-stack socket is an IPv4 connection, whatever the socket's family.
+  if (family === "IPv6" && remoteAddress !== remote) family = "IPv4";
   return {
-    family: family === "IPv4" || family === "IPv6" ? family : previous.family,
-    localAddress: ns.localAddress ?? previous.localAddress,
+    family: family ?? previous.family,
+    localAddress: local === undefined ? previous.localAddress : unmapIPv4(local),
     localPort: ns.localPort ?? previous.localPort,
-    remoteAddress: ns.remoteAddress ?? previous.remoteAddress,
+    remoteAddress,
     remotePort: ns.remotePort ?? previous.remotePort,
     path: previous.path,
   };
+}
+
+/**
+ * Both ends as `sockaddr` bytes. A Unix-domain path is the server's end: the local one of an
+ * accepted socket, the remote one of a client (whose own end is unnamed).
+ */
+export function sockaddrsOf(
+  addresses: AddressSnapshot,
+  accepted: boolean,
+): Pick<SocketInfo, "localSockaddr" | "remoteSockaddr"> {
+  const { path, localAddress, localPort, remoteAddress, remotePort } = addresses;
+  if (path !== undefined) {
+    const named = formatSockaddr({ address: path, port: 0, path });
+    const unnamed = formatSockaddr({ address: "", port: 0, path: "" }).subarray(0, 2);
+    return accepted
+      ? { localSockaddr: named, remoteSockaddr: unnamed }
+      : { localSockaddr: unnamed, remoteSockaddr: named };
+  }
+  return {
+    localSockaddr: ipSockaddr(localAddress, localPort),
+    remoteSockaddr: ipSockaddr(remoteAddress, remotePort),
+  };
+}
+
+function ipSockaddr(address: string | undefined, port: number | undefined): Buffer | undefined {
+  if (address === undefined || port === undefined || isIP(address.split("%")[0] ?? "") === 0)
+    return undefined;
+  const [ip = address, zone] = address.split("%");
+  const scopeId = zone !== undefined && /^\d+$/.test(zone) ? Number(zone) : 0;
+  return formatSockaddr({ address: ip, port, scopeId });
 }
 
 /**

@@ -17,6 +17,20 @@ import type { LineOptions } from "./codec/line.js";
 import { SocketError } from "./errors.js";
 import type { IterateOptions, LinesOptions } from "./iterate.js";
 import { Lifecycle, type SocketInit } from "./lifecycle.js";
+import {
+  checkOptionNames,
+  DELIMITER,
+  describeValue,
+  ITERATE,
+  LENGTH_PREFIX,
+  LINE,
+  READ,
+  STARTTLS_SIDE,
+  TEXT,
+  TLS_CLIENT,
+  TLS_SERVER,
+  VARINT_FRAME,
+} from "./options.js";
 import type { ProxyInfo } from "./proxy-protocol/types.js";
 import { ReadForms } from "./read-forms.js";
 import { type ReadOptions, readsDone } from "./reader.js";
@@ -30,7 +44,12 @@ import {
 } from "./send-progress.js";
 import type { MessageHandlerOptions } from "./sink.js";
 import type { CloseInfo, SocketEvents } from "./socket-events.js";
-import { proxiedAddresses, type SocketInfo, snapshotAddresses } from "./socket-info.js";
+import {
+  proxiedAddresses,
+  type SocketInfo,
+  snapshotAddresses,
+  sockaddrsOf,
+} from "./socket-info.js";
 import { mergeFrameOptions } from "./socket-options.js";
 import { type StartTlsOptions, upgradeToTls } from "./starttls.js";
 import type { TextOptions } from "./text.js";
@@ -143,12 +162,13 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    * `ERR_ABORTED`, `ERR_INVALID_ARGUMENT`, or the socket's error.
    */
   readBytes(length: number, options?: ReadOptions): Promise<Buffer> {
-    return this.#reads.readBytes(length, options);
+    return unknownOption("readBytes()", options, READ) ?? this.#reads.readBytes(length, options);
   }
 
   /**
    * Reads up to and including a delimiter (hs.socket). With several delimiters the shortest
-   * frame wins. Over `maxLength` (default 1 MiB, not counting the delimiter) it rejects with
+   * frame wins: the match that ends first, final as soon as its last byte arrives (see
+   * `DelimiterDecoder`; for lines ended by CR, LF or CR LF use {@link readLine}). Over `maxLength` (default 1 MiB, not counting the delimiter) it rejects with
    * `ERR_FRAME_TOO_LONG` and the bytes stay buffered; see also {@link readBytes}'s errors.
    * With `encoding` it resolves with text (see {@link TextOptions}).
    */
@@ -164,14 +184,21 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     delimiter: Delimiter | readonly Delimiter[],
     options?: DelimiterOptions & ReadOptions & Partial<TextOptions>,
   ): Promise<Buffer | string> {
-    return this.#reads.readUntil(delimiter, options);
+    return (
+      unknownOption("readUntil()", options, DELIMITER, READ, TEXT) ??
+      this.#reads.readUntil(delimiter, options)
+    );
   }
 
-  /** Reads one line and returns it without its line ending (Tcl `gets`). See {@link LineOptions}. */
+  /**
+   * Reads one line and returns it without its line ending (Tcl `gets`): by default LF, CR LF
+   * or a lone CR ends it, the LF of a CR LF dropped even when it arrives later (Java
+   * `BufferedReader.readLine`). See {@link LineOptions} and `LineEnding`.
+   */
   readLine(options: LineOptions & ReadOptions & TextOptions): Promise<string>;
   readLine(options?: LineOptions & ReadOptions): Promise<Buffer>;
   readLine(options?: LineOptions & ReadOptions & Partial<TextOptions>): Promise<Buffer | string> {
-    return this.#reads.readLine(options);
+    return unknownOption("readLine()", options, LINE, READ, TEXT) ?? this.#reads.readLine(options);
   }
 
   /**
@@ -179,7 +206,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    * stream it resolves with an empty buffer.
    */
   readAvailable(options?: ReadOptions): Promise<Buffer> {
-    return this.#reads.readAvailable(options);
+    return unknownOption("readAvailable()", options, READ) ?? this.#reads.readAvailable(options);
   }
 
   /**
@@ -188,6 +215,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    * `'readError'` (or `'error'` when only that has a listener). Returns the socket, to chain.
    */
   read(what: number | Delimiter | readonly Delimiter[], tag?: Tag, options?: ReadOptions): this {
+    checkOptionNames("read()", options, READ);
     this.#reads.tagged(what, tag, options);
     return this;
   }
@@ -199,7 +227,10 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    * See `FrameOptions` for the layouts; also takes `timeout` and `signal`.
    */
   readFrame(options?: FrameOptions & ReadOptions): Promise<Buffer> {
-    return this.#reads.readFrame(options);
+    return (
+      unknownOption("readFrame()", options, LENGTH_PREFIX, VARINT_FRAME, READ) ??
+      this.#reads.readFrame(options)
+    );
   }
 
   /** Writes `payload` with a length prefix (the socket's `frame` option, overridden by `options`). */
@@ -209,6 +240,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     tag?: Tag,
     onWritten?: WriteCallback<Tag>,
   ): boolean {
+    checkOptionNames("writeFrame()", options, LENGTH_PREFIX, VARINT_FRAME);
     const codec = mergeFrameOptions(this.#reads.frameOptions, options ?? {});
     return this.write(encodeFrame(checkData(payload), codec), tag, onWritten);
   }
@@ -223,7 +255,9 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    * ```
    */
   lines(options?: LinesOptions): AsyncIterableIterator<string, undefined, undefined> {
-    return this.#reads.lines(checkOptions("options", options, {}));
+    const checked = checkOptions("options", options, {});
+    checkOptionNames("lines()", checked, LINE, TEXT, ITERATE);
+    return this.#reads.lines(checked);
   }
 
   /**
@@ -237,7 +271,9 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
   frames(
     options?: FrameOptions & IterateOptions,
   ): AsyncIterableIterator<Buffer, undefined, undefined> {
-    return this.#reads.frames(checkOptions("options", options, {}));
+    const checked = checkOptions("options", options, {});
+    checkOptionNames("frames()", checked, LENGTH_PREFIX, VARINT_FRAME, ITERATE);
+    return this.#reads.frames(checked);
   }
 
   /**
@@ -344,6 +380,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    * `ERR_WRITE_BUFFER_FULL` over `maxWriteBuffer` (nothing queued, the socket stays usable).
    */
   write(data: string | Uint8Array, tag?: Tag, onWritten?: WriteCallback<Tag>): boolean {
+    if (onWritten !== undefined && typeof onWritten !== "function") throw notCallback(onWritten);
     this.#life.checkWritable();
     return this.#life.writer.write(checkData(data), tag, onWritten);
   }
@@ -425,6 +462,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    */
   async startTLS(options?: StartTlsOptions): Promise<SocketInfo> {
     const checked = checkOptions("options", options, {});
+    checkOptionNames("startTLS()", checked, TLS_CLIENT, TLS_SERVER, STARTTLS_SIDE);
     await upgradeToTls(this.#life, checked, this.id === undefined ? "client" : "server");
     return this.info();
   }
@@ -474,10 +512,11 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     const life = this.#life;
     const ns = life.ns;
     if (!ns.destroyed) life.addresses = snapshotAddresses(ns, life.addresses);
+    const addresses = proxiedAddresses(life.addresses, this.#proxy);
     return {
       id: this.id,
       name: this.name,
-      ...proxiedAddresses(life.addresses, this.#proxy),
+      ...addresses,
       connected: life.state === "open",
       connecting: life.state === "connecting",
       secure: life.tls !== undefined,
@@ -486,6 +525,29 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
       available: life.reader.buffer.length,
       tls: life.tls,
       proxy: this.#proxy,
+      ...sockaddrsOf(addresses, this.id !== undefined),
     };
+  }
+}
+
+/** `write(data, tag, onWritten)` with something other than a function as `onWritten`. */
+function notCallback(value: unknown): SocketError {
+  return new SocketError(
+    "ERR_INVALID_ARGUMENT",
+    `write()'s onWritten must be a function, got ${describeValue(value)}`,
+  );
+}
+
+/** A rejection naming an unknown option, or undefined when every name is known. */
+function unknownOption(
+  where: string,
+  options: object | undefined,
+  ...lists: Parameters<typeof checkOptionNames>[2][]
+): Promise<never> | undefined {
+  try {
+    checkOptionNames(where, options, ...lists);
+    return undefined;
+  } catch (error) {
+    return Promise.reject(error);
   }
 }

@@ -23,6 +23,7 @@ import {
   connect as tlsConnect,
   createServer as tlsCreateServer,
 } from "node:tls";
+import { formatAddress, unmapIPv4 } from "./address.js";
 import { type SocketError, toSocketError } from "./errors.js";
 import { admit, type ProxyGate } from "./proxy-protocol/accept.js";
 import type { ProxyInfo } from "./proxy-protocol/types.js";
@@ -225,7 +226,9 @@ export function createServerTransport(
   server.on("secureConnection", (raw: TLSSocket) => handlers.accept(raw));
   server.on("tlsClientError", (error: Error, raw: TLSSocket) => {
     const peer =
-      raw.remoteAddress === undefined ? undefined : `${raw.remoteAddress}:${raw.remotePort}`;
+      raw.remoteAddress === undefined
+        ? undefined
+        : formatAddress(unmapIPv4(raw.remoteAddress), raw.remotePort ?? 0);
     // Node reports a handshake timeout but leaves the connection open (a TLS slowloris):
     // a client whose handshake failed, for any reason, is dropped here.
     raw.destroy();

@@ -9,6 +9,7 @@ import type { Socket as NetSocket } from "node:net";
 import { checkData, checkTimeout } from "./arguments.js";
 import { abortedNow, type Deadline, startDeadline } from "./deadline.js";
 import { SocketError, socketClosedError, toSocketError } from "./errors.js";
+import { checkOptionNames, SEND } from "./options.js";
 
 /**
  * Called exactly once per write: `error` is null when the bytes reached the kernel, or the
@@ -189,6 +190,11 @@ export class WriteQueue<Tag> {
    * the queue to flush first; a send that times out or is aborted while waiting queues nothing.
    */
   send(data: string | Uint8Array, options: SendOptions = {}): Promise<void> {
+    try {
+      checkOptionNames("send()", options, SEND);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const { timeout = 0, signal } = options;
     let invalid: SocketError | undefined;
     try {

@@ -6,6 +6,7 @@ import {
   parseLocal,
   parseTarget,
   resolve,
+  unmapIPv4,
 } from "../src/address.js";
 import { rejection } from "./helpers/errors.js";
 
@@ -154,5 +155,18 @@ describe("networkInterfaces", () => {
       scopeId: undefined,
     });
     for (const entry of list) expect(entry.scopeId === undefined).toBe(entry.family === "IPv4");
+  });
+});
+
+describe("unmapIPv4", () => {
+  it.each([
+    ["::ffff:127.0.0.1", "127.0.0.1"],
+    ["::FFFF:10.1.2.3", "10.1.2.3"],
+    ["::1", "::1"],
+    ["::ffff:7f00:1", "::ffff:7f00:1"], // hex form: not what Node reports; left as it is
+    ["fe80::ffff:127.0.0.1", "fe80::ffff:127.0.0.1"],
+    ["127.0.0.1", "127.0.0.1"],
+  ])("reports %s as %s", (address, expected) => {
+    expect(unmapIPv4(address)).toBe(expected);
   });
 });

@@ -126,6 +126,15 @@ describe("connect", () => {
     );
   });
 
+  it("connects to localhost, the name resolved by the system (Tcl socket localhost)", async () => {
+    const { port } = await rawPeer(() => {});
+    const socket = connect(`localhost:${port}`);
+    const info = await socket.opened;
+    expect(["127.0.0.1", "::1"]).toContain(info.remoteAddress);
+    expect(info.remotePort).toBe(port);
+    await socket.destroy();
+  });
+
   it("binds the local address and port it is given (Tcl -myaddr/-myport)", async () => {
     let peerPort: number | undefined;
     const { target } = await rawPeer((s) => {

@@ -341,3 +341,21 @@ async function loopbackMulticast(): Promise<boolean> {
     sender.close();
   }
 }
+
+describe("a dual-stack UDP socket", () => {
+  it("reports an IPv4 sender as IPv4 and replies to it at that address", async () => {
+    let server: DatagramSocket;
+    try {
+      server = await open({ type: "udp6", localAddress: "::" });
+    } catch (error) {
+      console.warn(`skipping: this machine cannot bind UDP on :: (${String(error)})`);
+      return;
+    }
+    const sender = await open({ localAddress: "127.0.0.1" });
+    await sender.send("ping", `127.0.0.1:${server.localPort}`);
+    const got = await server.receive({ timeout: 5000 });
+    expect(got).toMatchObject({ address: "127.0.0.1", port: sender.localPort, family: "IPv4" });
+    await server.send("pong", `${got.address}:${got.port}`);
+    expect((await sender.receive({ timeout: 5000 })).data.toString()).toBe("pong");
+  });
+});

@@ -204,3 +204,48 @@ describe("ReceiveBuffer.readUInt", () => {
     expect(buffer.readUInt(0, 2, false)).toBe(7);
   });
 });
+
+describe("ReceiveBuffer.indexOfByte", () => {
+  it("finds a byte inside a bounded range, across chunks and past consumed bytes", () => {
+    const buffer = bufferOf("xxab", "c\r", "d\n");
+    buffer.discard(2);
+    expect(buffer.indexOfByte(0x0d, 0, buffer.length)).toBe(3);
+    expect(buffer.indexOfByte(0x0d, 0, 3)).toBe(-1); // the range ends before the CR
+    expect(buffer.indexOfByte(0x0a, 4, buffer.length)).toBe(5);
+    expect(buffer.indexOfByte(0x7a, 0, buffer.length)).toBe(-1);
+  });
+
+  it("answers each search right while the same chunk is searched again from later positions", () => {
+    const buffer = bufferOf("a\nb\nc\rd\n");
+    const found: number[] = [];
+    for (let from = 0; from < buffer.length; from++) {
+      found.push(buffer.indexOfByte(0x0a, from, buffer.length));
+      found.push(buffer.indexOfByte(0x0d, from, buffer.length));
+    }
+    expect(found).toEqual([1, 5, 1, 5, 3, 5, 3, 5, 7, 5, 7, 5, 7, -1, 7, -1]);
+  });
+});
+
+describe("ReceiveBuffer.dropNextLf", () => {
+  it("drops an LF buffered right after the line that ended at a lone CR", () => {
+    const buffer = bufferOf("\nrest");
+    buffer.dropNextLf();
+    expect(buffer.takeAll().toString()).toBe("rest");
+  });
+
+  it("drops the LF when it arrives, in the next chunk only", () => {
+    const buffer = new ReceiveBuffer();
+    buffer.dropNextLf();
+    buffer.append(Buffer.from("\n"));
+    expect(buffer.length).toBe(0);
+    buffer.append(Buffer.from("\nx"));
+    expect(buffer.takeAll().toString()).toBe("\nx"); // only one LF belongs to the CR
+  });
+
+  it("keeps a next byte that is not an LF", () => {
+    const buffer = new ReceiveBuffer();
+    buffer.dropNextLf();
+    buffer.append(Buffer.from("x\n"));
+    expect(buffer.takeAll().toString()).toBe("x\n");
+  });
+});

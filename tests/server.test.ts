@@ -57,6 +57,73 @@ describe("listen", () => {
     }
   });
 
+  it("reports an IPv4 client of a dual-stack [::] server as IPv4, not ::ffff:, everywhere", async () => {
+    const seen: { handler?: object; event?: object } = {};
+    let server: Server;
+    try {
+      server = await serve("[::]:0", (s) => {
+        seen.handler = s.info();
+      });
+    } catch (error) {
+      console.warn(`skipping: this machine cannot listen on [::] (${String(error)})`);
+      return;
+    }
+    server.on("connection", (s: Socket) => {
+      seen.event = s.info();
+    });
+    const peer = client(`127.0.0.1:${server.port}`);
+    const { localPort } = await peer.opened;
+    await waitFor(() => seen.handler !== undefined && seen.event !== undefined);
+    const expected = {
+      family: "IPv4",
+      remoteAddress: "127.0.0.1",
+      remotePort: localPort,
+      localAddress: "127.0.0.1",
+      localPort: server.port,
+    };
+    expect(seen.handler).toMatchObject(expected);
+    expect(seen.event).toMatchObject(expected);
+    const accepted = server.connections[0] as Socket;
+    expect(await accepted.opened).toMatchObject(expected);
+    await accepted.destroy();
+    expect(() => accepted.write("x")).toThrow(/the socket to 127\.0\.0\.1:\d+ is closed/);
+  });
+
+  it("still reports an IPv6 client of a dual-stack server as IPv6", async () => {
+    let server: Server;
+    try {
+      server = await serve("[::]:0");
+    } catch (error) {
+      console.warn(`skipping: this machine cannot listen on [::] (${String(error)})`);
+      return;
+    }
+    const accepted: Socket[] = [];
+    server.on("connection", (s: Socket) => accepted.push(s));
+    await client(`[::1]:${server.port}`).opened;
+    await waitFor(() => accepted.length === 1);
+    expect((accepted[0] as Socket).info()).toMatchObject({ family: "IPv6", remoteAddress: "::1" });
+  });
+
+  it("listens on the address a host name resolves to (Tcl -myaddr localhost)", async () => {
+    const server = await serve("localhost:0");
+    expect(["127.0.0.1", "::1"]).toContain(server.host);
+    const host = server.host === "::1" ? "[::1]" : "127.0.0.1";
+    await client(`${host}:${server.port}`).opened;
+  });
+
+  it("accepts IPv6 clients only with ipv6Only (hs.socket isIPv4Enabled off)", async () => {
+    let server: Server;
+    try {
+      server = await serve("[::]:0", { ipv6Only: true });
+    } catch (error) {
+      console.warn(`skipping: this machine cannot listen on [::] (${String(error)})`);
+      return;
+    }
+    await client(`[::1]:${server.port}`).opened;
+    const v4 = client(`127.0.0.1:${server.port}`);
+    await expect(v4.opened).rejects.toMatchObject({ code: "ECONNREFUSED" });
+  });
+
   it("gives an accepted socket's opened info with its addresses, even read after it closed", async () => {
     const accepted: Socket[] = [];
     const server = await serve("127.0.0.1:0", (s) => void accepted.push(s));

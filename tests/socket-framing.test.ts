@@ -208,6 +208,51 @@ describe("lines on a socket", () => {
     ]);
   });
 
+  it("answers a CR-only peer's request at once: readLine() ends a line at a lone CR", async () => {
+    const { target } = await rawPeer((s) => {
+      s.write("PING\r"); // and wait for the reply: no LF will ever come
+      s.on("data", (reply) => s.end(`got ${reply.toString("latin1")}`));
+    });
+    const socket = connect(target);
+    expect((await socket.readLine({ timeout: 5000 })).toString()).toBe("PING");
+    socket.write("PONG\r");
+    expect((await socket.readAvailable({ timeout: 5000 })).toString()).toBe("got PONG\r");
+    await socket.destroy();
+  });
+
+  it("reads lines ended by CR only with eol cr, keeping an LF inside the line", async () => {
+    const socket = connect(await sender(Buffer.from("a\nb\rc\r")));
+    expect((await socket.readLine({ eol: "cr" })).toString()).toBe("a\nb");
+    expect(await socket.readLine({ eol: "cr", encoding: "latin1" })).toBe("c");
+  });
+
+  it("drops the LF of a CR LF split across reads, whatever read takes the next bytes", async () => {
+    const { target } = await rawPeer((s) => {
+      s.write("HELLO\r");
+      s.once("data", () => s.end("\nbody"));
+    });
+    const socket = connect(target);
+    expect((await socket.readLine({ timeout: 5000 })).toString()).toBe("HELLO");
+    socket.write("ok");
+    expect((await socket.readBytes(4, { timeout: 5000 })).toString()).toBe("body");
+  });
+
+  it("iterates over CR, LF and CR LF lines alike, however the bytes were cut", async () => {
+    const bytes = Buffer.from("one\rtwo\r\nthree\nfour\r\r\nfive");
+    for (const piece of [1, 3, bytes.length]) {
+      const socket = connect(await sender(bytes, piece));
+      expect(await collect(socket.lines())).toEqual(["one", "two", "three", "four", "", "five"]);
+    }
+  });
+
+  it("ends a readUntil frame at a lone CR among CR LF, LF and CR delimiters without waiting", async () => {
+    const { target } = await rawPeer((s) => s.write("PING\r"));
+    const socket = connect(target);
+    const frame = await socket.readUntil(["\r\n", "\n", "\r"], { timeout: 5000 });
+    expect(frame.toString()).toBe("PING\r");
+    await socket.destroy();
+  });
+
   it("reads one line or one delimited frame as text with an encoding", async () => {
     const socket = connect(await sender(Buffer.from("name=ß;rest\n")));
     expect(await socket.readUntil(";", { encoding: "utf8", include: false })).toBe("name=ß");

@@ -134,6 +134,39 @@ describe("reading from a socket", () => {
     await socket.destroy();
   });
 
+  it("purges the receive buffer only: writes still queued reach the peer (Xojo Purge)", async () => {
+    let received = "";
+    const { target } = await rawPeer((s) => {
+      s.write("junk");
+      s.on("data", (chunk: Buffer) => {
+        received += chunk.toString();
+      });
+    });
+    const socket = connect(target);
+    socket.write("queued before connect"); // still in the send queue while connecting
+    expect(socket.purge()).toBe(0);
+    await new Promise<void>((r) => socket.once("dataAvailable", () => r()));
+    expect(socket.purge()).toBe(4);
+    await socket.send(", and after");
+    await expect.poll(() => received).toBe("queued before connect, and after");
+    await socket.destroy();
+  });
+
+  it("returns the socket from a tagged read, so reads chain (hs.socket read returns self)", async () => {
+    const { target } = await rawPeer((s) => s.end("ab\ncd"));
+    const socket = connect<number>(target);
+    const got: [string, number | undefined][] = [];
+    socket.on("read", (data, tag) => got.push([data.toString(), tag]));
+    expect(socket.read("\n", 1).read(2, 2)).toBe(socket);
+    await socket.closed;
+    await expect
+      .poll(() => got)
+      .toEqual([
+        ["ab\n", 1],
+        ["cd", 2],
+      ]);
+  });
+
   it("rejects bad read arguments with ERR_INVALID_ARGUMENT, and a tagged read throws", async () => {
     const { target } = await rawPeer(() => {});
     const socket = connect(target);

@@ -4,7 +4,6 @@
  *
  * @module
  */
-import { isIPv4 } from "node:net";
 import type { Writable } from "node:stream";
 import { formatAddress, ProxyError, SocketError, type SocketInfo } from "../index.js";
 
@@ -88,12 +87,6 @@ export function describeError(error: unknown): { line: string; exitCode: number 
   return { line: `sockit: ${oneLine(`${prefix} ${message}`)}`, exitCode: EXIT_NETWORK };
 }
 
-/** A dual-stack server sees IPv4 peers as `::ffff:a.b.c.d`; people know them as `a.b.c.d`. */
-function unmapped(address: string): string {
-  const v4 = address.startsWith("::ffff:") ? address.slice(7) : "";
-  return isIPv4(v4) ? v4 : address;
-}
-
 /**
  * Names the other end of a socket: `127.0.0.1:5000`, `[::1]:5000`, or `unix:/path`;
  * `fallback` when the system no longer knows (a peer that reset at once).
@@ -101,7 +94,7 @@ function unmapped(address: string): string {
 export function peerOf(info: SocketInfo, fallback = "unknown peer"): string {
   const peer =
     info.remoteAddress !== undefined
-      ? formatAddress(unmapped(info.remoteAddress), info.remotePort ?? 0)
+      ? formatAddress(info.remoteAddress, info.remotePort ?? 0)
       : info.path === undefined
         ? fallback
         : `unix:${info.path}`;

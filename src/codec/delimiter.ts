@@ -68,12 +68,16 @@ export function toDelimiters(delimiters: Delimiter | readonly Delimiter[]): Buff
 /**
  * Splits a byte stream at one or more delimiters.
  *
- * With several delimiters the shortest frame wins (the match that starts first); when two
- * match at the same position the longer delimiter is taken (`\r\n` over `\r`), and a
- * match is not final while a delimiter starting at or before it could still complete, so
- * the frames never depend on how the bytes were chunked. The search
- * resumes where the previous one stopped, so no byte is scanned twice, and a delimiter split
- * across chunks is found.
+ * With several delimiters the shortest frame wins: the match that ends first, as Python's
+ * `asyncio` `readuntil` does with several separators; of two that end at the same byte the
+ * longer delimiter is taken (`"\r\n"` over `"\n"`). A match is final as soon as its last
+ * byte arrives, so a read never waits for bytes the peer may never send, and the frames
+ * never depend on how the bytes were chunked. One consequence: when a delimiter is a prefix
+ * of another (`"\r"` and `"\r\n"`), the shorter one always ends first, so
+ * `["\r\n", "\n", "\r"]` splits `"a\r\nb\n"` into `"a\r"`, `"\n"` and `"b\n"`. For
+ * lines with any ending use `readLine()` (`eol: "any"` ends a line at CR, LF or CR LF and
+ * drops the LF of a CR LF whenever it arrives). The search resumes where the previous one
+ * stopped, so no byte is scanned twice, and a delimiter split across chunks is found.
  *
  * @example
  * ```ts
@@ -100,12 +104,12 @@ export class DelimiterDecoder implements Decoder {
    * than `maxLength`; nothing is consumed.
    */
   decode(buffer: ReceiveBuffer): Buffer | null {
-    return this.#decode(buffer, false);
+    return this.#decode(buffer);
   }
 
   /** A frame if one is complete; otherwise the leftover bytes as an {@link IncompleteReadError}. */
   decodeEof(buffer: ReceiveBuffer, cause?: unknown): Buffer | null {
-    const frame = this.#decode(buffer, true);
+    const frame = this.#decode(buffer);
     if (frame !== null || buffer.length === 0) return frame;
     this.#search.reset();
     throw new IncompleteReadError(buffer.takeAll(), undefined, cause);
@@ -121,9 +125,9 @@ export class DelimiterDecoder implements Decoder {
     return new DelimiterSkipper(this.#search.delimiters);
   }
 
-  #decode(buffer: ReceiveBuffer, eof: boolean): Buffer | null {
+  #decode(buffer: ReceiveBuffer): Buffer | null {
     const search = this.#search;
-    const at = search.find(buffer, eof);
+    const at = search.find(buffer);
     if (at === "none") {
       // Any later match starts at length - maxDelimiter + 1 or after: too long already?
       if (buffer.length >= this.#maxLength + this.#search.maxDelimiter) {
@@ -131,7 +135,6 @@ export class DelimiterDecoder implements Decoder {
       }
       return null;
     }
-    if (at === "wait") return null;
     if (at > this.#maxLength) throw new FrameTooLongError(this.#maxLength);
     const consumed = at + search.size;
     return buffer.takeRange(0, this.#include ? consumed : at, consumed);
@@ -160,8 +163,7 @@ export class DelimiterSkipper implements Decoder {
   }
 
   #skip(buffer: ReceiveBuffer, eof: boolean): Buffer | null {
-    const at = this.#search.find(buffer, eof);
-    if (at === "wait") return null;
+    const at = this.#search.find(buffer);
     if (at !== "none") {
       buffer.discard(at + this.#search.size);
       return EMPTY;
@@ -178,17 +180,19 @@ export class DelimiterSkipper implements Decoder {
 const EMPTY = Buffer.alloc(0);
 
 /**
- * What {@link DelimiterSearch.find} reports: the position of the earliest complete match,
- * `"none"` (no delimiter yet), or `"wait"` (a match, but a longer delimiter starting at or
- * before it may still complete, as `"\r\n"` after `"\r"`). No object per search.
+ * What {@link DelimiterSearch.find} reports: the position of the match that ends first, or
+ * `"none"` (no delimiter yet). No object per search.
  */
-type SearchOutcome = number | "none" | "wait";
+type SearchOutcome = number | "none";
 
 /**
- * Finds the earliest delimiter. It resumes where the previous search stopped, so no byte is
- * scanned twice, and reports `"wait"` while a delimiter starting at or before the match may
- * still complete (`"\r"` then `"\n"` of `"\r\n"`): otherwise frames would depend on how
- * the bytes were chunked.
+ * Finds the delimiter match that ends first (Python's `asyncio` `readuntil` with a tuple of
+ * separators: the shortest data that ends with any of them); of two ending at the same
+ * byte, the longer delimiter (`"\r\n"` over `"\n"`). A match is final the moment its last
+ * byte arrives, so frames never depend on how the bytes were chunked and a read never waits
+ * for a byte that could only make a longer delimiter (a CR-only peer never deadlocks a read
+ * of `["\r\n", "\r"]`). It resumes where the previous search stopped, so no byte is
+ * scanned twice.
  */
 class DelimiterSearch {
   readonly delimiters: Buffer[];
@@ -205,42 +209,34 @@ class DelimiterSearch {
   size = 0;
 
   /**
-   * The position of the earliest complete match (its delimiter's size in {@link size}; the
-   * caller consumes it), `"wait"`, or `"none"` for none yet. No object per match.
+   * The position of the match that ends first (its delimiter's size in {@link size}; the
+   * caller consumes it), or `"none"` for none yet. No object per match.
    */
-  find(buffer: ReceiveBuffer, eof: boolean): SearchOutcome {
+  find(buffer: ReceiveBuffer): SearchOutcome {
     const delimiters = this.delimiters;
-    let at = -1;
+    let end = -1;
     let size = 0;
     for (let i = 0; i < delimiters.length; i++) {
       const delimiter = delimiters[i] as Buffer;
       const found = buffer.indexOf(delimiter, this.#scanned);
-      if (found >= 0 && (at < 0 || found < at || (found === at && delimiter.length > size))) {
-        at = found;
+      if (found < 0) continue;
+      const ends = found + delimiter.length;
+      if (end < 0 || ends < end || (ends === end && delimiter.length > size)) {
+        end = ends;
         size = delimiter.length;
       }
     }
-    if (at < 0) {
+    if (end < 0) {
       this.#scanned = Math.max(0, buffer.length - this.maxDelimiter + 1);
       return "none";
     }
-    if (!eof && delimiters.length > 1 && this.#couldStillMatch(buffer, at)) return "wait";
     this.#scanned = 0;
     this.size = size;
-    return at;
+    return end - size;
   }
 
   /** Forgets the scan position (the bytes before it were discarded). */
   reset(): void {
     this.#scanned = 0;
-  }
-
-  #couldStillMatch(buffer: ReceiveBuffer, at: number): boolean {
-    for (const delimiter of this.delimiters) {
-      for (let p = Math.max(0, buffer.length - delimiter.length + 1); p <= at; p++) {
-        if (buffer.couldMatchAt(delimiter, p)) return true;
-      }
-    }
-    return false;
   }
 }

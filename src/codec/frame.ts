@@ -7,6 +7,7 @@
  */
 import { checkData } from "../arguments.js";
 import { SocketError } from "../errors.js";
+import { checkOptionNames, LENGTH_PREFIX, VARINT_FRAME } from "../options.js";
 import type { Decoder } from "./decoder.js";
 import { encodeLengthPrefixed, LengthPrefixedDecoder, type LengthPrefixOptions } from "./length.js";
 import { encodeVarint, VarintDecoder, type VarintOptions } from "./varint.js";
@@ -50,6 +51,7 @@ function varintOptions(options: FrameOptions): VarintOptions | undefined {
  * ```
  */
 export function frameDecoder(options: FrameOptions = {}): Decoder {
+  checkOptionNames("frame options", options, LENGTH_PREFIX, VARINT_FRAME);
   const varint = varintOptions(options);
   if (varint !== undefined) return new VarintDecoder(varint);
   return new LengthPrefixedDecoder(options as LengthPrefixOptions);
@@ -71,6 +73,7 @@ export function frameDecoder(options: FrameOptions = {}): Decoder {
  */
 export function encodeFrame(payload: Uint8Array | string, options: FrameOptions = {}): Buffer {
   checkData(payload, "payload");
+  checkOptionNames("frame options", options, LENGTH_PREFIX, VARINT_FRAME);
   const varint = varintOptions(options);
   if (varint !== undefined) return encodeVarint(payload, varint);
   return encodeLengthPrefixed(payload, options as LengthPrefixOptions);

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { connect, listen, type Server, type Socket } from "../../src/index.js";
-import { BOUND_MS, killAll, listeningPort, startCli } from "./run-cli.js";
+import { BOUND_MS, Child, CLI, killAll, listeningPort, startCli } from "./run-cli.js";
 
 const T = { timeout: BOUND_MS };
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -130,6 +130,24 @@ describe("sockit listen", () => {
     const result = await child.exited;
     expect(result.code).toBe(143);
     expect(existsSync(path)).toBe(false);
+  });
+
+  it("exits 1 naming EACCES for a port below 1024 without the right to bind it (Xojo error 107)", async (context) => {
+    // Root may bind any port; without CAP_NET_BIND_SERVICE in its bounding set it may not.
+    if (!existsSync("/usr/bin/setpriv")) {
+      context.skip();
+      return;
+    }
+    const child = new Child("/usr/bin/setpriv", [
+      "--bounding-set=-net_bind_service",
+      process.execPath,
+      CLI,
+      "listen",
+      "127.0.0.1:80",
+    ]);
+    const result = await child.exited;
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe("sockit: EACCES 127.0.0.1:80\n");
   });
 
   it("prints one line naming EADDRINUSE and the address, and exits 1, when the port is taken", async () => {

@@ -43,11 +43,25 @@ const rows: Row[] = [
     { frames: ["a", "b", "c"], end: "eof", rest: "" },
   ],
   [
-    "same start: longer delimiter wins",
+    "same end: the longer delimiter wins",
+    ["\n", "\r\n"],
+    { include: false },
+    "a\r\nb\n",
+    { frames: ["a", "b"], end: "eof", rest: "" },
+  ],
+  [
+    "a delimiter that is a prefix of another ends first and wins",
     ["\r", "\r\n"],
     { include: false },
     "a\r\nb\r",
-    { frames: ["a", "b"], end: "eof", rest: "" },
+    { frames: ["a", "\nb"], end: "eof", rest: "" },
+  ],
+  [
+    "CR, LF and CR LF as delimiters: each frame ends at the first delimiter completed",
+    ["\r\n", "\n", "\r"],
+    {},
+    "a\r\nb\rc\n",
+    { frames: ["a\r", "\n", "b\r", "c\n"], end: "eof", rest: "" },
   ],
   [
     "frame exactly at maxLength",
@@ -190,28 +204,62 @@ describe("DelimiterDecoder", () => {
 });
 
 describe("DelimiterDecoder with delimiters that overlap", () => {
-  it("waits for a longer delimiter that starts earlier and may still complete", () => {
+  it("takes a match as soon as its last byte arrives, never waiting for a longer delimiter", () => {
     const buffer = new ReceiveBuffer();
     const decoder = new DelimiterDecoder(["b", "abc"], { include: false });
     buffer.append(Buffer.from("xab"));
-    expect(decoder.decode(buffer)).toBeNull(); // "abc" may start at 1
+    expect(decoder.decode(buffer)?.toString()).toBe("xa"); // "abc" might follow; no wait
     buffer.append(Buffer.from("c"));
-    expect(decoder.decode(buffer)?.toString()).toBe("x");
-  });
-
-  it("takes the shorter delimiter once the longer one cannot match", () => {
-    const buffer = new ReceiveBuffer();
-    const decoder = new DelimiterDecoder(["b", "abc"], { include: false });
-    buffer.append(Buffer.from("xab"));
     expect(decoder.decode(buffer)).toBeNull();
-    buffer.append(Buffer.from("d"));
-    expect(decoder.decode(buffer)?.toString()).toBe("xa");
+    expect(buffer.peek(buffer.length).toString()).toBe("c");
   });
 
-  it("takes the shorter delimiter at the end of the stream", () => {
+  it("ends a frame at a CR from a CR-only peer with no byte after it", () => {
     const buffer = new ReceiveBuffer();
-    buffer.append(Buffer.from("a\r"));
-    expect(new DelimiterDecoder(["\r", "\r\n"]).decodeEof(buffer)?.toString()).toBe("a\r");
+    const decoder = new DelimiterDecoder(["\r\n", "\n", "\r"]);
+    buffer.append(Buffer.from("PING\r"));
+    expect(decoder.decode(buffer)?.toString()).toBe("PING\r");
+  });
+
+  it("matches the shortest-data model for random streams under random chunkings", () => {
+    // asyncio's readuntil: the shortest prefix that ends with a delimiter; at the same end,
+    // the longer delimiter.
+    const model = (text: string, delimiters: string[]): string[] => {
+      const frames: string[] = [];
+      let start = 0;
+      for (let end = 1; end <= text.length; end++) {
+        const head = text.slice(start, end);
+        const match = delimiters
+          .filter((d) => head.endsWith(d))
+          .sort((x, y) => y.length - x.length)[0];
+        if (match !== undefined) {
+          frames.push(head.slice(0, head.length - match.length));
+          start = end;
+        }
+      }
+      return frames;
+    };
+    const alphabet = fc.constantFrom("a", "b", "\r", "\n");
+    fc.assert(
+      fc.property(
+        fc.array(alphabet, { maxLength: 40 }),
+        fc.array(fc.nat({ max: 40 })),
+        (chars, at) => {
+          const text = chars.join("");
+          const bytes = Buffer.from(text, "latin1");
+          for (const delimiters of [
+            ["\r\n", "\n", "\r"],
+            ["b", "ab", "\r\n"],
+          ]) {
+            const make = () => new DelimiterDecoder(delimiters, { include: false });
+            const frames = model(text, delimiters);
+            expect(decodeAll(make, cut(bytes, at)).frames).toEqual(frames);
+            expect(decodeAll(make, bytewise(bytes)).frames).toEqual(frames);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
 

@@ -11,7 +11,55 @@ const rows: [string, LineOptions, string, Decoded][] = [
     "a\nb\r\nc\n",
     { frames: ["a", "b", "c"], end: "eof", rest: "" },
   ],
-  ["a lone CR stays in the line", {}, "a\rb\n", { frames: ["a\rb"], end: "eof", rest: "" }],
+  ["a lone CR ends a line at once", {}, "a\rb\n", { frames: ["a", "b"], end: "eof", rest: "" }],
+  [
+    "the LF of a CR LF is dropped in whichever chunk and read it arrives",
+    {},
+    "a\r\nb\r\n",
+    { frames: ["a", "b"], end: "eof", rest: "" },
+  ],
+  [
+    "CR CR ends two lines, the second empty",
+    {},
+    "a\r\rb\r",
+    { frames: ["a", "", "b"], end: "eof", rest: "" },
+  ],
+  [
+    "CR LF CR LF ends two lines, the second empty",
+    {},
+    "a\r\n\r\nb\n",
+    { frames: ["a", "", "b"], end: "eof", rest: "" },
+  ],
+  [
+    "LF CR ends two lines: a CR after an LF is an ending of its own",
+    {},
+    "a\n\rb\n",
+    { frames: ["a", "", "b"], end: "eof", rest: "" },
+  ],
+  [
+    "a lone CR at maxLength is accepted",
+    { maxLength: 2 },
+    "ab\rcd\r",
+    { frames: ["ab", "cd"], end: "eof", rest: "" },
+  ],
+  [
+    "cr ends lines at CR only and keeps an LF in the line",
+    { eol: "cr" },
+    "a\nb\rc\r",
+    { frames: ["a\nb", "c"], end: "eof", rest: "" },
+  ],
+  [
+    "cr hands back the LF of a CR LF as the start of the next line",
+    { eol: "cr" },
+    "a\r\n",
+    { frames: ["a"], end: "ERR_INCOMPLETE_READ", rest: "\n" },
+  ],
+  [
+    "crlf keeps a lone CR in the line",
+    { eol: "crlf" },
+    "a\rb\r\n",
+    { frames: ["a\rb"], end: "eof", rest: "" },
+  ],
   [
     "CRLF split across chunks is one line ending",
     {},
@@ -38,8 +86,8 @@ const rows: [string, LineOptions, string, Decoded][] = [
     { frames: [], end: "ERR_FRAME_TOO_LONG", rest: "abc\n" },
   ],
   [
-    "a line of maxLength + 1 without CR is refused",
-    { maxLength: 2 },
+    "lf: a line of maxLength + 1 with a CR inside is refused",
+    { maxLength: 2, eol: "lf" },
     "ab\rx\n",
     { frames: [], end: "ERR_FRAME_TOO_LONG", rest: "ab\rx\n" },
   ],
@@ -66,6 +114,84 @@ describe("LineDecoder", () => {
         { numRuns: 100 },
       );
     });
+  });
+});
+
+/** Java's `BufferedReader.readLine` rule, on a whole string: the model the decoder must match. */
+function javaLines(text: string): { lines: string[]; rest: string } {
+  const lines: string[] = [];
+  let line = "";
+  let skipLf = false;
+  for (const c of text) {
+    if (skipLf && c === "\n") {
+      skipLf = false;
+      continue;
+    }
+    skipLf = false;
+    if (c === "\r" || c === "\n") {
+      lines.push(line);
+      line = "";
+      skipLf = c === "\r";
+    } else line += c;
+  }
+  return { lines, rest: line };
+}
+
+describe("LineDecoder with eol any (Java BufferedReader.readLine rule)", () => {
+  it("matches the model for random streams of CR, LF and text under any chunking", () => {
+    const alphabet = fc.constantFrom("a", "b", "\r", "\n");
+    fc.assert(
+      fc.property(
+        fc.array(alphabet, { maxLength: 40 }),
+        fc.array(fc.nat({ max: 40 })),
+        (chars, at) => {
+          const text = chars.join("");
+          const bytes = Buffer.from(text, "latin1");
+          const model = javaLines(text);
+          const expected: Decoded =
+            model.rest === ""
+              ? { frames: model.lines, end: "eof", rest: "" }
+              : { frames: model.lines, end: "ERR_INCOMPLETE_READ", rest: model.rest };
+          const make = () => new LineDecoder();
+          expect(decodeAll(make, [bytes])).toEqual(expected);
+          expect(decodeAll(make, cut(bytes, at))).toEqual(expected);
+          expect(decodeAll(make, bytewise(bytes))).toEqual(expected);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it("drops an LF that arrives after a lone CR ended a line, whatever reads it next", () => {
+    const buffer = new ReceiveBuffer();
+    buffer.append(Buffer.from("HELLO\r"));
+    expect(new LineDecoder().decode(buffer)?.toString()).toBe("HELLO");
+    buffer.append(Buffer.from("\nbody"));
+    expect(buffer.take(4).toString()).toBe("body"); // a byte read, not a line read
+  });
+
+  it("keeps a byte other than LF that arrives after a lone CR", () => {
+    const buffer = new ReceiveBuffer();
+    buffer.append(Buffer.from("a\r"));
+    expect(new LineDecoder().decode(buffer)?.toString()).toBe("a");
+    buffer.append(Buffer.from("x\n"));
+    buffer.append(Buffer.from("\n"));
+    expect(buffer.take(3).toString()).toBe("x\n\n"); // only the very next byte is checked
+  });
+
+  it("skips an over-long line through a lone CR and the LF after it", () => {
+    const buffer = new ReceiveBuffer();
+    const skipper = new LineDecoder({ maxLength: 2 }).skipper();
+    buffer.append(Buffer.from("abcdef\r"));
+    expect(skipper.decode(buffer)).toEqual(Buffer.alloc(0));
+    buffer.append(Buffer.from("\nok\n"));
+    expect(new LineDecoder().decode(buffer)?.toString()).toBe("ok");
+  });
+
+  it.each(["CR", "crlf ", "auto", 1])("refuses eol %s with ERR_INVALID_ARGUMENT", (eol) => {
+    expect(() => new LineDecoder({ eol } as unknown as LineOptions)).toThrow(
+      expect.objectContaining({ code: "ERR_INVALID_ARGUMENT" }),
+    );
   });
 });
 
