@@ -8,7 +8,7 @@
 import { lookup } from "node:dns/promises";
 import { isIP, isIPv6 } from "node:net";
 import { networkInterfaces as osNetworkInterfaces } from "node:os";
-import { SocketError } from "./errors.js";
+import { codeOf, SocketError } from "./errors.js";
 
 /** A TCP endpoint: host name or IP literal (IPv6 without brackets) and port. */
 export interface TcpEndpoint {
@@ -240,8 +240,7 @@ export async function resolve(
     const order = { order: "verbatim", verbatim: true } as const;
     found = await lookup(host, { all: true, ...order, ...(family ? { family } : {}) });
   } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    throw new SocketError(typeof code === "string" ? code : "ENOTFOUND", `cannot resolve ${host}`, {
+    throw new SocketError(codeOf(error, "ENOTFOUND"), `cannot resolve ${host}`, {
       cause: error,
       address: host,
     });

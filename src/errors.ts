@@ -6,6 +6,9 @@
  *
  * @module
  */
+import { SYSTEM_ERROR_CODES, type SystemErrorCode, toErrorCode } from "./system-codes.js";
+
+export { SYSTEM_ERROR_CODES, type SystemErrorCode };
 
 /**
  * sockit's own error codes, each with the one-line meaning that `docs/errors.md` repeats.
@@ -43,10 +46,12 @@ export const ERROR_CODES = {
 export type SockitErrorCode = keyof typeof ERROR_CODES;
 
 /**
- * A code on a {@link SocketError}: sockit's own `ERR_*` codes, or a system code from Node
- * (`ECONNREFUSED`, `ETIMEDOUT`, …) passed through unchanged.
+ * A code on a {@link SocketError}: sockit's own `ERR_*` codes ({@link ERROR_CODES}), or a
+ * system code from Node (`ECONNREFUSED`, `ETIMEDOUT`, …; {@link SYSTEM_ERROR_CODES}) passed
+ * through unchanged. A closed union: comparing `error.code` with a misspelt code is a
+ * compile error.
  */
-export type SocketErrorCode = SockitErrorCode | (string & {});
+export type SocketErrorCode = SockitErrorCode | SystemErrorCode;
 
 /** Where an error came from and whom it concerns; every field is optional. */
 export interface SocketErrorDetails {
@@ -171,13 +176,13 @@ interface SystemErrorLike {
 
 /**
  * Wraps anything thrown or emitted by Node (a system error, a TypeError, a string) into a
- * {@link SocketError}, keeping Node's `code` as it is and the original on `cause`.
- * A {@link SocketError} passes through unchanged.
+ * {@link SocketError}, keeping Node's system `code` as it is (see `toErrorCode()` for the
+ * few it renames) and the original on `cause`. A {@link SocketError} passes through unchanged.
  */
 export function toSocketError(error: unknown, address?: string): SocketError {
   if (error instanceof SocketError) return error;
   const e = (typeof error === "object" && error !== null ? error : {}) as SystemErrorLike;
-  const code = typeof e.code === "string" ? e.code : "ERR_INVALID_STATE";
+  const code = toErrorCode(e.code, ERROR_CODES);
   const syscall = typeof e.syscall === "string" ? e.syscall : undefined;
   const base = typeof e.message === "string" ? e.message : String(error);
   const message = address !== undefined && !base.includes(address) ? `${base} (${address})` : base;
@@ -186,6 +191,16 @@ export function toSocketError(error: unknown, address?: string): SocketError {
   if (address !== undefined) details.address = address;
   if (typeof e.errno === "number") details.errno = e.errno;
   return new SocketError(code, message, details);
+}
+
+/**
+ * The code for an error Node threw or emitted: its `code` as {@link toSocketError} would keep
+ * or rename it, or `fallback` when it has no code.
+ */
+export function codeOf(error: unknown, fallback: SocketErrorCode): SocketErrorCode {
+  const code =
+    typeof error === "object" && error !== null ? (error as SystemErrorLike).code : undefined;
+  return typeof code === "string" ? toErrorCode(code, ERROR_CODES) : fallback;
 }
 
 /** Throws `ERR_INVALID_ARGUMENT` unless `value` is an integer in `[min, max]`. */

@@ -63,6 +63,8 @@ export {
   SocketError,
   type SocketErrorCode,
   type SockitErrorCode,
+  SYSTEM_ERROR_CODES,
+  type SystemErrorCode,
 } from "./errors.js";
 export type { IterateOptions, OnOverflow } from "./iterate.js";
 export { DEFAULT_READ_HIGH_WATER_MARK, type ReadOptions } from "./reader.js";

@@ -282,8 +282,21 @@ export function toTlsError(error: unknown, address: string | undefined): SocketE
   if (!tlsish) return undefined;
   const kind = CERTIFICATE.test(code) ? "ERR_TLS_CERT" : "ERR_TLS_HANDSHAKE";
   const message = `${(error as Error).message ?? code}${address === undefined ? "" : ` (${address})`}`;
-  return new TlsError(kind, code, message, error, address);
+  return new TlsError(kind, tlsReason(code), message, error, address);
 }
+
+/**
+ * Node's TLS code as a `reason` that does not depend on the OpenSSL version: OpenSSL 3.5
+ * (in Node 22.23 and 24.21, say) names a peer's alert `ERR_SSL_SSL/TLS_ALERT_…` where earlier versions say
+ * `ERR_SSL_SSLV3_ALERT_…` (Node 20); sockit keeps the earlier spelling.
+ */
+export function tlsReason(code: string): string {
+  return code.startsWith(OPENSSL_35_ALERT)
+    ? `ERR_SSL_SSLV3_ALERT_${code.slice(OPENSSL_35_ALERT.length)}`
+    : code;
+}
+
+const OPENSSL_35_ALERT = "ERR_SSL_SSL/TLS_ALERT_";
 
 /** A failed TLS handshake or certificate check; `reason` is Node's or OpenSSL's code. */
 export class TlsError extends SocketError {

@@ -161,6 +161,8 @@ const socket = connect("127.0.0.1:7");
 const code: SocketErrorCode = "ERR_READ_TIMEOUT";
 socket.closed.then((info) => {
   if (info.error instanceof SocketError && info.error.code === code) console.log(info.error.address);
+  // @ts-expect-error: a misspelt code does not compile (SocketErrorCode is a closed union).
+  if (info.error?.code === "ECONNREFUSD") console.log("never");
 });
 export const lines: AsyncIterable<string> = socket.lines();
 `,
@@ -191,6 +193,33 @@ function tsconfig(resolution: Record<string, string>, files: string | string[]):
 }
 
 describe("the packed package", () => {
+  it("ships the compiled code, its declarations, the licence and the user documents, and nothing else", () => {
+    const paths = packed.files.map((file) => file.path);
+    const outside = paths.filter(
+      (path) =>
+        !/^dist\/.+\.(js|d\.ts)$/.test(path) &&
+        !["package.json", "README.md", "LICENSE", "CHANGELOG.md", "docs/errors.md"].includes(path),
+    );
+    expect(outside).toEqual([]);
+    expect(paths).toEqual(expect.arrayContaining(["LICENSE", "dist/index.js", "dist/index.d.ts"]));
+  });
+
+  it("ships no source map and no reference to one (the sources are not shipped)", async () => {
+    const js = packed.files.map((file) => file.path).filter((path) => path.endsWith(".js"));
+    for (const path of js) {
+      const text = await readFile(join(consumer, "node_modules", "sockit", path), "utf8");
+      expect(text, path).not.toMatch(/sourceMappingURL/);
+    }
+  });
+
+  it("declares no @internal member (stripInternal)", async () => {
+    const declarations = packed.files.map((f) => f.path).filter((p) => p.endsWith(".d.ts"));
+    for (const path of declarations) {
+      const text = await readFile(join(consumer, "node_modules", "sockit", path), "utf8");
+      expect(text, path).not.toMatch(/@internal|describePeer/);
+    }
+  });
+
   it("is imported by an ES module consumer, which can talk through it", async () => {
     expect(JSON.parse(await node("esm.mjs"))).toEqual({
       line: "hello",

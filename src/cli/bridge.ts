@@ -8,7 +8,7 @@
  */
 import { once } from "node:events";
 import type { Readable, Writable } from "node:stream";
-import { EolConverter, type Socket, SocketError } from "../index.js";
+import { EolConverter, type Socket, SocketError, SYSTEM_ERROR_CODES } from "../index.js";
 import { closedLine, type Log } from "./common.js";
 
 /** The local ends of a bridge; stdin and stdout unless a caller gives others. */
@@ -75,9 +75,9 @@ export async function bridge(socket: Socket, options: BridgeOptions = {}): Promi
   let outputError: SocketError | undefined;
   // Without a listener, an EPIPE on stdout would crash the process instead of ending the bridge.
   const onOutputError = (error: Error): void => {
-    const code = (error as { code?: unknown }).code;
+    const code = SYSTEM_ERROR_CODES.find((known) => known === (error as { code?: unknown }).code);
     // Named like a network error (`sockit: EPIPE stdout`): the reader of stdout went away.
-    outputError ??= new SocketError(typeof code === "string" ? code : "EIO", error.message, {
+    outputError ??= new SocketError(code ?? "EIO", error.message, {
       cause: error,
       address: output === process.stdout ? "stdout" : "output",
     });
