@@ -11,7 +11,7 @@ import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, posix } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import ts from "typescript";
@@ -210,6 +210,34 @@ describe("the packed package", () => {
       const text = await readFile(join(consumer, "node_modules", "sockit", path), "utf8");
       expect(text, path).not.toMatch(/sourceMappingURL/);
     }
+  });
+
+  it("loads no dependency when imported as a library: commander and cli-progress are the CLI's", async () => {
+    const root = join(consumer, "node_modules", "sockit");
+    const seen = new Set<string>();
+    const bare = new Set<string>();
+    const pending = ["dist/index.js"];
+    for (let path = pending.pop(); path !== undefined; path = pending.pop()) {
+      if (seen.has(path)) continue;
+      seen.add(path);
+      const text = await readFile(join(root, path), "utf8");
+      for (const [, specifier = ""] of text.matchAll(
+        /^(?:import|export)\s[^;]*?\sfrom\s*"([^"]+)";$/gm,
+      )) {
+        if (specifier.startsWith(".")) pending.push(posix.join(posix.dirname(path), specifier));
+        else bare.add(specifier);
+      }
+    }
+    expect(seen.size).toBeGreaterThan(10);
+    expect([...bare].filter((name) => !name.startsWith("node:"))).toEqual([]);
+  });
+
+  it("runs no script when installed (no preinstall, install, postinstall or prepare)", async () => {
+    const manifest = JSON.parse(
+      await readFile(join(consumer, "node_modules", "sockit", "package.json"), "utf8"),
+    ) as { scripts?: Record<string, string> };
+    const scripts = Object.keys(manifest.scripts ?? {});
+    expect(scripts.filter((name) => /^(pre|post)?install$|^prepare$/.test(name))).toEqual([]);
   });
 
   it("declares no @internal member (stripInternal)", async () => {
