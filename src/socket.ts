@@ -216,7 +216,9 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
       "end",
       function (this: NetSocket) {
         const socket = Socket.#owners.get(this);
-        if (socket === undefined) return;
+        // Bun emits 'end' after destroy(), Node does not: after the owner's destroy(), reads
+        // fail with ERR_SOCKET_CLOSED on every runtime, not with an end of stream.
+        if (socket === undefined || socket.#destroyed) return;
         // A TLS alert arrives as 'error' just before 'end': reads must see that, not EOF.
         socket.#reader.end(socket.#error);
         socket.emit("end");

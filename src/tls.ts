@@ -286,17 +286,24 @@ export function toTlsError(error: unknown, address: string | undefined): SocketE
 }
 
 /**
- * Node's TLS code as a `reason` that does not depend on the OpenSSL version: OpenSSL 3.5
- * (in Node 22.23 and 24.21, say) names a peer's alert `ERR_SSL_SSL/TLS_ALERT_…` where earlier versions say
- * `ERR_SSL_SSLV3_ALERT_…` (Node 20); sockit keeps the earlier spelling.
+ * Node's TLS code as a `reason` that does not depend on the TLS library under the runtime:
+ * OpenSSL 3.5 (in Node 22.23 and 24.21, say) names a peer's alert `ERR_SSL_SSL/TLS_ALERT_…`
+ * where OpenSSL 3.0 (Node 20) says `ERR_SSL_SSLV3_ALERT_…`, and BoringSSL (Bun) names the
+ * TLS 1.3 alerts `ERR_SSL_TLSV1_ALERT_…` where OpenSSL says `ERR_SSL_TLSV13_ALERT_…`. sockit
+ * reports OpenSSL 3.0's names.
  */
 export function tlsReason(code: string): string {
-  return code.startsWith(OPENSSL_35_ALERT)
-    ? `ERR_SSL_SSLV3_ALERT_${code.slice(OPENSSL_35_ALERT.length)}`
-    : code;
+  if (code.startsWith(OPENSSL_35_ALERT)) {
+    return `ERR_SSL_SSLV3_ALERT_${code.slice(OPENSSL_35_ALERT.length)}`;
+  }
+  return BORINGSSL_TLS13_ALERTS[code] ?? code;
 }
 
 const OPENSSL_35_ALERT = "ERR_SSL_SSL/TLS_ALERT_";
+const BORINGSSL_TLS13_ALERTS: Readonly<Record<string, string>> = {
+  ERR_SSL_TLSV1_ALERT_CERTIFICATE_REQUIRED: "ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED",
+  ERR_SSL_TLSV1_ALERT_MISSING_EXTENSION: "ERR_SSL_TLSV13_ALERT_MISSING_EXTENSION",
+};
 
 /** A failed TLS handshake or certificate check; `reason` is Node's or OpenSSL's code. */
 export class TlsError extends SocketError {

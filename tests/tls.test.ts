@@ -19,6 +19,13 @@ describe("TLS error mapping", () => {
     expect(tlsReason("CERT_HAS_EXPIRED")).toBe("CERT_HAS_EXPIRED");
   });
 
+  it("spells a TLS 1.3 alert as OpenSSL does when Bun's BoringSSL says TLSV1_ALERT", () => {
+    expect(tlsReason("ERR_SSL_TLSV1_ALERT_CERTIFICATE_REQUIRED")).toBe(
+      "ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED",
+    );
+    expect(tlsReason("ERR_SSL_TLSV1_ALERT_UNKNOWN_CA")).toBe("ERR_SSL_TLSV1_ALERT_UNKNOWN_CA");
+  });
+
   it("reports an OpenSSL 3.5 handshake alert with the same code and reason as OpenSSL 3.0", () => {
     const alert = nodeError("ERR_SSL_SSL/TLS_ALERT_HANDSHAKE_FAILURE");
     const error = toTlsError(alert, "127.0.0.1:443");
