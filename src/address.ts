@@ -12,6 +12,7 @@ import { codeOf, SocketError } from "./errors.js";
 
 /** A TCP endpoint: host name or IP literal (IPv6 without brackets) and port. */
 export interface TcpEndpoint {
+  /** `"tcp"`: a host and port. */
   readonly kind: "tcp";
   /** Host name, IPv4 literal or IPv6 literal (no brackets). Empty for "any address". */
   readonly host: string;
@@ -23,7 +24,9 @@ export interface TcpEndpoint {
 
 /** A Unix-domain socket path. */
 export interface UnixEndpoint {
+  /** `"unix"`: a Unix-domain socket path. */
   readonly kind: "unix";
+  /** The socket file's path. */
   readonly path: string;
   /** Connection name, the part after `|`, when given. */
   readonly name?: string;
@@ -44,8 +47,20 @@ export type Endpoint = TcpEndpoint | UnixEndpoint;
  */
 export type TargetInput =
   | string
-  | { host: string; port: number; name?: string }
-  | { path: string; name?: string };
+  | {
+      /** Host name, IPv4 literal or IPv6 literal (no brackets). */
+      host: string;
+      /** Port, 0–65535. */
+      port: number;
+      /** A connection name (LiveCode's part after `|`). */
+      name?: string;
+    }
+  | {
+      /** A Unix-domain socket path. */
+      path: string;
+      /** A connection name (LiveCode's part after `|`). */
+      name?: string;
+    };
 
 const HOSTNAME = /^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_.])?$/;
 const DIGITS = /^[0-9]{1,5}$/;
@@ -262,6 +277,7 @@ export interface InterfaceAddress {
   readonly name: string;
   /** The address on it (Xojo `IPAddress`). */
   readonly address: string;
+  /** The address family of `address`. */
   readonly family: "IPv4" | "IPv6";
   /** The subnet mask (Xojo `SubnetMask`). */
   readonly netmask: string;

@@ -78,6 +78,7 @@ export interface Datagram extends DatagramPeer {
 
 /** What {@link DatagramSocket.info} reports; kept after close. */
 export interface DatagramInfo {
+  /** `"udp4"` or `"udp6"`. */
   readonly type: DatagramType;
   /** The bound address (`0.0.0.0` or `::` for every interface). */
   readonly localAddress: string;
@@ -85,14 +86,17 @@ export interface DatagramInfo {
   readonly localPort: number;
   /** The peer of a connected socket (`remote`), else undefined. */
   readonly remoteAddress: string | undefined;
+  /** The port of a connected socket's peer, else undefined. */
   readonly remotePort: number | undefined;
   /** Whether the socket is open (Xojo `IsConnected`: bound to its port). */
   readonly open: boolean;
   /** Datagrams received, and their payload bytes. */
   readonly received: number;
+  /** Payload bytes of the datagrams received. */
   readonly bytesReceived: number;
   /** Datagrams sent (handed to the kernel), and their payload bytes. */
   readonly sent: number;
+  /** Payload bytes of the datagrams sent. */
   readonly bytesSent: number;
   /** Datagrams dropped because the receive queue was full. */
   readonly dropped: number;

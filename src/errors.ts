@@ -10,11 +10,7 @@ import { SYSTEM_ERROR_CODES, type SystemErrorCode, toErrorCode } from "./system-
 
 export { SYSTEM_ERROR_CODES, type SystemErrorCode };
 
-/**
- * sockit's own error codes, each with the one-line meaning that `docs/errors.md` repeats.
- * The table is the single source: {@link SocketError} takes its codes from here.
- */
-export const ERROR_CODES = {
+const CODES = {
   ERR_INVALID_ADDRESS:
     "A target or bind address is malformed (missing or bad port, bad brackets, empty host).",
   ERR_INVALID_ARGUMENT: "An argument is out of range or of the wrong kind.",
@@ -42,8 +38,14 @@ export const ERROR_CODES = {
     "A server's connection handler threw or rejected; that connection was destroyed.",
 } as const;
 
-/** One of sockit's own `ERR_*` codes. */
-export type SockitErrorCode = keyof typeof ERROR_CODES;
+/** One of sockit's own `ERR_*` codes: a key of {@link ERROR_CODES}. */
+export type SockitErrorCode = keyof typeof CODES;
+
+/**
+ * sockit's own error codes, each with the one-line meaning that `docs/errors.md` repeats.
+ * The table is the single source: {@link SocketError} takes its codes from here.
+ */
+export const ERROR_CODES: Readonly<Record<SockitErrorCode, string>> = CODES;
 
 /**
  * A code on a {@link SocketError}: sockit's own `ERR_*` codes ({@link ERROR_CODES}), or a
@@ -53,7 +55,10 @@ export type SockitErrorCode = keyof typeof ERROR_CODES;
  */
 export type SocketErrorCode = SockitErrorCode | SystemErrorCode;
 
-/** Where an error came from and whom it concerns; every field is optional. */
+/**
+ * Where an error came from and whom it concerns, for `new SocketError(code, message, details)`;
+ * every field is optional.
+ */
 export interface SocketErrorDetails {
   /** The error that caused this one (a Node system error, an abort reason). */
   cause?: unknown;
@@ -80,6 +85,7 @@ export interface SocketErrorDetails {
  * ```
  */
 export class SocketError extends Error {
+  /** `"SocketError"` (subclasses give their own name). */
   override name = "SocketError";
   /** The stable code: one of {@link ERROR_CODES} or a Node system code. */
   readonly code: SocketErrorCode;
@@ -116,6 +122,7 @@ export class SocketError extends Error {
  * ```
  */
 export class IncompleteReadError extends SocketError {
+  /** `"IncompleteReadError"`. */
   override name = "IncompleteReadError";
   declare readonly code: "ERR_INCOMPLETE_READ";
   /** The bytes received before the stream ended (at least one). */
@@ -148,6 +155,7 @@ export class IncompleteReadError extends SocketError {
  * ```
  */
 export class FrameTooLongError extends SocketError {
+  /** `"FrameTooLongError"`. */
   override name = "FrameTooLongError";
   declare readonly code: "ERR_FRAME_TOO_LONG";
   /** The limit that was exceeded, in bytes. */

@@ -62,6 +62,7 @@ export {
   IncompleteReadError,
   SocketError,
   type SocketErrorCode,
+  type SocketErrorDetails,
   type SockitErrorCode,
   SYSTEM_ERROR_CODES,
   type SystemErrorCode,

@@ -12,7 +12,8 @@ import type { SockitErrorCode } from "./errors.js";
 
 /**
  * Every system code sockit passes through unchanged: libuv's error names (Node's system
- * errors; `ECANCELED` is not among them, see {@link toErrorCode}) and Node's `ENOTFOUND`.
+ * errors; `ECANCELED` is not among them: sockit reports it as `ERR_SOCKET_CLOSED`, as
+ * docs/errors.md explains) and Node's `ENOTFOUND`.
  */
 export const SYSTEM_ERROR_CODES = [
   "E2BIG",

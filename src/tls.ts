@@ -60,8 +60,11 @@ export interface TlsClientOptions {
 
 /** A certificate and key for one server name (SNI). */
 export interface TlsIdentity {
+  /** The certificate chain, leaf first (PEM text or a file). */
   cert: PemSource;
+  /** The private key of `cert` (PEM text or a file). */
   key: PemSource;
+  /** The passphrase of an encrypted `key`. */
   passphrase?: string;
 }
 
@@ -307,6 +310,7 @@ const BORINGSSL_TLS13_ALERTS: Readonly<Record<string, string>> = {
 
 /** A failed TLS handshake or certificate check; `reason` is Node's or OpenSSL's code. */
 export class TlsError extends SocketError {
+  /** `"TlsError"`. */
   override name = "TlsError";
   /** Node's or OpenSSL's code, e.g. `CERT_HAS_EXPIRED`, `ERR_TLS_CERT_ALTNAME_INVALID`. */
   readonly reason: string;
