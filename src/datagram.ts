@@ -308,6 +308,10 @@ export class DatagramSocket extends EventEmitter<DatagramEvents> {
   }
 
   #onMessage(data: Buffer, rinfo: RemoteInfo): void {
+    // A connected socket hears only its peer. The kernel filters on Node and Bun; Deno's
+    // dgram delivers every sender's datagrams, so sockit drops the others itself.
+    const peer = this.#remote;
+    if (peer !== undefined && (rinfo.port !== peer.port || rinfo.address !== peer.address)) return;
     this.#received++;
     this.#bytesReceived += data.byteLength;
     const family = rinfo.family === "IPv6" ? "IPv6" : "IPv4";
