@@ -115,10 +115,21 @@ const sockit = (style) => ({
   workloads: ALL,
   cwd: REPO,
 });
+// The message-rate styles (onLine/onFrame, a batch per read) on the per-message workloads.
+const MESSAGE_RATE = ["W2", "W3", "W3c", "W4"];
+const messageRate = (style) => ({
+  ...sockit(style),
+  workloads: MESSAGE_RATE,
+  skip: Object.fromEntries(
+    ALL.filter((w) => !MESSAGE_RATE.includes(w)).map((w) => [w, "reads as sockit-iter does"]),
+  ),
+});
 const IMPLEMENTATIONS = [
   sockit("iter"),
   sockit("promise"),
   sockit("tagged"),
+  messageRate("online"),
+  messageRate("batch"),
   {
     name: "node-net",
     server: ["node", "--expose-gc", "bench/impl/node-net.mjs", "server"],

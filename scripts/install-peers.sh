@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Installs the programs the real-peer tests (tests/peers) talk to over loopback:
-#   nginx (package nginx-light), socat, nc (netcat-openbsd), tclsh (tcl), openssl, and the
-#   PostgreSQL server (package postgresql: initdb and postgres, for the STARTTLS tests).
+#   nginx (package nginx-light) and its stream module (libnginx-mod-stream, for the PROXY
+#   protocol tests), haproxy, socat, nc (netcat-openbsd), tclsh (tcl), openssl, and the
+#   PostgreSQL server (package postgresql: initdb and postgres, for the STARTTLS tests), and
+#   nft (nftables) and ip/tc (iproute2) for the loss test in network namespaces
+#   (tests/reliability/netns-loss.test.ts: random drops by an nftables rule, rate by tc tbf),
+#   and the client-proxy peers: danted (dante-server, SOCKS5) and tinyproxy (HTTP CONNECT).
 #
 # Idempotent and quick: when every command is already present it does not touch apt at all.
 # Otherwise it runs `apt-get update` once and installs only what is missing, as root, or
@@ -21,11 +25,17 @@ set -euo pipefail
 # command  package
 PEERS=(
   "nginx nginx-light"
+  "nginx-stream libnginx-mod-stream"
+  "haproxy haproxy"
   "socat socat"
   "nc netcat-openbsd"
   "tclsh tcl"
   "openssl openssl"
   "initdb postgresql"
+  "nft nftables"
+  "ip iproute2"
+  "danted dante-server"
+  "tinyproxy tinyproxy"
 )
 
 # nginx lives in /usr/sbin, which a non-root PATH may lack.
@@ -42,9 +52,26 @@ has_initdb() {
   has initdb
 }
 
-# Whether the peer program is present (initdb: see has_initdb).
+# nginx's stream module: built in (--with-stream), or Debian's dynamic module file. Checked
+# once nginx itself is present (the list installs nginx-light first).
+has_nginx_stream() {
+  has nginx || return 1
+  local flags
+  flags="$(nginx -V 2>&1)"
+  case "${flags}" in
+    *"--with-stream=dynamic"*) [ -e /usr/lib/nginx/modules/ngx_stream_module.so ] ;;
+    *"--with-stream"*) return 0 ;;
+    *) return 1 ;;
+  esac
+}
+
+# Whether the peer program is present (initdb, nginx-stream: see above).
 has_peer() {
-  if [ "$1" = "initdb" ]; then has_initdb; else has "$1"; fi
+  case "$1" in
+    initdb) has_initdb ;;
+    nginx-stream) has_nginx_stream ;;
+    *) has "$1" ;;
+  esac
 }
 
 missing_cmds=()
@@ -133,6 +160,14 @@ if [ -s /run/nginx.pid ] && has nginx; then
   fi
 fi
 
+
+# Same for a system HAProxy (Debian's default configuration listens nowhere, but a running
+# daemon is not the tests' business: they start their own with a generated configuration).
+if has systemctl && systemctl is-active --quiet haproxy 2>/dev/null; then
+  run_root systemctl stop haproxy >/dev/null 2>&1 || true
+  run_root systemctl disable haproxy >/dev/null 2>&1 || true
+  echo "install-peers: stopped the system HAProxy started by its package"
+fi
 
 # Same for a PostgreSQL cluster the package created and started (pg_lsclusters lists it).
 if has pg_lsclusters; then

@@ -8,6 +8,7 @@
 import { lookup } from "node:dns/promises";
 import { isIP, isIPv6 } from "node:net";
 import { networkInterfaces as osNetworkInterfaces } from "node:os";
+import { describeType } from "./arguments.js";
 import { codeOf, SocketError } from "./errors.js";
 
 /** A TCP endpoint: host name or IP literal (IPv6 without brackets) and port. */
@@ -175,6 +176,12 @@ function fromObject(
   target: { host: string; port: number; name?: string } | { path: string; name?: string },
   minPort: number,
 ): Endpoint {
+  if (typeof target !== "object" || target === null || Array.isArray(target)) {
+    throw new SocketError(
+      "ERR_INVALID_ADDRESS",
+      `an address is a string like "host:port" or "unix:/path", or an object; got ${describeType(target)}`,
+    );
+  }
   const shown = JSON.stringify(target);
   if ("path" in target) {
     if (typeof target.path !== "string") throw invalid(shown, "path must be a string");
@@ -244,7 +251,13 @@ export async function resolve(
   name: string,
   options: { family?: 4 | 6 } = {},
 ): Promise<ResolvedAddress[]> {
-  const host = checkHost(String(name), String(name));
+  if (typeof name !== "string") {
+    throw new SocketError(
+      "ERR_INVALID_ARGUMENT",
+      `name must be a string, got ${describeType(name)}`,
+    );
+  }
+  const host = checkHost(name, name);
   const { family } = options;
   if (family !== undefined && family !== 4 && family !== 6) {
     throw new SocketError("ERR_INVALID_ARGUMENT", `family must be 4 or 6, got ${String(family)}`);

@@ -3,12 +3,28 @@
  *
  * @module
  */
-import { isIP, type Socket as NetSocket, connect as netConnect } from "node:net";
-import { connect as tlsConnect } from "node:tls";
-import { formatEndpoint, parseTarget, type TargetInput } from "./address.js";
+import { isIP, Socket as NetSocket, connect as netConnect } from "node:net";
+import { type ConnectionOptions, connect as tlsConnect } from "node:tls";
+import {
+  type Endpoint,
+  formatEndpoint,
+  parseTarget,
+  type TargetInput,
+  type TcpEndpoint,
+} from "./address.js";
+import { checkOptions } from "./arguments.js";
 import { checkInteger, SocketError } from "./errors.js";
+import { DEFAULT_PROXY_TIMEOUT, type ProxyOptions, proxyRoute } from "./proxy/env.js";
+import { checkTunnel, openTunnel } from "./proxy/tunnel.js";
+import type { ProxySpec } from "./proxy/url.js";
+import { encodeProxyHeader, type ProxyHeaderInit } from "./proxy-protocol/encode.js";
+import { connectWithHeader } from "./proxy-protocol/send.js";
 import { Socket } from "./socket.js";
-import { resolveSocketOptions, type SocketOptions } from "./socket-options.js";
+import {
+  type ResolvedSocketOptions,
+  resolveSocketOptions,
+  type SocketOptions,
+} from "./socket-options.js";
 import {
   clientTlsOptions,
   DEFAULT_HANDSHAKE_TIMEOUT,
@@ -17,7 +33,7 @@ import {
 } from "./tls.js";
 
 /** Options of {@link connect}. */
-export interface ConnectOptions extends SocketOptions {
+export interface ConnectOptions extends SocketOptions, ProxyOptions {
   /** Local IP address to bind to (Tcl `-myaddr`, LiveCode `from host`). Default: the OS picks. */
   localAddress?: string;
   /** Local port to bind to (Tcl `-myport`, LiveCode `from :port`). Default: the OS picks. */
@@ -36,6 +52,24 @@ export interface ConnectOptions extends SocketOptions {
    * @default false
    */
   tls?: boolean | TlsClientOptions;
+  /**
+   * A PROXY protocol header (HAProxy's spec) to send first, before any TLS, for an upstream
+   * that expects one: `{ version: 1 | 2, command?, source, destination, tlvs? }` (see
+   * {@link ProxyHeaderInit}). It counts in `info().bytesWritten`.
+   * @example
+   * ```ts
+   * connect("127.0.0.1:8443", {
+   *   tls: true,
+   *   proxyHeader: {
+   *     version: 2,
+   *     source: { address: "203.0.113.7", port: 51000 },
+   *     destination: { address: "192.0.2.10", port: 443 },
+   *     tlvs: { authority: "example.org" },
+   *   },
+   * });
+   * ```
+   */
+  proxyHeader?: ProxyHeaderInit;
 }
 
 /**
@@ -46,21 +80,31 @@ export interface ConnectOptions extends SocketOptions {
  * (`ECONNREFUSED`, `ENOTFOUND`, `ETIMEDOUT`, `ERR_CONNECT_TIMEOUT`, `ERR_ABORTED`, …);
  * an unobserved failure never crashes the process.
  *
+ * With `proxy` (see {@link ProxyOptions}) the connection goes through a SOCKS5/4a/4 proxy or
+ * an HTTP proxy's `CONNECT`; `opened` waits for the tunnel (and TLS with the final host), and
+ * a failure at the proxy rejects with a `ProxyError` (`ERR_PROXY_AUTH`, `ERR_PROXY_REFUSED`,
+ * `ERR_PROXY_RESPONSE`, `ERR_PROXY_TIMEOUT`, or the system code of reaching the proxy).
+ *
  * @param target `"host:port"`, `"host:port|name"`, `"[v6]:port"`, `"unix:/path"`, or an object.
- * @throws SocketError `ERR_INVALID_ADDRESS` for a malformed target or local address, and
- * `ERR_INVALID_ARGUMENT` for a bad option, synchronously, before any I/O.
+ * @throws SocketError `ERR_INVALID_ADDRESS` for a malformed target, local address or proxy
+ * URL, and `ERR_INVALID_ARGUMENT` for a bad option (an unsupported proxy scheme, a malformed
+ * `noProxy`), synchronously, before any I/O.
  * @example
  * ```ts
  * const socket = connect("example.org:80", { connectTimeout: 5000 });
  * socket.write("GET / HTTP/1.0\r\nHost: example.org\r\n\r\n");
  * const header = await socket.readUntil("\r\n\r\n");
+ *
+ * // Through a SOCKS5 proxy that resolves the name; TLS verifies example.org, not the proxy.
+ * const tunnelled = connect("example.org:443", { proxy: "socks5://127.0.0.1:1080", tls: true });
  * ```
  */
 export function connect<Tag = unknown>(
   target: TargetInput,
-  options: ConnectOptions = {},
+  connectOptions?: ConnectOptions,
 ): Socket<Tag> {
   const endpoint = parseTarget(target);
+  const options = checkOptions("options", connectOptions, {});
   const resolved = resolveSocketOptions(options);
   const connectTimeout = checkInteger(
     "connectTimeout",
@@ -75,24 +119,27 @@ export function connect<Tag = unknown>(
   // Checked before any socket exists: a bad option opens nothing.
   const secure = tlsOptions === undefined ? undefined : clientTlsOptions(tlsOptions, host);
   const local = endpoint.kind === "tcp" ? localBind(options) : {};
-  const address =
-    endpoint.kind === "unix"
-      ? { path: endpoint.path, allowHalfOpen }
-      : { host: endpoint.host, port: endpoint.port, allowHalfOpen, ...local };
-  // `noDelay` given to Node applies once connected; set later, it costs a second system call.
-  const ns: NetSocket =
-    secure === undefined
-      ? netConnect({ ...address, noDelay: resolved.noDelay })
-      : tlsConnect({ ...address, ...secure });
-  const socket = new Socket<Tag>(ns, {
-    target: endpoint,
-    options: resolved,
-    secure: secure !== undefined,
-  });
-  if (tlsOptions !== undefined) {
-    armHandshakeTimeout(socket, ns, tlsOptions.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT);
+  const header =
+    options.proxyHeader === undefined ? undefined : encodeProxyHeader(options.proxyHeader);
+  const proxy = proxyRoute(options, endpoint, secure !== undefined);
+  if (proxy !== undefined && header !== undefined && endpoint.kind === "tcp") {
+    throw new SocketError("ERR_INVALID_ARGUMENT", "proxyHeader cannot be sent through a proxy");
   }
+  const socket =
+    proxy === undefined || endpoint.kind !== "tcp"
+      ? direct<Tag>(endpoint, resolved, { local, allowHalfOpen, secure, tlsOptions, header })
+      : tunnelled<Tag>(endpoint, resolved, {
+          proxy,
+          local,
+          allowHalfOpen,
+          tls: tlsOptions,
+          proxyTimeout: options.proxyTimeout,
+        });
   const { signal } = options;
+  endpoint.kind === "unix"
+    ? { path: endpoint.path, allowHalfOpen }
+    : { host: endpoint.host, port: endpoint.port, allowHalfOpen, ...local };
+
   const timer =
     connectTimeout > 0
       ? setTimeout(() => {
@@ -120,6 +167,83 @@ export function connect<Tag = unknown>(
   return socket;
 }
 
+/**
+ * A direct connection: TCP or Unix-domain, TLS on top when asked, a PROXY `header` first
+ * when given.
+ */
+function direct<Tag>(
+  endpoint: Endpoint,
+  resolved: ResolvedSocketOptions,
+  how: {
+    local: LocalBind;
+    allowHalfOpen: boolean;
+    secure: ConnectionOptions | undefined;
+    tlsOptions: TlsClientOptions | undefined;
+    header: Buffer | undefined;
+  },
+): Socket<Tag> {
+  const { allowHalfOpen, secure, tlsOptions, header } = how;
+  const address =
+    endpoint.kind === "unix"
+      ? { path: endpoint.path, allowHalfOpen }
+      : { host: endpoint.host, port: endpoint.port, allowHalfOpen, ...how.local };
+  const host = endpoint.kind === "tcp" ? endpoint.host : undefined;
+  // `noDelay` given to Node applies once connected; set later, it costs a second system call.
+  const ns: NetSocket =
+    header !== undefined
+      ? connectWithHeader({ ...address, noDelay: resolved.noDelay }, header, secure, host)
+      : secure === undefined
+        ? netConnect({ ...address, noDelay: resolved.noDelay })
+        : tlsConnect({ ...address, ...secure });
+  const socket = new Socket<Tag>(ns, {
+    target: endpoint,
+    options: resolved,
+    secure: secure !== undefined,
+  });
+  if (tlsOptions !== undefined) {
+    armHandshakeTimeout(socket, ns, tlsOptions.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT);
+  }
+  return socket;
+}
+
+/** A connection through a proxy: the socket waits on a placeholder until the tunnel is up. */
+function tunnelled<Tag>(
+  endpoint: TcpEndpoint,
+  resolved: ResolvedSocketOptions,
+  how: {
+    proxy: ProxySpec;
+    local: LocalBind;
+    allowHalfOpen: boolean;
+    tls: TlsClientOptions | undefined;
+    proxyTimeout: number | undefined;
+  },
+): Socket<Tag> {
+  checkTunnel(how.proxy, endpoint);
+  const proxyTimeout = checkInteger(
+    "proxyTimeout",
+    how.proxyTimeout ?? DEFAULT_PROXY_TIMEOUT,
+    0,
+    2 ** 31 - 1,
+  );
+  const placeholder = new NetSocket({ allowHalfOpen: how.allowHalfOpen });
+  const socket = new Socket<Tag>(placeholder, {
+    target: endpoint,
+    options: resolved,
+    secure: how.tls !== undefined,
+    tunnel: true,
+  });
+  openTunnel(socket as Socket<unknown>, {
+    proxy: how.proxy,
+    target: endpoint,
+    local: how.local,
+    allowHalfOpen: how.allowHalfOpen,
+    options: resolved,
+    proxyTimeout,
+    tls: how.tls,
+  });
+  return socket;
+}
+
 /** `tls: true`: one shared options object, so one secure context serves every connection. */
 const DEFAULT_TLS: TlsClientOptions = Object.freeze({});
 
@@ -139,12 +263,10 @@ function armHandshakeTimeout(socket: Socket<unknown>, ns: NetSocket, ms: number)
   });
 }
 
-function localBind(options: ConnectOptions): {
-  localAddress?: string;
-  localPort?: number;
-  family?: number;
-} {
-  const bind: { localAddress?: string; localPort?: number; family?: number } = {};
+type LocalBind = { localAddress?: string; localPort?: number; family?: number };
+
+function localBind(options: ConnectOptions): LocalBind {
+  const bind: LocalBind = {};
   if (options.localAddress !== undefined) {
     if (isIP(options.localAddress) === 0) {
       throw new SocketError(

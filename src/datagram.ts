@@ -10,6 +10,7 @@ import { createSocket, type Socket as DgramSocket, type RemoteInfo } from "node:
 import { EventEmitter } from "node:events";
 import { isIP } from "node:net";
 import { formatAddress, parseTarget, type TargetInput, type TcpEndpoint } from "./address.js";
+import { checkOptions } from "./arguments.js";
 import { checkInteger, SocketError, toSocketError } from "./errors.js";
 import { checkReadOptions, type ReadOptions } from "./reader.js";
 
@@ -449,7 +450,8 @@ export class DatagramSocket extends EventEmitter<DatagramEvents> {
  * await udp.send("hello");
  * ```
  */
-export async function openDatagram(options: DatagramOptions = {}): Promise<DatagramSocket> {
+export async function openDatagram(datagramOptions?: DatagramOptions): Promise<DatagramSocket> {
+  const options = checkOptions("options", datagramOptions, {});
   const remote = options.remote === undefined ? undefined : udpEndpoint(options.remote);
   const { localAddress } = options;
   if (localAddress !== undefined && isIP(localAddress) === 0) {

@@ -34,8 +34,27 @@ const CODES = {
   ERR_TLS_HANDSHAKE_TIMEOUT: "The TLS handshake did not finish within `handshakeTimeout`.",
   ERR_DATAGRAM_TOO_LARGE:
     "A datagram is over the UDP payload limit (65,507 bytes over IPv4, 65,527 over IPv6); nothing was sent.",
+  ERR_WRITE_BUFFER_FULL:
+    "A `write()` would take the bytes queued for the peer over `maxWriteBuffer`; nothing was queued, the socket stays usable.",
+  ERR_IDLE_TIMEOUT:
+    "A server dropped a connection that sent and received nothing for its `idleTimeout`.",
+  ERR_FIRST_MESSAGE_TIMEOUT:
+    "A server dropped a connection whose first message was not read within `firstMessageTimeout`.",
   ERR_HANDLER_FAILED:
     "A server's connection handler threw or rejected; that connection was destroyed.",
+  ERR_PROXY_AUTH:
+    "The proxy refused the credentials, or wants some and none were given (HTTP 407, SOCKS authentication).",
+  ERR_PROXY_REFUSED:
+    "The proxy would not open the tunnel (a CONNECT status other than 2xx, a SOCKS reply other than success); `status` or `socksReply` says which.",
+  ERR_PROXY_RESPONSE:
+    "The proxy's reply is not valid HTTP or SOCKS (a malformed status line, a header over 16 KiB, the connection closed mid-reply).",
+  ERR_PROXY_TIMEOUT: "The proxy did not open the tunnel within `proxyTimeout`.",
+  ERR_PROXY_HEADER:
+    "A connection to a `proxyProtocol` server did not start with a valid PROXY header (`reason` says why); it was closed.",
+  ERR_PROXY_HEADER_TIMEOUT:
+    "A connection to a `proxyProtocol` server sent no complete PROXY header within `proxyHeaderTimeout`; it was closed.",
+  ERR_UNSUPPORTED:
+    "The running Node.js or operating system lacks what the option needs (`reusePort`).",
 } as const;
 
 /** One of sockit's own `ERR_*` codes: a key of {@link ERROR_CODES}. */
@@ -211,13 +230,32 @@ export function codeOf(error: unknown, fallback: SocketErrorCode): SocketErrorCo
   return typeof code === "string" ? toErrorCode(code, ERROR_CODES) : fallback;
 }
 
+/** A value as text for an error message, whatever it is (a symbol, an object without a prototype). */
+export function shown(value: unknown): string {
+  try {
+    return typeof value === "string" ? JSON.stringify(value) : String(value);
+  } catch {
+    return typeof value;
+  }
+}
+
 /** Throws `ERR_INVALID_ARGUMENT` unless `value` is an integer in `[min, max]`. */
 export function checkInteger(name: string, value: unknown, min: number, max: number): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
     throw new SocketError(
       "ERR_INVALID_ARGUMENT",
-      `${name} must be an integer from ${min} to ${max}, got ${String(value)}`,
+      `${name} must be an integer from ${min} to ${max}, got ${shown(value)}`,
     );
   }
   return value;
+}
+
+/** Throws `ERR_INVALID_ARGUMENT` unless `value` is text or bytes (what a write takes). */
+export function checkData(name: string, value: unknown): string | Uint8Array {
+  if (typeof value === "string" || value instanceof Uint8Array) return value;
+  const kind = value === null ? "null" : typeof value;
+  throw new SocketError(
+    "ERR_INVALID_ARGUMENT",
+    `${name} must be a string or a Uint8Array (a Buffer), got ${kind}`,
+  );
 }

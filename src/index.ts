@@ -18,6 +18,7 @@ export {
   type TcpEndpoint,
   type UnixEndpoint,
 } from "./address.js";
+export { type AdoptOptions, adopt } from "./adopt.js";
 export { availableDecoder, BytesDecoder, BytesSkipper } from "./codec/bytes.js";
 export {
   DEFAULT_MAX_LINE_LENGTH,
@@ -68,14 +69,46 @@ export {
   type SystemErrorCode,
 } from "./errors.js";
 export type { IterateOptions, OnOverflow } from "./iterate.js";
+export { DEFAULT_PROXY_TIMEOUT, type ProxyOptions } from "./proxy/env.js";
+export { ProxyError } from "./proxy/error.js";
+export type { ProxyListenOptions } from "./proxy-protocol/accept.js";
+export {
+  encodeProxyHeader,
+  type ProxyEndpointInit,
+  type ProxyHeaderInit,
+  type ProxySslTlvInit,
+  type ProxyTlvsInit,
+} from "./proxy-protocol/encode.js";
+export { parseProxyHeader } from "./proxy-protocol/parse.js";
+export {
+  DEFAULT_PROXY_HEADER_TIMEOUT,
+  MAX_V1_LENGTH,
+  MAX_V2_LENGTH,
+  type ProxyCommand,
+  type ProxyEndpoint,
+  type ProxyHeader,
+  ProxyHeaderError,
+  type ProxyHeaderReason,
+  type ProxyInfo,
+  type ProxyParseResult,
+  type ProxyProtocolMode,
+  type ProxySslTlv,
+  type ProxyTlv,
+  type ProxyTlvs,
+  type ProxyTransport,
+} from "./proxy-protocol/types.js";
 export { DEFAULT_READ_HIGH_WATER_MARK, type ReadOptions } from "./reader.js";
 export { ReceiveBuffer } from "./receive-buffer.js";
+export { reusePortUnsupported } from "./reuse-port.js";
 export {
   type ConnectionHandler,
+  type DropInfo,
+  type DropReason,
   type ListenOptions,
   listen,
   Server,
   type ServerEvents,
+  type ServerStats,
 } from "./server.js";
 export {
   type CloseInfo,

@@ -6,8 +6,9 @@
  * @module
  */
 import type { Decoder } from "./codec/delimiter.js";
-import { SocketError } from "./errors.js";
+import { SocketError, shown } from "./errors.js";
 import { ReceiveBuffer } from "./receive-buffer.js";
+import type { Sink } from "./sink.js";
 
 /** Options every read takes. */
 export interface ReadOptions {
@@ -45,6 +46,9 @@ export interface FlowControl {
   resume(): void;
 }
 
+/** The key of a socket's count of completed reads. @internal */
+export const readsDone: unique symbol = Symbol("sockit.readsDone");
+
 /** The default read high-water mark: 1 MiB (1,048,576 bytes) buffered with no read waiting. */
 export const DEFAULT_READ_HIGH_WATER_MARK = 1024 * 1024;
 
@@ -69,6 +73,12 @@ export class Reader {
   #serving: Pending | undefined;
   #ended = false;
   #endCause: SocketError | undefined;
+  /** The synchronous consumer (`onLine`, `onFrame`, `onMessage`) while one is attached. */
+  #sink: Sink | undefined;
+  /** The owner called `pause()`: nothing goes to a sink and the kernel is not read. */
+  #userPaused = false;
+  /** How many reads resolved with a frame (a server's first-message deadline watches it). */
+  delivered = 0;
 
   constructor(flow: FlowControl, highWaterMark = DEFAULT_READ_HIGH_WATER_MARK) {
     this.#flow = flow;
@@ -82,6 +92,18 @@ export class Reader {
 
   /** Adds bytes from the transport and serves what reads it can. */
   push(chunk: Buffer): void {
+    const sink = this.#sink;
+    if (sink !== undefined) {
+      // The message-rate path: the chunk goes to the sink's handler, not into a read.
+      if (sink.halted) this.buffer.append(chunk);
+      else {
+        const before = this.buffer.length + chunk.length;
+        sink.feed(this.buffer, chunk);
+        if (this.buffer.length < before) this.delivered++; // some message went out
+      }
+      this.#applyFlow();
+      return;
+    }
     if (this.#discarding && this.#queue.length === 0 && this.buffer.length >= this.#highWaterMark)
       return;
     this.buffer.append(chunk);
@@ -91,6 +113,7 @@ export class Reader {
   /** Serves no read until {@link release} (a STARTTLS upgrade owns the bytes meanwhile). */
   hold(): void {
     this.#held = true;
+    if (this.#sink !== undefined) this.#sink.halted = true;
   }
 
   /** Serves reads again, from what arrives through `flow`, the new layer. */
@@ -98,7 +121,68 @@ export class Reader {
     this.#flow = flow;
     this.#paused = false; // the old transport is the new layer's to read now
     this.#held = false;
-    this.#process();
+    this.#sink?.reset(); // the upgrade took the buffered bytes
+    if (this.#sink !== undefined) this.#wakeSink();
+    else this.#process();
+  }
+
+  /**
+   * Feeds the stream to `sink` from now on, what is buffered first: one consumer at a time,
+   * so no read may be queued, and none is served until {@link detach}.
+   * @throws SocketError `ERR_INVALID_STATE` when reads are queued or a sink is attached.
+   */
+  attach(sink: Sink): void {
+    if (this.#sink !== undefined || this.#queue.length > 0) {
+      const what = this.#sink !== undefined ? "a message handler" : "queued reads";
+      throw new SocketError("ERR_INVALID_STATE", `${what} already consume the stream`);
+    }
+    this.#sink = sink;
+    sink.halted = true;
+    this.#wakeSink();
+  }
+
+  /** Stops feeding `sink` (removed, failed or done); what it left stays buffered. */
+  detach(sink: Sink): void {
+    if (this.#sink !== sink) return;
+    this.#sink = undefined;
+    sink.halted = true;
+    this.#applyFlow();
+  }
+
+  /**
+   * Stops delivery to a message handler (mid-chunk when called from one: the rest stays
+   * buffered) and stops reading from the kernel. Queued reads are served from the buffer.
+   */
+  pause(): void {
+    this.#userPaused = true;
+    if (this.#sink !== undefined) this.#sink.halted = true;
+    this.#applyFlow();
+  }
+
+  /** Undoes {@link pause}: what was buffered meanwhile goes to the handler first. */
+  resume(): void {
+    if (!this.#userPaused) return;
+    this.#userPaused = false;
+    if (this.#sink !== undefined) this.#wakeSink();
+    else this.#applyFlow();
+  }
+
+  /** Whether {@link pause} is in force. */
+  get paused(): boolean {
+    return this.#userPaused;
+  }
+
+  /** Lets the sink take what is buffered, and the end of the stream, unless it must wait. */
+  #wakeSink(): void {
+    const sink = this.#sink;
+    if (sink !== undefined && !this.#held && !this.#userPaused) {
+      sink.halted = false;
+      sink.reset(); // its scan state may date from bytes another consumer took
+      if (this.buffer.length > 0) sink.feed(this.buffer, undefined);
+      if (this.#ended && this.#sink === sink && !sink.halted)
+        sink.finish(this.buffer, this.#endCause);
+    }
+    this.#applyFlow();
   }
 
   /**
@@ -107,6 +191,7 @@ export class Reader {
    */
   discardOverflow(): void {
     this.#discarding = true;
+    this.#userPaused = false; // a paused socket would never see the peer's FIN
     this.#applyFlow();
   }
 
@@ -115,7 +200,8 @@ export class Reader {
     if (this.#ended) return;
     this.#ended = true;
     this.#endCause = cause;
-    this.#process();
+    if (this.#sink !== undefined) this.#wakeSink();
+    else this.#process();
   }
 
   /** Queues a read. It settles through `settle` exactly once, with `tag`. */
@@ -125,6 +211,11 @@ export class Reader {
     options?: ReadOptions,
     tag?: unknown,
   ): void {
+    if (this.#sink !== undefined) {
+      const message = "a message handler consumes the stream: remove it before reading";
+      settle.reject(new SocketError("ERR_INVALID_STATE", message), tag);
+      return;
+    }
     const timeout = options?.timeout ?? 0;
     const signal = options?.signal;
     if (options !== undefined) {
@@ -168,11 +259,20 @@ export class Reader {
    * that is not so or no frame is complete yet (then queue a read). Decoder errors throw.
    */
   decodeNow<T>(decoder: Pick<Decoder<T>, "decode">): T | null {
-    if (this.#queue.length > 0 || this.#held || this.#ended || this.buffer.length === 0)
+    if (
+      this.#queue.length > 0 ||
+      this.#held ||
+      this.#ended ||
+      this.buffer.length === 0 ||
+      this.#sink !== undefined
+    )
       return null;
     this.#serving = undefined; // a queued read with this decoder later starts afresh
     const frame = decoder.decode(this.buffer);
-    if (frame !== null) this.#applyFlow();
+    if (frame !== null) {
+      this.delivered++;
+      this.#applyFlow();
+    }
     return frame;
   }
 
@@ -180,6 +280,7 @@ export class Reader {
   purge(): number {
     const dropped = this.buffer.clear();
     for (const pending of this.#queue) pending.decoder.reset?.(); // their scan state is stale
+    this.#sink?.reset();
     this.#applyFlow();
     return dropped;
   }
@@ -227,6 +328,7 @@ export class Reader {
         this.#queue.shift();
         this.#serving = undefined; // not kept: a settled read must not stay reachable
         this.#settle(head);
+        this.delivered++;
         head.settle.resolve(result, head.tag);
       }
     } finally {
@@ -258,8 +360,13 @@ export class Reader {
   }
 
   #applyFlow(): void {
+    // A sink is like a waiting read (its maxLength bounds the buffer); pause() stops reading.
     const full =
-      !this.#discarding && this.#queue.length === 0 && this.buffer.length >= this.#highWaterMark;
+      this.#userPaused ||
+      (!this.#discarding &&
+        this.#queue.length === 0 &&
+        this.#sink === undefined &&
+        this.buffer.length >= this.#highWaterMark);
     if (full && !this.#paused && !this.#ended) {
       this.#paused = true;
       this.#flow.pause();
@@ -272,9 +379,13 @@ export class Reader {
 
 /** The error for a bad `timeout`, or undefined when the options are good. */
 export function checkReadOptions(options: ReadOptions | undefined): SocketError | undefined {
-  const timeout = options?.timeout ?? 0;
+  if (options === undefined) return undefined;
+  if (typeof options !== "object" || options === null) {
+    return new SocketError("ERR_INVALID_ARGUMENT", "read options must be an object");
+  }
+  const timeout = options.timeout ?? 0;
   if (Number.isFinite(timeout) && timeout >= 0) return undefined;
-  return new SocketError("ERR_INVALID_ARGUMENT", `timeout must be >= 0 ms, got ${timeout}`);
+  return new SocketError("ERR_INVALID_ARGUMENT", `timeout must be >= 0 ms, got ${shown(timeout)}`);
 }
 
 function endOfStream(): SocketError {

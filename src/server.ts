@@ -14,8 +14,18 @@ import {
 } from "node:net";
 import { createServer as createTlsServer, type TLSSocket } from "node:tls";
 import { type Endpoint, formatEndpoint, parseLocal, type TargetInput } from "./address.js";
+import { checkOptions } from "./arguments.js";
 import { encodeFrame, type FrameOptions } from "./codec/frame.js";
 import { checkInteger, SocketError, toSocketError } from "./errors.js";
+import {
+  admit,
+  type ProxyGate,
+  type ProxyListenOptions,
+  proxyGate,
+} from "./proxy-protocol/accept.js";
+import type { ProxyInfo } from "./proxy-protocol/types.js";
+import { readsDone } from "./reader.js";
+import { checkReusePort } from "./reuse-port.js";
 import { Socket } from "./socket.js";
 import {
   mergeFrameOptions,
@@ -26,19 +36,53 @@ import {
 import { serverTlsOptions, type TlsServerOptions, toTlsError } from "./tls.js";
 
 /** Options of {@link listen}; the socket options apply to every accepted connection. */
-export interface ListenOptions extends SocketOptions {
+export interface ListenOptions extends SocketOptions, ProxyListenOptions {
   /** Length of the kernel's queue of connections not yet accepted. @default 511 */
   backlog?: number;
   /** With no host or `::`, accept IPv6 only (no IPv4-mapped addresses). @default false */
   ipv6Only?: boolean;
-  /** Refuse connections beyond this many open ones (the kernel closes them). Default: no limit. */
+  /**
+   * Open connections beyond which a new one is closed at once, before any byte is read or
+   * sent (Node's `server.maxConnections`; nginx `worker_connections`). Each one closed so is
+   * counted in `server.stats.dropped.maxConnections` and reported as a `'drop'` event. A TLS
+   * server counts connections still in their handshake. At least 1.
+   * @default no limit (as asyncio and Netty)
+   */
   maxConnections?: number;
   /**
+   * Milliseconds a connection may go without sending or receiving a byte before the server
+   * drops it with `ERR_IDLE_TIMEOUT` (counted in `stats.dropped.idleTimeout`, reported as a
+   * `'drop'`). A handler that listens for the socket's `'timeout'` decides instead, as with
+   * Node's `http.Server`. It sets the accepted sockets' `timeout`; giving both is refused.
+   * `0`: none.
+   * @default 0 (none, as asyncio and Netty)
+   */
+  idleTimeout?: number;
+  /**
+   * Milliseconds from accept (after the TLS handshake on a TLS server) within which the
+   * connection's first read must complete: a read of any kind (`readLine()`, `readFrame()`,
+   * an iterator's first item, …) that resolves. Otherwise the server drops it with
+   * `ERR_FIRST_MESSAGE_TIMEOUT` (counted in `stats.dropped.firstMessageTimeout`, reported as
+   * a `'drop'`). Unlike `idleTimeout`, a trickle of bytes does not extend it: it is a total
+   * deadline, the slowloris defence (Node's `http.Server` `headersTimeout`, HAProxy
+   * `timeout http-request`). `0`: none.
+   * @default 0 (none)
+   */
+  firstMessageTimeout?: number;
+  /**
    * Serve TLS: a certificate and key (PEM text or paths), client certificates, SNI, ALPN
-   * (see {@link TlsServerOptions}). A client whose handshake fails never becomes a
-   * connection; the failure is the server's `'error'` (`ERR_TLS_CERT`, `ERR_TLS_HANDSHAKE`).
+   * (see {@link TlsServerOptions}). A client whose handshake fails or does not finish within
+   * `handshakeTimeout` never becomes a connection and is dropped; the failure is the
+   * server's `'error'` (`ERR_TLS_CERT`, `ERR_TLS_HANDSHAKE`, `ERR_TLS_HANDSHAKE_TIMEOUT`).
    */
   tls?: TlsServerOptions;
+  /**
+   * Let other processes listen on the same port (`SO_REUSEPORT`): the kernel spreads the
+   * connections among them. Node.js 22.12 / 23.1 or later, on Linux, FreeBSD, Solaris, AIX.
+   * @throws (rejects) `ERR_UNSUPPORTED` elsewhere, and for a Unix-domain path.
+   * @default false
+   */
+  reusePort?: boolean;
 }
 
 /**
@@ -47,12 +91,48 @@ export interface ListenOptions extends SocketOptions {
  */
 export type ConnectionHandler = (socket: Socket) => void | Promise<void>;
 
+/** Why a server dropped a connection. */
+export type DropReason = "maxConnections" | "idleTimeout" | "firstMessageTimeout";
+
+/** A connection the server dropped, as its `'drop'` event reports it. */
+export interface DropInfo {
+  reason: DropReason;
+  /** The peer's address, when known. */
+  remoteAddress: string | undefined;
+  remotePort: number | undefined;
+  /** The connection's id; undefined for one closed before it was accepted (`maxConnections`). */
+  id: number | undefined;
+}
+
+/** A server's counts since it started listening (`server.stats`). */
+export interface ServerStats {
+  /** Connections accepted (handed to the handler). */
+  accepted: number;
+  /** Connections open now. */
+  open: number;
+  /** Connections the server dropped, by reason. */
+  dropped: Record<DropReason, number>;
+  /**
+   * Connections a `proxyProtocol` server closed for their PROXY header, before they reached
+   * the application (each also a `'proxyError'` event); 0 for other servers.
+   */
+  proxyErrors: number;
+}
+
 /** Events of a {@link Server}. */
 export interface ServerEvents {
   /** A connection was accepted. */
   connection: [socket: Socket];
+  /** The server dropped a connection: over `maxConnections`, idle, or no first message in time. */
+  drop: [info: DropInfo];
   /** An error (an accept failure, a failed handler). Only emitted when a listener is attached. */
   error: [error: SocketError];
+  /**
+   * A connection to a `proxyProtocol` server was closed before reaching the application: no
+   * header, a bad one (`ERR_PROXY_HEADER`), none in time (`ERR_PROXY_HEADER_TIMEOUT`), or the
+   * socket failed first (its own code). Counted in `server.stats.proxyErrors`.
+   */
+  proxyError: [error: SocketError];
   /** The server has stopped listening. */
   close: [];
 }
@@ -76,10 +156,21 @@ export class Server extends EventEmitter<ServerEvents> {
   readonly #connections = new Set<Socket>();
   /** Takes a closed connection off the list: one listener for all (`this` is the socket). */
   readonly #forget = forgetIn(this.#connections);
+  /** Drops an accepted socket that timed out with no `'timeout'` listener of its own. */
+  readonly #onIdle = dropIdleFor(this);
+  #idleTimeout = 0;
+  #firstMessageTimeout = 0;
+  readonly #dropped: Record<DropReason, number> = {
+    maxConnections: 0,
+    idleTimeout: 0,
+    firstMessageTimeout: 0,
+  };
   #nextId = 1;
   #port: number | undefined;
   #host: string | undefined;
   #closing: Promise<void> | undefined;
+  readonly #gate: ProxyGate | undefined;
+  #proxyErrors = 0;
 
   /** @internal Use {@link listen}. */
   constructor(
@@ -88,23 +179,77 @@ export class Server extends EventEmitter<ServerEvents> {
     options: ResolvedSocketOptions,
     handler?: ConnectionHandler,
     secure = false,
+    gate?: ProxyGate,
   ) {
     super();
     this.#ns = ns;
     this.#local = local;
     this.#options = options;
     this.#handler = handler;
-    if (secure) {
+    this.#gate = gate;
+    if (gate !== undefined) {
+      ns.on("connection", (raw: NetSocket) =>
+        admit(raw, gate, {
+          ready: (transport, proxy, tls) => this.#accept(transport, tls, proxy),
+          proxyError: (error) => {
+            this.#proxyErrors++;
+            if (this.listenerCount("proxyError") > 0) this.emit("proxyError", error);
+          },
+          tlsError: (error) => this.#fail(error),
+        }),
+      );
+    } else if (secure) {
       ns.on("secureConnection", (raw: TLSSocket) => this.#accept(raw, true));
       ns.on("tlsClientError", (error: Error, raw: TLSSocket) => {
         const peer =
           raw.remoteAddress === undefined ? undefined : `${raw.remoteAddress}:${raw.remotePort}`;
+        // Node reports a handshake timeout but leaves the connection open (a TLS slowloris):
+        // a client whose handshake failed, for any reason, is dropped here.
+        raw.destroy();
         this.#fail(toTlsError(error, peer) ?? toSocketError(error, peer));
       });
     } else {
       ns.on("connection", (raw: NetSocket) => this.#accept(raw, false));
     }
     ns.on("error", (error) => this.#fail(toSocketError(error, formatEndpoint(local))));
+    ns.on("drop", (data) => {
+      this.#drop("maxConnections", data?.remoteAddress, data?.remotePort, undefined);
+    });
+  }
+
+  /** Counts what was accepted, what is open, and what was dropped, by reason. */
+  get stats(): ServerStats {
+    return {
+      accepted: this.#nextId - 1,
+      open: this.#connections.size,
+      dropped: { ...this.#dropped },
+      proxyErrors: this.#proxyErrors,
+    };
+  }
+
+  #drop(
+    reason: DropReason,
+    remoteAddress: string | undefined,
+    remotePort: number | undefined,
+    id: number | undefined,
+  ): void {
+    this.#dropped[reason]++;
+    this.emit("drop", { reason, remoteAddress, remotePort, id });
+  }
+
+  /** @internal Drops `socket` for `reason` (an idle or first-message deadline passed). */
+  dropConnection(socket: Socket, reason: Exclude<DropReason, "maxConnections">): void {
+    if (!socket.connected) return; // already closing: nothing to drop
+    const { remoteAddress, remotePort } = socket.info();
+    const error =
+      reason === "idleTimeout"
+        ? new SocketError("ERR_IDLE_TIMEOUT", `no traffic for ${this.#idleTimeout} ms`)
+        : new SocketError(
+            "ERR_FIRST_MESSAGE_TIMEOUT",
+            `no message read within ${this.#firstMessageTimeout} ms`,
+          );
+    this.#drop(reason, remoteAddress, remotePort, socket.id);
+    void socket.destroy(error);
   }
 
   /** The port listened on (the real one when 0 was asked for); undefined for Unix sockets. */
@@ -135,11 +280,19 @@ export class Server extends EventEmitter<ServerEvents> {
   /** @internal Binds and listens; handles a stale Unix socket file once. */
   async start(options: ListenOptions): Promise<void> {
     const backlog = checkInteger("backlog", options.backlog ?? 511, 0, 65535);
+    const reusePort = checkReusePort(options.reusePort, this.#local);
+    this.#idleTimeout = checkInteger("idleTimeout", options.idleTimeout ?? 0, 0, 2 ** 31 - 1);
+    this.#firstMessageTimeout = checkInteger(
+      "firstMessageTimeout",
+      options.firstMessageTimeout ?? 0,
+      0,
+      2 ** 31 - 1,
+    );
     if (options.maxConnections !== undefined) {
       this.#ns.maxConnections = checkInteger(
         "maxConnections",
         options.maxConnections,
-        0,
+        1,
         2 ** 31 - 1,
       );
     }
@@ -151,6 +304,7 @@ export class Server extends EventEmitter<ServerEvents> {
             port: local.port,
             backlog,
             ipv6Only: options.ipv6Only ?? false,
+            ...(reusePort ? { reusePort } : {}),
             ...(local.host === "" ? {} : { host: local.host }),
           };
     try {
@@ -178,16 +332,19 @@ export class Server extends EventEmitter<ServerEvents> {
     });
   }
 
-  #accept(raw: NetSocket, secure: boolean): void {
+  #accept(raw: NetSocket, secure: boolean, proxy?: ProxyInfo): void {
     const path = this.path;
     const socket = new Socket(raw, {
       id: this.#nextId++,
       options: this.#options,
       secure,
       ...(path === undefined ? {} : { path }),
+      ...(proxy === undefined ? {} : { proxy }),
     });
     this.#connections.add(socket);
     socket.on("close", this.#forget); // 'close' comes once; no closure or promise per connection
+    if (this.#idleTimeout > 0) socket.on("timeout", this.#onIdle);
+    if (this.#firstMessageTimeout > 0) this.#watchFirstMessage(socket);
     this.emit("connection", socket);
     if (this.#handler === undefined) return;
     const failed = (cause: unknown): void => {
@@ -207,20 +364,34 @@ export class Server extends EventEmitter<ServerEvents> {
     }
   }
 
+  /** Drops `socket` unless a read of it completes within `firstMessageTimeout`. */
+  #watchFirstMessage(socket: Socket): void {
+    const timer = setTimeout(() => {
+      if (socket[readsDone] === 0) this.dropConnection(socket, "firstMessageTimeout");
+    }, this.#firstMessageTimeout);
+    timer.unref(); // the connection keeps the process alive, not its deadline
+    socket.once("close", () => clearTimeout(timer));
+  }
+
   #fail(error: SocketError): void {
     if (this.listenerCount("error") > 0) this.emit("error", error);
   }
 
   /**
    * Writes `data` to every open connection (hs.socket `write` on a listening socket).
-   * Returns how many connections it was queued for; closing ones are skipped.
+   * Returns how many connections it was queued for; closing ones are skipped, and so are
+   * those whose queue is over `maxWriteBuffer` (a peer that stopped reading).
    */
   broadcast(data: string | Uint8Array): number {
     let count = 0;
     for (const socket of this.#connections) {
       if (!socket.connected) continue;
-      socket.write(data);
-      count++;
+      try {
+        socket.write(data);
+        count++;
+      } catch (error) {
+        if (!(error instanceof SocketError) || error.code !== "ERR_WRITE_BUFFER_FULL") throw error;
+      }
     }
     return count;
   }
@@ -257,6 +428,11 @@ export class Server extends EventEmitter<ServerEvents> {
   /** Stops accepting and closes every connection gracefully; resolves when all are closed. */
   async closeAll(): Promise<void> {
     await this.close();
+    const pending = this.#gate?.pending; // connections still sending their header
+    for (const raw of pending ?? []) {
+      pending?.delete(raw);
+      raw.destroy();
+    }
     await Promise.all([...this.#connections].map((socket) => socket.close()));
   }
 }
@@ -304,17 +480,39 @@ export async function listen(
   handler?: ConnectionHandler,
 ): Promise<Server> {
   const local = parseLocal(target);
-  const options = typeof optionsOrHandler === "function" ? {} : (optionsOrHandler ?? {});
+  const options =
+    typeof optionsOrHandler === "function" ? {} : checkOptions("options", optionsOrHandler, {});
+  if (handler !== undefined && typeof handler !== "function") {
+    throw new SocketError("ERR_INVALID_ARGUMENT", "the connection handler must be a function");
+  }
   const onConnection = typeof optionsOrHandler === "function" ? optionsOrHandler : handler;
+  const idleTimeout = checkInteger("idleTimeout", options.idleTimeout ?? 0, 0, 2 ** 31 - 1);
+  if (idleTimeout > 0 && (options.timeout ?? 0) > 0) {
+    throw new SocketError(
+      "ERR_INVALID_ARGUMENT",
+      "give idleTimeout (the server drops idle connections) or timeout (it only emits 'timeout'), not both",
+    );
+  }
   const resolved = resolveSocketOptions(options); // checked once, not per connection
+  const gate = proxyGate(options);
+  if (idleTimeout > 0) resolved.timeout = idleTimeout;
   const allowHalfOpen = options.allowHalfOpen ?? false;
+  // Behind a PROXY header, TLS starts after it: the server accepts plain TCP.
   const ns =
-    options.tls === undefined
+    options.tls === undefined || gate !== undefined
       ? createServer({ allowHalfOpen })
       : createTlsServer({ ...serverTlsOptions(options.tls), allowHalfOpen });
-  const server = new Server(ns, local, resolved, onConnection, options.tls !== undefined);
+  const server = new Server(ns, local, resolved, onConnection, options.tls !== undefined, gate);
   await server.start(options);
   return server;
+}
+
+/** A socket `'timeout'` listener that drops the socket unless someone else listens too. */
+function dropIdleFor(server: Server): (this: Socket) => void {
+  return function (this: Socket) {
+    if (this.listenerCount("timeout") > 1) return; // the handler decides
+    server.dropConnection(this, "idleTimeout");
+  };
 }
 
 /** A `'close'` listener that removes the socket it is called on from `connections`. */

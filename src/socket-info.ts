@@ -5,6 +5,7 @@
  * @module
  */
 import type { Socket as NetSocket } from "node:net";
+import type { ProxyInfo } from "./proxy-protocol/types.js";
 import type { TlsInfo } from "./tls.js";
 
 /**
@@ -42,6 +43,15 @@ export interface SocketInfo {
   readonly bytesWritten: number;
   /** Bytes in the receive buffer, not yet read. */
   readonly available: number;
+  /**
+   * The PROXY header the connection came with, on a server listening with `proxyProtocol`
+   * (`via`: the proxy's own address and port); undefined otherwise. For a `PROXY` command,
+   * `remoteAddress`, `remotePort` and `family` above are the original client's (an
+   * IPv4-mapped IPv6 client as IPv4); for `LOCAL` (a health check) and `UNKNOWN` they are the
+   * real peer's. `localAddress` and `localPort` stay the real ones: the address the client
+   * asked for is `proxy.destination`.
+   */
+  readonly proxy: ProxyInfo | undefined;
 }
 
 /** The address fields of {@link SocketInfo}, kept across close. */
@@ -72,5 +82,37 @@ export function snapshotAddresses(ns: NetSocket, previous: AddressSnapshot): Add
     remoteAddress: ns.remoteAddress ?? previous.remoteAddress,
     remotePort: ns.remotePort ?? previous.remotePort,
     path: previous.path,
+  };
+}
+
+/**
+ * The addresses `info()` reports for a connection that came with a PROXY header: the
+ * original client's for a `PROXY` command, the real ones otherwise.
+ */
+export function proxiedAddresses(
+  snapshot: AddressSnapshot,
+  proxy: ProxyInfo | undefined,
+): AddressSnapshot {
+  if (proxy === undefined) return snapshot;
+  const { source, via } = proxy;
+  if (source === undefined) {
+    // The real peer is the proxy: known from the accept, even if it has already hung up.
+    if (via === undefined || via.family === "unix" || snapshot.remoteAddress !== undefined) {
+      return snapshot;
+    }
+    return { ...snapshot, family: via.family, remoteAddress: via.address, remotePort: via.port };
+  }
+  if (source.family === "unix") {
+    return { ...snapshot, family: "unix", remoteAddress: undefined, remotePort: undefined };
+  }
+  const mapped =
+    source.family === "IPv6" &&
+    source.address.startsWith("::ffff:") &&
+    source.address.includes(".");
+  return {
+    ...snapshot,
+    family: mapped ? "IPv4" : source.family,
+    remoteAddress: mapped ? source.address.slice(7) : source.address,
+    remotePort: source.port,
   };
 }

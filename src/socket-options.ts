@@ -40,6 +40,16 @@ export interface SocketOptions {
   readHighWaterMark?: number;
   /** Bytes queued for the kernel above which `write()` returns false. @default 65536 (64 KiB) */
   writeHighWaterMark?: number;
+  /**
+   * Bytes queued for the peer (in sockit and Node, not yet taken by the kernel) beyond which
+   * `write()` is refused with `ERR_WRITE_BUFFER_FULL` instead of growing without bound: a
+   * peer that stops reading cannot make the process run out of memory. Nothing of the refused
+   * write is queued and the socket stays usable; `send()` waits for room instead. A write
+   * into an empty queue is always taken, whatever its size. `0`: no limit (as asyncio and
+   * Netty, which only signal the high-water mark).
+   * @default 0 (no limit)
+   */
+  maxWriteBuffer?: number;
   /** Milliseconds `close()` waits for the peer to close after our FIN before destroying. @default 5000 */
   closeTimeout?: number;
 }
@@ -52,6 +62,8 @@ export interface ResolvedSocketOptions {
   keepAlive: number | false;
   readHighWaterMark: number;
   writeHighWaterMark: number;
+  /** Infinity when there is no limit. */
+  maxWriteBuffer: number;
   closeTimeout: number;
 }
 
@@ -84,6 +96,9 @@ export function resolveSocketOptions(options: SocketOptions): ResolvedSocketOpti
       1,
       Number.MAX_SAFE_INTEGER,
     ),
+    maxWriteBuffer:
+      checkInteger("maxWriteBuffer", options.maxWriteBuffer ?? 0, 0, Number.MAX_SAFE_INTEGER) ||
+      Number.POSITIVE_INFINITY,
     closeTimeout: checkInteger("closeTimeout", options.closeTimeout ?? 5000, 0, MAX_TIMER),
   };
 }

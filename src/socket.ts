@@ -9,6 +9,7 @@ import { EventEmitter } from "node:events";
 import type { Socket as NetSocket } from "node:net";
 import { TLSSocket } from "node:tls";
 import { type Endpoint, formatAddress, formatEndpoint } from "./address.js";
+import { checkData, checkOptions, describeType } from "./arguments.js";
 import { availableDecoder, bytesDecoder, chunkDecoder } from "./codec/bytes.js";
 import {
   type Decoder,
@@ -26,7 +27,14 @@ import {
   iterateLines,
   type LinesOptions,
 } from "./iterate.js";
-import { checkReadOptions, Reader, type ReadOptions, type ReadSettle } from "./reader.js";
+import type { ProxyInfo } from "./proxy-protocol/types.js";
+import {
+  checkReadOptions,
+  Reader,
+  type ReadOptions,
+  type ReadSettle,
+  readsDone,
+} from "./reader.js";
 import {
   type ProgressTarget,
   type SendComplete,
@@ -39,6 +47,7 @@ import type { CloseInfo, SocketEvents } from "./socket-events.js";
 import {
   type AddressSnapshot,
   emptySnapshot,
+  proxiedAddresses,
   type SocketInfo,
   snapshotAddresses,
 } from "./socket-info.js";
@@ -64,8 +73,21 @@ type State = "connecting" | "open" | "closing" | "closed";
 // biome-ignore lint/suspicious/noExplicitAny: Node's listener type is (...args: any[]) => void
 type TransportListener = (this: NetSocket, ...args: any[]) => void;
 
+/**
+ * @internal How `connect()` through a proxy hands the socket its transport once the tunnel
+ * is up (see {@link Socket}'s `tunnel` init). Returns false when the socket no longer wants
+ * it (destroyed meanwhile): the caller then destroys the transport.
+ */
+export const attachTunnel: unique symbol = Symbol("sockit.attachTunnel");
+
 /** `#openedOutcome` of a socket that connected while nothing waited for its info. */
 const CONNECTED = Symbol("connected");
+
+/**
+ * Milliseconds a destroyed transport has to emit `'close'` before the socket closes without
+ * it. Node normally emits it within a tick; the bound is for the paths where it never does.
+ */
+const CLOSE_FALLBACK = 1000;
 
 /** A promise with its settle functions, made when a promise is first asked for. */
 class Deferred<T> {
@@ -153,6 +175,10 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
   #closed: Deferred<CloseInfo> | undefined;
   /** Whether the owner called `destroy()`: later reads fail with `ERR_SOCKET_CLOSED`. */
   #destroyed = false;
+  /** The PROXY header the connection came with (a `proxyProtocol` server's sockets). */
+  readonly #proxy: ProxyInfo | undefined;
+  /** Closes the socket should the transport never emit `'close'` (see `#boundClose`). */
+  #closeFallback: NodeJS.Timeout | undefined;
 
   /** @internal Use {@link connect}, or take sockets from a `Server`. */
   constructor(
@@ -165,6 +191,13 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
       options: ResolvedSocketOptions;
       /** A TLS socket: `opened` waits for the handshake when it is still connecting. */
       secure?: boolean;
+      /**
+       * `ns` is a placeholder: the real transport comes through {@link attachTunnel} (a
+       * proxy tunnel); reads and writes wait for it as for a connect.
+       */
+      tunnel?: boolean;
+      /** The PROXY header read before the socket was handed over. */
+      proxy?: ProxyInfo;
     },
   ) {
     super();
@@ -172,6 +205,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     this.#ns = ns;
     this.#secure = init.secure ?? false;
     this.#target = init.target;
+    this.#proxy = init.proxy;
     this.id = init.id;
     this.name = init.target?.name;
     const path = init.target?.kind === "unix" ? init.target.path : init.path;
@@ -179,10 +213,19 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     this.#closeTimeout = options.closeTimeout;
     this.#frame = options.frame;
     this.#reader = new Reader(ns, options.readHighWaterMark);
-    this.#writer = new WriteQueue<Tag>(ns, options.writeHighWaterMark, this);
+    this.#writer = new WriteQueue<Tag>(
+      ns,
+      options.writeHighWaterMark,
+      this,
+      options.maxWriteBuffer,
+    );
     this.#state = ns.connecting || ns.pending ? "connecting" : "open";
     this.#configure(options);
     this.#attach(ns);
+    if (init.tunnel === true) {
+      this.#reader.hold();
+      this.#writer.hold();
+    }
     if (this.#state === "connecting") {
       ns.once(this.#secure ? "secureConnect" : "connect", Socket.#onTransportConnect);
     } else this.#onConnect();
@@ -266,6 +309,30 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     Socket.#owners.delete(ns);
   }
 
+  /** @internal See {@link attachTunnel}. */
+  [attachTunnel](ns: NetSocket, secure: boolean): boolean {
+    if (this.#destroyed || this.#state === "closed") return false;
+    const placeholder = this.#ns;
+    this.#detach(placeholder);
+    if ((placeholder.timeout ?? 0) > 0) ns.setTimeout(placeholder.timeout ?? 0);
+    this.#ns = ns;
+    this.#secure = secure;
+    this.#attach(ns);
+    this.#writer.setTransport(ns); // with a startTLS() pending, only the writes made before it
+    this.#reader.release(ns);
+    if (this.#upgrading) this.#reader.hold(); // startTLS() serves reads after its handshake
+    ns.resume(); // the tunnel left it paused, the target's first bytes unread
+    if (placeholder.writableEnded) {
+      // end() or close() came first: FIN after the queued writes, then settle what waits.
+      const settle = (): void => void placeholder.destroy();
+      ns.once("finish", settle);
+      ns.once("close", settle);
+      ns.end();
+    } else placeholder.destroy();
+    this.#onConnect();
+    return true;
+  }
+
   #toError(error: unknown): SocketError {
     const peer = this.#describePeer();
     return (this.#secure ? toTlsError(error, peer) : undefined) ?? toSocketError(error, peer);
@@ -299,6 +366,8 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
   }
 
   #onClose(): void {
+    if (this.#closeInfo !== undefined) return; // the transport's 'close' after the fallback
+    if (this.#closeFallback !== undefined) clearTimeout(this.#closeFallback);
     this.#addresses = snapshotAddresses(this.#ns, this.#addresses);
     this.#state = "closed";
     const error = this.#error;
@@ -313,11 +382,17 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
       this.#opened?.reject(this.#openedOutcome);
     }
     if (this.#writer.pending) this.#writer.failAll(closed());
+    this.#writer.closed();
     this.#reader.end(this.#destroyed ? closed() : error);
     const info: CloseInfo = error === undefined ? { hadError: false } : { hadError: true, error };
     this.#closeInfo = info;
     this.#closed?.resolve(info);
     this.emit("close", info);
+  }
+
+  /** @internal How many reads have completed: a server's `firstMessageTimeout` asks. */
+  get [readsDone](): number {
+    return this.#reader.delivered;
   }
 
   /** @internal How the write queue names the peer in its errors. */
@@ -482,7 +557,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     onWritten?: WriteCallback<Tag>,
   ): boolean {
     return this.write(
-      encodeFrame(payload, mergeFrameOptions(this.#frame, options ?? {})),
+      encodeFrame(checkData(payload), mergeFrameOptions(this.#frame, options ?? {})),
       tag,
       onWritten,
     );
@@ -497,8 +572,8 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    * for await (const line of socket.lines({ eol: "crlf", maxLength: 998 })) handle(line);
    * ```
    */
-  lines(options: LinesOptions = {}): AsyncIterableIterator<string, undefined, undefined> {
-    return iterateLines(this.#reader, options);
+  lines(options?: LinesOptions): AsyncIterableIterator<string, undefined, undefined> {
+    return iterateLines(this.#reader, checkOptions("options", options, {}));
   }
 
   /**
@@ -510,8 +585,9 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    * ```
    */
   frames(
-    options: FrameOptions & IterateOptions = {},
+    frameOptions?: FrameOptions & IterateOptions,
   ): AsyncIterableIterator<Buffer, undefined, undefined> {
+    const options = checkOptions("options", frameOptions, {});
     const { onOverflow: _o, signal: _s, ...frame } = options;
     const codec = mergeFrameOptions(this.#frame, frame);
     return iterateLengthFrames(this.#reader, codec, options);
@@ -597,11 +673,12 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    * as all four seeds do). `'written'` fires with `tag` once they reach the kernel, and
    * `onWritten(error, tag)` is called exactly once either way. Returns false when the queue
    * is above the write high-water mark: wait for `'drain'`, or use {@link send}.
-   * @throws SocketError `ERR_SOCKET_CLOSED` after `close()`, `end()` or `destroy()`.
+   * @throws SocketError `ERR_SOCKET_CLOSED` after `close()`, `end()` or `destroy()`;
+   * `ERR_WRITE_BUFFER_FULL` over `maxWriteBuffer` (nothing queued, the socket stays usable).
    */
   write(data: string | Uint8Array, tag?: Tag, onWritten?: WriteCallback<Tag>): boolean {
     this.#checkWritable();
-    return this.#writer.write(data, tag, onWritten);
+    return this.#writer.write(checkData(data), tag, onWritten);
   }
 
   /**
@@ -612,10 +689,10 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
   send(data: string | Uint8Array, options?: SendOptions): Promise<void> {
     try {
       this.#checkWritable();
+      return this.#writer.send(checkData(data), checkOptions("options", options, {}));
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#writer.send(data, options);
   }
 
   /**
@@ -642,6 +719,10 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    * before anything is sent, or the socket's error.
    */
   sendFile(path: string, options?: SendFromOptions): Promise<SendComplete> {
+    if (typeof path !== "string") {
+      const message = `path must be a string, got ${describeType(path)}`;
+      return Promise.reject(new SocketError("ERR_INVALID_ARGUMENT", message));
+    }
     return sendFileWithProgress(this.#progressTarget(), path, options);
   }
 
@@ -669,7 +750,8 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    * hs.socket `startTLS`). Call it once the plaintext exchange that announces TLS is done.
    * Plaintext writes already queued reach the peer first; bytes already received and not
    * read (a ClientHello that came with the command) go to the handshake, not to a read.
-   * Reads and writes made meanwhile wait for the handshake, then go through TLS. As a
+   * Reads and writes made from this call on wait for the handshake, then go through TLS,
+   * also on a socket still connecting: nothing written after the call leaves in clear text. As a
    * client, the host name checked is the one connected to, unless `verifyHost` says another.
    * Resolves with `info()` (`secure`, `tls`).
    * @throws (rejects) `ERR_TLS_CERT` (with `reason`), `ERR_TLS_HANDSHAKE`,
@@ -683,9 +765,9 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    * await socket.startTLS(); // verified against the host connected to
    * ```
    */
-  async startTLS(options: StartTlsOptions = {}): Promise<SocketInfo> {
-    if (this.#state === "connecting") await this.opened; // like writes, it waits for the connect
-    if (this.#state !== "open")
+  async startTLS(tlsOptions?: StartTlsOptions): Promise<SocketInfo> {
+    const options = checkOptions("options", tlsOptions, {});
+    if (this.#state === "closing" || this.#state === "closed")
       throw new SocketError("ERR_SOCKET_CLOSED", "cannot start TLS: the socket is not open");
     if (this.#secure || this.#upgrading)
       throw new SocketError("ERR_INVALID_STATE", "the socket is already secure");
@@ -693,10 +775,15 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     const timeout = options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT;
     const host = this.#target?.kind === "tcp" ? this.#target.host : undefined;
     const wrap = tlsWrapper(side, options, host); // bad options fail here, before any change
+    // Held from this call on, whatever the state: a write made after startTLS() on a socket
+    // still connecting must wait for the handshake, never leave in clear text.
     this.#upgrading = true;
     this.#reader.hold();
     this.#writer.hold();
     try {
+      if (this.#state === "connecting") await this.opened; // the connect comes first
+      if (this.#state !== "open")
+        throw this.#error ?? new SocketError("ERR_SOCKET_CLOSED", "closed during STARTTLS");
       await this.#writer.flushed(); // the plaintext before the upgrade goes out first
       if (this.#state !== "open")
         throw this.#error ?? new SocketError("ERR_SOCKET_CLOSED", "closed during STARTTLS");
@@ -751,7 +838,10 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     this.#state = "closing";
     this.#reader.discardOverflow(); // a paused socket would never see the peer's FIN
     void this.#writer.end();
-    const timer = setTimeout(() => this.#ns.destroy(), this.#closeTimeout);
+    const timer = setTimeout(() => {
+      this.#ns.destroy();
+      this.#boundClose();
+    }, this.#closeTimeout);
     void this.closed.then(() => clearTimeout(timer));
     return this.closed;
   }
@@ -767,6 +857,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     this.#state = "closing";
     this.#reader.failAll(error ?? new SocketError("ERR_SOCKET_CLOSED", "the socket was destroyed"));
     this.#ns.destroy();
+    this.#boundClose();
     return this.closed;
   }
 
@@ -776,19 +867,36 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    * (Linux reports it as a plain end of stream when the peer still had unread bytes).
    * Otherwise as {@link destroy} (reads fail with `ERR_SOCKET_CLOSED`, buffered bytes stay
    * readable).
-   * On a TLS or Unix-domain socket, which Node cannot reset, it is `destroy()`. Idempotent.
+   * On a TLS or Unix-domain socket, which Node cannot reset, on one still connecting, and
+   * right after `end()` or `close()` (the FIN already on its way), it is `destroy()`. Idempotent.
    */
   reset(): Promise<CloseInfo> {
     if (this.#state === "closed" || this.#destroyed) return this.closed;
     this.#destroyed = true;
     this.#state = "closing";
     this.#reader.failAll(new SocketError("ERR_SOCKET_CLOSED", "the socket was reset"));
+    // While a FIN is being sent (end() or close() in the same tick), Node's reset fails with
+    // EINVAL and never emits 'close', leaking the handle: that connection is destroyed
+    // instead, as is one still connecting (nothing to reset yet).
+    const finishing = this.#ns.writableEnded && !this.#ns.writableFinished;
     try {
-      this.#ns.resetAndDestroy(); // Node's TCP handles only: it throws for TLS and pipes
+      if (finishing || this.#ns.connecting) this.#ns.destroy();
+      else this.#ns.resetAndDestroy(); // Node's TCP handles only: it throws for TLS and pipes
     } catch {
       this.#ns.destroy();
     }
+    this.#boundClose();
     return this.closed;
+  }
+
+  /**
+   * The transport was told to go; should it never emit `'close'` (a Node path that destroys
+   * without it), the socket closes anyway after {@link CLOSE_FALLBACK} ms: `closed`, `end()`
+   * and every pending operation settle whatever the transport does.
+   */
+  #boundClose(): void {
+    if (this.#closeInfo !== undefined || this.#closeFallback !== undefined) return;
+    this.#closeFallback = setTimeout(() => this.#onClose(), CLOSE_FALLBACK);
   }
 
   /** Addresses, ports and state (hs.socket `info`); addresses stay readable after close. */
@@ -797,7 +905,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     return {
       id: this.id,
       name: this.name,
-      ...this.#addresses,
+      ...proxiedAddresses(this.#addresses, this.#proxy),
       connected: this.#state === "open",
       connecting: this.#state === "connecting",
       secure: this.#tls !== undefined,
@@ -805,6 +913,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
       bytesWritten: this.#ns.bytesWritten,
       available: this.#reader.buffer.length,
       tls: this.#tls,
+      proxy: this.#proxy,
     };
   }
 }

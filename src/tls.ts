@@ -16,7 +16,11 @@ import {
 } from "node:tls";
 import { SocketError } from "./errors.js";
 
-/** PEM text, or the path of a PEM file (a string that does not start with `-----BEGIN`). */
+/**
+ * PEM text (a string holding a `-----BEGIN …-----` line anywhere, so the human-readable
+ * preamble that `openssl ca` and `openssl x509 -text` write before it is fine), or the path
+ * of a PEM file or folder (any other string).
+ */
 export type PemSource = string | Buffer;
 
 /** Options of a TLS client: `connect(target, { tls })` and `socket.startTLS()` on a client. */
@@ -123,10 +127,20 @@ export interface PeerCertificate {
 /** The default `handshakeTimeout` of TLS clients, servers and `startTLS()`: 10,000 ms. */
 export const DEFAULT_HANDSHAKE_TIMEOUT = 10_000;
 
-/** Reads PEM text or a path; a folder yields every certificate file in it. */
+/** A PEM boundary line: what tells PEM text from a path. */
+const PEM_BEGIN = /-----BEGIN [A-Z0-9 ]+-----/;
+
+/**
+ * Reads PEM text or a path; a folder yields every certificate file in it. Error messages
+ * name a path only when the string could be one: key or certificate material never
+ * reaches a message.
+ */
 function loadPem(source: PemSource, what: string): Buffer[] {
   if (Buffer.isBuffer(source)) return [source];
-  if (source.trimStart().startsWith("-----BEGIN")) return [Buffer.from(source)];
+  if (typeof source !== "string") {
+    throw new SocketError("ERR_INVALID_ARGUMENT", `${what}: PEM text, a path or a Buffer`);
+  }
+  if (PEM_BEGIN.test(source)) return [Buffer.from(source)];
   try {
     if (statSync(source).isDirectory()) {
       const files = readdirSync(source)
@@ -136,14 +150,25 @@ function loadPem(source: PemSource, what: string): Buffer[] {
     }
     return [readFileSync(source)];
   } catch (cause) {
+    if (!couldBePath(source)) {
+      // Not PEM and not a path: the cause (Node's ENOENT) would repeat the text, so it goes.
+      throw new SocketError("ERR_INVALID_ARGUMENT", `${what}: neither PEM text nor a file path`);
+    }
     throw new SocketError("ERR_INVALID_ARGUMENT", `cannot read ${what} from ${source}`, { cause });
   }
 }
 
+/** Whether a string that is not PEM may be shown as a path (one line, path-sized). */
+function couldBePath(source: string): boolean {
+  return source.length <= 4096 && !/[\r\n]/.test(source);
+}
+
 function loadOne(source: PemSource, what: string): Buffer {
   const [pem] = loadPem(source, what);
-  if (pem === undefined)
-    throw new SocketError("ERR_INVALID_ARGUMENT", `no ${what} in ${String(source)}`);
+  if (pem === undefined) {
+    const where = typeof source === "string" && couldBePath(source) ? ` in ${source}` : "";
+    throw new SocketError("ERR_INVALID_ARGUMENT", `no ${what} found${where}`);
+  }
   return pem;
 }
 
@@ -283,7 +308,12 @@ export function toTlsError(error: unknown, address: string | undefined): SocketE
   const tlsish =
     CERTIFICATE.test(code) || code.startsWith("ERR_SSL_") || code.startsWith("ERR_TLS_");
   if (!tlsish) return undefined;
-  const kind = CERTIFICATE.test(code) ? "ERR_TLS_CERT" : "ERR_TLS_HANDSHAKE";
+  const kind =
+    code === "ERR_TLS_HANDSHAKE_TIMEOUT"
+      ? "ERR_TLS_HANDSHAKE_TIMEOUT"
+      : CERTIFICATE.test(code)
+        ? "ERR_TLS_CERT"
+        : "ERR_TLS_HANDSHAKE";
   const message = `${(error as Error).message ?? code}${address === undefined ? "" : ` (${address})`}`;
   return new TlsError(kind, tlsReason(code), message, error, address);
 }

@@ -6,7 +6,7 @@
  * @module
  */
 import type { Socket as NetSocket } from "node:net";
-import { SocketError, toSocketError } from "./errors.js";
+import { checkData, SocketError, shown, toSocketError } from "./errors.js";
 
 /**
  * Called exactly once per write: `error` is null when the bytes reached the kernel, or the
@@ -44,29 +44,104 @@ export interface WriteOwner<Tag> {
 
 const EMPTY = Buffer.alloc(0);
 
+/** A write (or a `send()` waiting for room) held for a new transport. */
+interface Held {
+  /** Goes on, on the new transport. */
+  replay(): void;
+  /** The socket closed first. */
+  fail(error: SocketError): void;
+}
+
+/** In the held writes: those after it wait for the transport after the next one. */
+const BARRIER: unique symbol = Symbol("barrier");
+
 /** Writes to a Node socket with exactly-once settlement. */
 export class WriteQueue<Tag> {
   #ns: NetSocket;
   readonly #highWaterMark: number;
+  /** Bytes queued (in Node or held) above which `write()` is refused; Infinity: no limit. */
+  readonly #maxBuffer: number;
+  /** Bytes of the writes held for a new transport. */
+  #heldBytes = 0;
   readonly #owner: WriteOwner<Tag>;
   /** Writes not settled yet, by their failure function: `failAll` settles the stragglers. */
   #unsettled: Set<(error: SocketError) => void> | undefined; // made at the first write
   #full = false;
   #ended: Promise<void> | undefined;
-  /** Writes made while the transport is being replaced (STARTTLS), in order. */
-  #held: (() => void)[] | undefined;
+  /** Resolves the pending `end()`, if any. */
+  #endDone: (() => void) | undefined;
+  /**
+   * Writes made while the transport is being replaced (STARTTLS, a proxy tunnel), in order;
+   * a {@link BARRIER} separates those for the next transport from those for the one after.
+   */
+  #held: (Held | typeof BARRIER)[] | undefined;
 
-  constructor(ns: NetSocket, highWaterMark: number, owner: WriteOwner<Tag>) {
+  constructor(
+    ns: NetSocket,
+    highWaterMark: number,
+    owner: WriteOwner<Tag>,
+    maxBuffer = Number.POSITIVE_INFINITY,
+  ) {
     this.#ns = ns;
     this.#highWaterMark = highWaterMark;
     this.#owner = owner;
+    this.#maxBuffer = maxBuffer;
   }
 
-  /** Queues bytes; returns false when queued bytes reach the high-water mark. */
+  /** Bytes queued and not yet taken by the kernel, held writes included. */
+  get buffered(): number {
+    return this.#ns.writableLength + this.#heldBytes;
+  }
+
+  /** Whether `size` more bytes would go over `maxWriteBuffer` (a write of any size fits an empty queue). */
+  #over(size: number): boolean {
+    const queued = this.buffered;
+    return queued > 0 && queued + size > this.#maxBuffer;
+  }
+
+  /**
+   * Queues bytes; returns false when queued bytes reach the high-water mark.
+   * @throws SocketError `ERR_WRITE_BUFFER_FULL` when the queue would go over `maxWriteBuffer`:
+   * nothing is queued, `onWritten` is not called, and the socket stays usable.
+   */
   write(data: string | Uint8Array, tag: Tag | undefined, onWritten?: WriteCallback<Tag>): boolean {
+    checkData("data", data);
+    const size = typeof data === "string" ? Buffer.byteLength(data) : data.byteLength;
+    if (this.#maxBuffer !== Number.POSITIVE_INFINITY && this.#over(size))
+      throw this.#fullError(size);
+    return this.#write(data, size, tag, onWritten);
+  }
+
+  #fullError(size: number): SocketError {
+    return new SocketError(
+      "ERR_WRITE_BUFFER_FULL",
+      `write of ${size} bytes refused: ${this.buffered} bytes are already queued for ${this.#owner[describePeer]()} (maxWriteBuffer ${this.#maxBuffer})`,
+    );
+  }
+
+  #write(
+    data: string | Uint8Array,
+    size: number,
+    tag: Tag | undefined,
+    onWritten?: WriteCallback<Tag>,
+  ): boolean {
     if (this.#held !== undefined) {
-      this.#held.push(() => this.write(data, tag, onWritten));
-      return false; // no room until the new transport takes them
+      this.#heldBytes += size;
+      this.#held.push({
+        replay: () => {
+          this.#heldBytes -= size;
+          this.#write(data, size, tag, onWritten);
+        },
+        fail: (error) => {
+          this.#heldBytes -= size;
+          onWritten?.(error, tag); // it never reached a transport
+        },
+      });
+      // Counted as if queued (as Node counts writes made while connecting): past the mark,
+      // the replay onto the new transport emits 'drain'.
+      if (this.buffered < this.#highWaterMark) return true;
+      this.#full = true;
+      return false;
     }
     if (
       tag === undefined &&
@@ -74,7 +149,6 @@ export class WriteQueue<Tag> {
       !this.#full &&
       this.#owner.listenerCount("written") === 0
     ) {
-      const size = typeof data === "string" ? Buffer.byteLength(data) : data.byteLength;
       if (this.#ns.writableLength + size < this.#highWaterMark) {
         // Nobody waits on this write: no callback and no bookkeeping (the hot path of echo
         // servers). A failure still ends the socket with its error.
@@ -110,12 +184,23 @@ export class WriteQueue<Tag> {
     return room;
   }
 
-  /** Writes and resolves once the bytes reach the kernel. */
+  /**
+   * Writes and resolves once the bytes reach the kernel. Over `maxWriteBuffer` it waits for
+   * the queue to flush first; a send that times out or is aborted while waiting queues nothing.
+   */
   send(data: string | Uint8Array, options: SendOptions = {}): Promise<void> {
     const { timeout = 0, signal } = options;
     return new Promise<void>((resolve, reject) => {
+      try {
+        checkData("data", data);
+      } catch (error) {
+        reject(error);
+        return;
+      }
       if (!Number.isFinite(timeout) || timeout < 0) {
-        reject(new SocketError("ERR_INVALID_ARGUMENT", `timeout must be >= 0 ms, got ${timeout}`));
+        reject(
+          new SocketError("ERR_INVALID_ARGUMENT", `timeout must be >= 0 ms, got ${shown(timeout)}`),
+        );
         return;
       }
       if (signal?.aborted) {
@@ -141,8 +226,21 @@ export class WriteQueue<Tag> {
         }, timeout);
       }
       signal?.addEventListener("abort", onAbort, { once: true });
-      this.write(data, undefined, (error) => done(error));
+      const size = typeof data === "string" ? Buffer.byteLength(data) : data.byteLength;
+      const attempt = (): void => {
+        if (settled) return; // timed out or aborted while waiting for room: nothing queued
+        const open = !this.#ns.destroyed && !this.#ns.writableEnded; // else the write fails now
+        if (open && this.#over(size)) this.#afterFlush(attempt);
+        else this.#write(data, size, undefined, (error) => done(error));
+      };
+      attempt();
     });
+  }
+
+  /** Calls `then` once every write queued so far has reached the kernel (or failed). */
+  #afterFlush(then: () => void): void {
+    if (this.#held !== undefined) this.#held.push({ replay: then, fail: then });
+    else this.#ns.write(EMPTY, () => then());
   }
 
   /** Flushes, then sends FIN; resolves once done or once the socket closed. Idempotent. */
@@ -152,6 +250,7 @@ export class WriteQueue<Tag> {
         resolve();
         return;
       }
+      this.#endDone = resolve;
       this.#ns.once("finish", resolve);
       this.#ns.once("close", resolve);
       this.#ns.end();
@@ -159,14 +258,25 @@ export class WriteQueue<Tag> {
     return this.#ended;
   }
 
+  /** Settles a pending `end()`: the socket has closed, whatever its transport emitted. */
+  closed(): void {
+    this.#endDone?.();
+    this.#endDone = undefined;
+  }
+
   /** Whether any write still waits to settle (or is held for a new transport). */
   get pending(): boolean {
     return (this.#unsettled?.size ?? 0) > 0 || (this.#held?.length ?? 0) > 0;
   }
 
-  /** Holds new writes until {@link setTransport}. */
+  /**
+   * Holds new writes until {@link setTransport}. Already holding (a STARTTLS asked for while a
+   * proxy tunnel is still being built), the writes from now on wait for the transport after
+   * next: those made before go out on the next one, in clear, as they were meant to.
+   */
   hold(): void {
-    this.#held ??= [];
+    if (this.#held === undefined) this.#held = [];
+    else this.#held.push(BARRIER);
   }
 
   /** Resolves once every write made so far has reached the kernel (or failed). */
@@ -182,8 +292,12 @@ export class WriteQueue<Tag> {
   setTransport(ns: NetSocket): void {
     this.#ns = ns;
     const held = this.#held ?? [];
+    const barrier = held.indexOf(BARRIER);
     this.#held = undefined;
-    for (const write of held) write();
+    for (const write of barrier < 0 ? held : held.slice(0, barrier)) {
+      if (write !== BARRIER) write.replay();
+    }
+    if (barrier >= 0) this.#held = held.slice(barrier + 1);
   }
 
   /** Settles every write still pending with `error` (the socket has closed). */
@@ -191,6 +305,6 @@ export class WriteQueue<Tag> {
     for (const fail of [...(this.#unsettled ?? [])]) fail(error);
     const held = this.#held ?? [];
     this.#held = undefined;
-    for (const write of held) write(); // each fails on the dead transport, and settles
+    for (const write of held) if (write !== BARRIER) write.fail(error);
   }
 }

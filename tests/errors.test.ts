@@ -45,6 +45,17 @@ describe("error codes", () => {
     expect(toSocketError("text").message).toBe("text");
   });
 
+  it("maps Node's internal codes for a closed stream to ERR_SOCKET_CLOSED, keeping the cause", () => {
+    for (const code of ["ERR_STREAM_DESTROYED", "ERR_STREAM_WRITE_AFTER_END"]) {
+      const node = Object.assign(new Error("Cannot call write after a stream was destroyed"), {
+        code,
+      });
+      const error = toSocketError(node, "127.0.0.1:1");
+      expect(error).toMatchObject({ code: "ERR_SOCKET_CLOSED", address: "127.0.0.1:1" });
+      expect(error.cause).toBe(node);
+    }
+  });
+
   it("gives each error class its name and fixed code", () => {
     const incomplete = new IncompleteReadError(Buffer.from("ab"), 4);
     expect(incomplete).toMatchObject({

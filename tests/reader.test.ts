@@ -3,7 +3,9 @@ import { availableDecoder, BytesDecoder } from "../src/codec/bytes.js";
 import type { Decoder } from "../src/codec/delimiter.js";
 import { DelimiterDecoder } from "../src/codec/delimiter.js";
 import { SocketError } from "../src/errors.js";
+import { LineSink } from "../src/line-sink.js";
 import { Reader, type ReadOptions } from "../src/reader.js";
+import type { Sink } from "../src/sink.js";
 
 function setup(highWaterMark = 1024) {
   const flow = { paused: false, pauses: 0, resumes: 0 };
@@ -203,5 +205,116 @@ describe("Reader and reused decoders", () => {
     expect(reader.decodeNow(lines)).toBeNull(); // would jump the queue
     reader.push(Buffer.from("12345678"));
     expect((await waiting).toString()).toBe("b\n12345678");
+  });
+});
+
+describe("Reader with a message handler attached", () => {
+  function withLines(highWaterMark = 1024) {
+    const { reader, flow, read } = setup(highWaterMark);
+    const lines: string[] = [];
+    const errors: string[] = [];
+    let ended = 0;
+    const host = {
+      detach: (sink: Sink) => reader.detach(sink),
+      report: () => {},
+    };
+    const attach = (onLine: (line: string) => void = () => {}) => {
+      const sink = new LineSink(
+        host,
+        (line) => {
+          lines.push(line);
+          onLine(line);
+        },
+        { onError: (e) => errors.push(e.code), onEnd: () => ended++ },
+      );
+      reader.attach(sink);
+      return sink;
+    };
+    return { reader, flow, read, lines, errors, attach, ended: () => ended };
+  }
+
+  it("delivers what was buffered before it was attached, then each chunk as it arrives", () => {
+    const { reader, lines, attach } = withLines();
+    reader.push(Buffer.from("early\nhalf"));
+    attach();
+    expect(lines).toEqual(["early"]);
+    reader.push(Buffer.from(" done\nnext\n"));
+    expect(lines).toEqual(["early", "half done", "next"]);
+  });
+
+  it("refuses reads while attached, and is refused while reads are queued", async () => {
+    const { reader, read, attach } = withLines();
+    const sink = attach();
+    await expect(read(availableDecoder)).rejects.toMatchObject({ code: "ERR_INVALID_STATE" });
+    reader.detach(sink);
+    const pending = read(new BytesDecoder(2));
+    expect(() => attach()).toThrow(expect.objectContaining({ code: "ERR_INVALID_STATE" }));
+    reader.push(Buffer.from("ok"));
+    expect((await pending).toString()).toBe("ok");
+  });
+
+  it("stops mid-chunk on pause() from the handler and stops the kernel; resume() goes on", () => {
+    const { reader, flow, lines, attach } = withLines();
+    attach((line) => {
+      if (line === "b") reader.pause();
+    });
+    reader.push(Buffer.from("a\nb\nc\nd\n"));
+    expect(lines).toEqual(["a", "b"]);
+    expect(flow.paused).toBe(true);
+    expect(reader.buffer.length).toBe(4); // "c\nd\n" kept
+    reader.resume();
+    expect(lines).toEqual(["a", "b", "c", "d"]);
+    expect(flow.paused).toBe(false);
+  });
+
+  it("leaves the bytes after a detach buffered for the next read", async () => {
+    const { reader, read, attach } = withLines();
+    const sink = attach((line) => {
+      if (line === "stop") reader.detach(sink);
+    });
+    reader.push(Buffer.from("go\nstop\nrest of it"));
+    expect((await read(availableDecoder)).toString()).toBe("rest of it");
+  });
+
+  it("ends once at the end of the stream, with the last unterminated line", () => {
+    const { reader, lines, attach, ended, errors } = withLines();
+    attach();
+    reader.push(Buffer.from("one\ntwo"));
+    reader.end();
+    reader.end();
+    expect(lines).toEqual(["one", "two"]);
+    expect(ended()).toBe(1);
+    expect(errors).toEqual([]);
+  });
+
+  it("waits for resume() to deliver the end of a stream that ended while paused", () => {
+    const { reader, lines, attach, ended } = withLines();
+    attach();
+    reader.pause();
+    reader.push(Buffer.from("late\n"));
+    reader.end();
+    expect(ended()).toBe(0);
+    reader.resume();
+    expect(lines).toEqual(["late"]);
+    expect(ended()).toBe(1);
+  });
+
+  it("reports the stream's error once, leaving the partial line buffered", () => {
+    const { reader, attach, errors, ended } = withLines();
+    attach();
+    reader.push(Buffer.from("cut"));
+    reader.end(new SocketError("ECONNRESET", "reset"));
+    expect(errors).toEqual(["ECONNRESET"]);
+    expect(ended()).toBe(0);
+    expect(reader.buffer.length).toBe(3);
+  });
+
+  it("never pauses the kernel for size while a handler takes the bytes", () => {
+    const { reader, flow, lines, attach } = withLines(8);
+    attach();
+    reader.push(Buffer.from("0123456789abcdef")); // a partial line over the high-water mark
+    expect(flow.paused).toBe(false);
+    reader.push(Buffer.from("\n"));
+    expect(lines).toEqual(["0123456789abcdef"]);
   });
 });

@@ -1,8 +1,10 @@
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Socket as NetSocket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { connect } from "../src/connect.js";
 import { SocketError } from "../src/errors.js";
@@ -82,6 +84,68 @@ describe("closing a socket", () => {
     await pending;
     await waitFor(() => peerError !== undefined);
     expect(await peerError).toBe("ECONNRESET");
+  });
+
+  it.each(["end", "close"] as const)(
+    "settles closed, %s(), reset() and a later read when reset() follows in the same tick",
+    async (first) => {
+      const { target } = await rawPeer((s) => s.resume());
+      const socket = connect(target);
+      await socket.opened;
+      const ending = first === "end" ? socket.end() : socket.close();
+      const resetting = socket.reset();
+      const read = socket.readLine().then(
+        () => "resolved",
+        (error: SocketError) => error.code,
+      );
+      const all = Promise.all([ending, resetting, socket.closed, read]);
+      const hung = sleep(3000).then(() => "hung");
+      expect(await Promise.race([all.then(() => "settled"), hung])).toBe("settled");
+      expect(await read).toBe("ERR_SOCKET_CLOSED");
+      expect(await socket.closed).toEqual({ hadError: false });
+    },
+  );
+
+  it("lets the process exit by itself after reset() right after close()", async () => {
+    // The built package in a child process: a leaked handle would keep it alive.
+    const script = `
+      import { createServer } from "node:net";
+      import { connect } from "${pathToFileURL(join(process.cwd(), "dist/index.js")).href}";
+      const server = createServer((s) => s.resume()).listen(0, "127.0.0.1", async () => {
+        const socket = connect("127.0.0.1:" + server.address().port);
+        await socket.opened;
+        void socket.close();
+        await socket.reset();
+        server.close();
+        console.log("closed");
+      });`;
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script]);
+    let out = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+    const hung = sleep(5000).then(() => "hung");
+    const outcome = await Promise.race([exited, hung]);
+    if (outcome === "hung") child.kill();
+    expect(outcome).toBe(0);
+    expect(out.trim()).toBe("closed");
+  });
+
+  it("fails a write made from the 'error' listener of a reset connection with ERR_SOCKET_CLOSED", async () => {
+    const { target } = await rawPeer((s) => {
+      s.once("data", () => s.resetAndDestroy());
+    });
+    const socket = connect(target);
+    const written = new Promise<string | undefined>((resolve) => {
+      socket.once("error", () => {
+        // The transport is already destroyed; Node would answer ERR_STREAM_DESTROYED.
+        socket.write("too late", "late", (error) => resolve(error?.code));
+      });
+    });
+    socket.write("hello");
+    expect(await written).toBe("ERR_SOCKET_CLOSED");
+    expect(await socket.closed).toMatchObject({ hadError: true, error: { code: "ECONNRESET" } });
   });
 
   it("falls back to destroy() on a Unix-domain socket, which Node cannot reset", async () => {

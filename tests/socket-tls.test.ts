@@ -1,3 +1,4 @@
+import { connect as netConnect } from "node:net";
 import { Duplex } from "node:stream";
 import { connect as tlsConnect } from "node:tls";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -13,7 +14,8 @@ import {
   opensslPeer,
   tlsOutcome,
 } from "./helpers/certs.js";
-import { rawPeer } from "./helpers/raw-peer.js";
+import { runProcess } from "./helpers/peers.js";
+import { closedPort, rawPeer } from "./helpers/raw-peer.js";
 import { skipOn } from "./helpers/runtime.js";
 
 const servers: Server[] = [];
@@ -183,6 +185,39 @@ describe.skipIf(opensslPeer.path === undefined)("TLS clients and servers", () =>
     expect((await socket.closed).error?.code).toBe("ERR_TLS_HANDSHAKE_TIMEOUT");
   });
 
+  it("drops a client that never sends a ClientHello once the server's handshakeTimeout passes", async () => {
+    const server = await listen("127.0.0.1:0", {
+      tls: { cert: certs.server.cert, key: certs.server.key, handshakeTimeout: 200 },
+    });
+    servers.push(server);
+    const failed = new Promise<SocketError>((resolve) => server.once("error", resolve));
+    const silent = netConnect(server.port ?? 0, "127.0.0.1"); // TCP only: the TLS slowloris
+    silent.on("error", () => {});
+    const dropped = new Promise<string>((resolve) => silent.once("close", () => resolve("closed")));
+    expect(await failed).toMatchObject({ code: "ERR_TLS_HANDSHAKE_TIMEOUT" });
+    const hung = new Promise((resolve) => setTimeout(resolve, 3000, "still open"));
+    expect(await Promise.race([dropped, hung])).toBe("closed");
+    expect(server.connections).toHaveLength(0);
+  });
+
+  it("drops a client that sends garbage instead of a ClientHello", async () => {
+    const server = await listen("127.0.0.1:0", {
+      tls: { cert: certs.server.cert, key: certs.server.key },
+    });
+    servers.push(server);
+    const failed = new Promise<SocketError>((resolve) => server.once("error", resolve));
+    const garbage = netConnect(server.port ?? 0, "127.0.0.1", () => {
+      garbage.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    });
+    garbage.on("error", () => {});
+    garbage.resume();
+    const dropped = new Promise<string>((resolve) =>
+      garbage.once("close", () => resolve("closed")),
+    );
+    expect(await failed).toMatchObject({ code: "ERR_TLS_HANDSHAKE" });
+    expect(await dropped).toBe("closed");
+  });
+
   it("fails the handshake against a plaintext server with ERR_TLS_HANDSHAKE", async () => {
     const { target } = await rawPeer((s) => s.write("220 plain text here\r\n"));
     const result = await tlsOutcome(track(connect(target, { tls: { verify: false } })));
@@ -216,6 +251,35 @@ describe.skipIf(opensslPeer.path === undefined)("TLS clients and servers", () =>
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("takes PEM text with the human-readable preamble that openssl ca writes", async () => {
+    const text = await runProcess(opensslPeer.path ?? "openssl", [
+      "x509",
+      "-in",
+      certs.server.certPath,
+      "-text",
+    ]);
+    expect(text.stdout.startsWith("Certificate:")).toBe(true); // the preamble comes first
+    const server = await tlsServer({ tls: { cert: text.stdout, key: certs.server.key } });
+    const caText = `Subject: CN=sockit test CA\n${certs.ca.cert}`;
+    const socket = track(connect(`localhost:${server.port}`, { tls: { ca: caText } }));
+    expect((await socket.opened).tls?.authorized).toBe(true);
+  });
+
+  it("never puts key or certificate material in an error message", () => {
+    const notPem = `${certs.server.key.replace(/-----(BEGIN|END) PRIVATE KEY-----/g, "")}`;
+    let error: unknown;
+    try {
+      connect("127.0.0.1:9", { tls: { cert: notPem, key: notPem } });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toMatchObject({ code: "ERR_INVALID_ARGUMENT" });
+    const secret = notPem.trim().split("\n")[0] ?? "";
+    expect(secret.length).toBeGreaterThan(20);
+    expect(String((error as Error).message)).not.toContain(secret);
+    expect(String((error as Error).cause ?? "")).not.toContain(secret);
   });
 
   it("refuses unreadable certificate paths before connecting", () => {
@@ -257,7 +321,6 @@ describe.skipIf(opensslPeer.path === undefined)("STARTTLS", () => {
     });
     servers.push(server);
     // A TLS client over a relay whose first write to the wire is "STARTTLS\r\n" + ClientHello.
-    const { connect: netConnect } = await import("node:net");
     const wire = netConnect(server.port ?? 0, "127.0.0.1");
     let prefix: Buffer | undefined = Buffer.from("STARTTLS\r\n");
     const relay = new Duplex({
@@ -354,6 +417,46 @@ describe.skipIf(opensslPeer.path === undefined)("STARTTLS", () => {
     const idle = new Promise<string>((resolve) => socket.once("timeout", () => resolve("timeout")));
     const bound = new Promise<string>((resolve) => setTimeout(() => resolve("no event"), 3000));
     expect(await Promise.race([idle, bound])).toBe("timeout");
+  });
+
+  it("sends nothing in clear text that was written after startTLS() on a socket still connecting", async () => {
+    const server = await listen("127.0.0.1:0", async (s) => {
+      await s.startTLS(serverIdentity());
+      await s.send(`got ${(await s.readLine()).toString()}\n`);
+      await s.close();
+    });
+    servers.push(server);
+    // A relay between client and server that records every byte the client puts on the wire.
+    const wire: Buffer[] = [];
+    const relay = await rawPeer((client) => {
+      const upstream = netConnect(server.port ?? 0, "127.0.0.1");
+      upstream.on("error", () => client.destroy());
+      client.on("data", (chunk: Buffer) => {
+        wire.push(chunk);
+        upstream.write(chunk);
+      });
+      client.on("end", () => upstream.end());
+      upstream.pipe(client);
+    });
+    const socket = track(connect(`localhost:${relay.port}`));
+    expect(socket.connecting).toBe(true);
+    const upgrading = socket.startTLS({ ca: certs.ca.cert });
+    socket.write("SECRET\n");
+    const reply = socket.readLine(); // made before the handshake too: served through TLS
+    expect((await upgrading).secure).toBe(true);
+    expect((await reply).toString()).toBe("got SECRET");
+    const sent = Buffer.concat(wire);
+    expect(sent[0]).toBe(0x16); // the first byte on the wire opens a TLS handshake record
+    expect(sent.includes("SECRET")).toBe(false);
+  });
+
+  it("fails a startTLS() made while connecting, and its held writes, when the connect fails", async () => {
+    const port = await closedPort();
+    const socket = track(connect(`127.0.0.1:${port}`));
+    const upgrading = socket.startTLS({ ca: certs.ca.cert });
+    const written = new Promise((resolve) => socket.write("SECRET\n", undefined, resolve));
+    await expect(upgrading).rejects.toMatchObject({ code: "ECONNREFUSED" });
+    expect(await written).toMatchObject({ code: expect.any(String) });
   });
 
   it("refuses to upgrade twice, or a server side without a certificate", async () => {

@@ -9,6 +9,9 @@
 //   iter     for await over socket.lines() / socket.frames() / the socket's chunks
 //   promise  await socket.readLine() / readUntil() / readFrame() / readBytes() / readAvailable()
 //   tagged   socket.read(delimiter | length, tag) and the 'read' event (hs.socket style)
+//   online   socket.onLine(handler) / socket.onFrame(handler): a plain call per message
+//   batch    for await over socket.lineBatches() / socket.frameBatches(): an array per read
+// The online and batch styles are about message rate: W2, W3, W3c and W4 (bench/run.mjs).
 // The bulk senders (W1/W2/W4 clients) are the same in every style: write() with 'drain'.
 //
 // Same protocol, constants, verification and RESULT lines as impl/node-net.mjs (the raw
@@ -51,7 +54,7 @@ const { connect, listen } = await import(
   process.env.SOCKIT_DIST ? pathToFileURL(process.env.SOCKIT_DIST).href : "../../dist/index.js"
 );
 
-const STYLES = ["iter", "promise", "tagged"];
+const STYLES = ["iter", "promise", "tagged", "online", "batch"];
 const args = process.argv.slice(2);
 let style = process.env.SOCKIT_STYLE || "promise";
 const positional = [];
@@ -189,6 +192,30 @@ const countLines = {
       socket.read("\n", LINE_TAG);
     });
   },
+  online(socket) {
+    return new Promise((resolve) => {
+      let lines = 0,
+        lineBytes = 0;
+      socket.onLine(
+        (line) => {
+          lines++;
+          lineBytes += line.length; // ASCII: chars = bytes
+        },
+        { onEnd: () => resolve({ lines, lineBytes }), onError: fail },
+      );
+    });
+  },
+  async batch(socket) {
+    let lines = 0,
+      lineBytes = 0;
+    for await (const batch of socket.lineBatches()) {
+      for (let i = 0; i < batch.length; i++) {
+        lines++;
+        lineBytes += batch[i].length;
+      }
+    }
+    return { lines, lineBytes };
+  },
 };
 
 // W3/W3c: echo each line as soon as it is complete, until EOF. Returns lines echoed.
@@ -227,6 +254,26 @@ const echoLines = {
       socket.on("readError", (e) => (isEnd(e) ? resolve(n) : fail(e)));
       socket.read("\n", LINE_TAG);
     });
+  },
+  online(socket) {
+    return new Promise((resolve) => {
+      let n = 0;
+      socket.onLine(
+        (line) => {
+          n++;
+          socket.write(`${line}\n`);
+        },
+        { onEnd: () => resolve(n), onError: fail },
+      );
+    });
+  },
+  async batch(socket) {
+    let n = 0;
+    for await (const batch of socket.lineBatches()) {
+      n += batch.length;
+      socket.write(`${batch.join("\n")}\n`);
+    }
+    return n;
   },
 };
 
@@ -283,7 +330,34 @@ const countFrames = {
       socket.read(4, HEADER);
     });
   },
+  online(socket) {
+    return new Promise((resolve) => {
+      let frames = 0,
+        payloadBytes = 0;
+      socket.onFrame(
+        (f) => {
+          frames++;
+          payloadBytes += f.length;
+        },
+        { onEnd: () => resolve({ frames, payloadBytes }), onError: fail },
+      );
+    });
+  },
+  async batch(socket) {
+    let frames = 0,
+      payloadBytes = 0;
+    for await (const batch of socket.frameBatches()) {
+      for (let i = 0; i < batch.length; i++) {
+        frames++;
+        payloadBytes += batch[i].length;
+      }
+    }
+    return { frames, payloadBytes };
+  },
 };
+
+// The message-rate styles read bulk bytes and single bytes as the iterator style does.
+countBytes.online = countBytes.batch = countBytes.iter;
 
 // W5: reply one byte to the one byte each connection sends.
 const ONE_Y = Buffer.from("y");
@@ -308,6 +382,7 @@ const replyByte = {
     socket.read(1, BYTE_TAG);
   },
 };
+replyByte.online = replyByte.batch = replyByte.iter;
 
 async function server() {
   const expectConns =
@@ -432,6 +507,17 @@ function readReplyLine(socket) {
     })();
   }
   if (style === "promise") return socket.readLine().then((b) => b.toString("latin1"));
+  if (style === "online" || style === "batch") {
+    return new Promise((resolve) => {
+      const off = socket.onLine(
+        (line) => {
+          off();
+          resolve(line);
+        },
+        { onError: fail },
+      );
+    });
+  }
   return new Promise((resolve) => {
     socket.once("read", (data) => resolve(data.toString("latin1").trim()));
     socket.once("readError", fail);
@@ -502,6 +588,35 @@ const pingPong = {
       socket.read("\n", LINE_TAG);
     });
   },
+  online(socket, req, perConn) {
+    const reqLine = req.subarray(0, req.length - 1).toString("latin1");
+    return new Promise((resolve) => {
+      let done = 0;
+      const off = socket.onLine(
+        (line) => {
+          if (line !== reqLine) die(`bad echo ${JSON.stringify(line)}`);
+          if (++done === perConn) {
+            off();
+            resolve(done);
+          } else socket.write(req);
+        },
+        { onError: fail },
+      );
+      socket.write(req);
+    });
+  },
+  async batch(socket, req, perConn) {
+    const reqLine = req.subarray(0, req.length - 1).toString("latin1");
+    let done = 0;
+    socket.write(req);
+    for await (const batch of socket.lineBatches()) {
+      for (const line of batch) if (line !== reqLine) die(`bad echo ${JSON.stringify(line)}`);
+      done += batch.length;
+      if (done >= perConn) break;
+      socket.write(req);
+    }
+    return done;
+  },
 };
 
 // W5: one byte back on an open socket; returns its length.
@@ -521,6 +636,7 @@ const awaitReply = {
     });
   },
 };
+awaitReply.online = awaitReply.batch = awaitReply.iter;
 
 async function client() {
   switch (workload) {
@@ -652,4 +768,4 @@ async function client() {
 
 if (role === "server") server().catch(fail);
 else if (role === "client") client().catch(fail);
-else die("usage: sockit.mjs [--style iter|promise|tagged] server|client PORT WORKLOAD");
+else die(`usage: sockit.mjs [--style ${STYLES.join("|")}] server|client PORT WORKLOAD`);

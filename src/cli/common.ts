@@ -6,7 +6,7 @@
  */
 import { isIPv4 } from "node:net";
 import type { Writable } from "node:stream";
-import { formatAddress, SocketError, type SocketInfo } from "../index.js";
+import { formatAddress, ProxyError, SocketError, type SocketInfo } from "../index.js";
 
 /** Exit codes (DESIGN.md "The command line"): done, a network error, bad usage. */
 export const EXIT_OK = 0;
@@ -49,6 +49,20 @@ export function describeError(error: unknown): { line: string; exitCode: number 
   if (error instanceof SocketError) {
     if (USAGE_CODES.has(error.code)) {
       return { line: `sockit: ${oneLine(error.message)}`, exitCode: EXIT_USAGE };
+    }
+    if (error instanceof ProxyError) {
+      // The proxy's answer (a CONNECT status, a SOCKS reply) and the proxy, not the target.
+      const { status, socksReply } = error;
+      const answer =
+        status !== undefined
+          ? ` ${status}`
+          : socksReply !== undefined
+            ? ` SOCKS ${socksReply}`
+            : "";
+      return {
+        line: `sockit: ${error.code}${answer} proxy ${error.proxy}`,
+        exitCode: EXIT_NETWORK,
+      };
     }
     const where = error.address ?? error.message;
     // A TLS error's reason says which check failed (CERT_HAS_EXPIRED, …).

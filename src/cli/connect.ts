@@ -14,6 +14,8 @@ export interface ConnectCommandOptions extends TlsFlags {
   timeout?: number;
   /** Send stdin's line endings (LF, CR or CRLF) as CRLF (`--crlf`, like `nc -C`). */
   crlf?: boolean;
+  /** Connect through this proxy (`--proxy URL`, or `env`): the `proxy` option of `connect()`. */
+  proxy?: string;
 }
 
 /**
@@ -26,10 +28,14 @@ export async function runConnect(
   options: ConnectCommandOptions,
   log: Log,
 ): Promise<void> {
-  const socket = connect(target, clientConnectOptions(options));
+  const connectOptions = clientConnectOptions(options);
+  if (options.proxy !== undefined) connectOptions.proxy = options.proxy;
+  const socket = connect(target, connectOptions);
   const info = await socket.opened;
   const local = localOf(info);
-  log(`connected to ${peerOf(info, target)}${local === undefined ? "" : ` from ${local}`}`);
+  const peer =
+    options.proxy === undefined ? peerOf(info, target) : `${target} through ${peerOf(info)}`; // the TCP peer is the proxy
+  log(`connected to ${peer}${local === undefined ? "" : ` from ${local}`}`);
   const secure = describeTls(info);
   if (secure !== undefined) log(`secured: ${secure}`);
   await bridgeAndClose(socket, log, { crlf: options.crlf ?? false });

@@ -4,7 +4,14 @@
  *
  * @module
  */
-import { formatAddress, listen, type Server, type Socket } from "../index.js";
+import {
+  formatAddress,
+  listen,
+  type ProxyProtocolMode,
+  type Server,
+  type Socket,
+  type SocketInfo,
+} from "../index.js";
 import { bridgeAndClose } from "./bridge.js";
 import {
   closedLine,
@@ -26,6 +33,11 @@ export interface ListenCommandOptions extends TlsFlags {
    * only: the command line refuses it with `--echo`, where stdin is not used.
    */
   crlf?: boolean;
+  /**
+   * `--proxy-protocol v1|v2|any`: every connection must start with a PROXY header (from
+   * HAProxy, nginx, …); `-v` prints the original client and the proxy it came through.
+   */
+  proxyProtocol?: ProxyProtocolMode;
 }
 
 /** How long closing waits for a peer to close its side before dropping it. */
@@ -55,11 +67,16 @@ export async function runListen(
     allowHalfOpen: echo,
     closeTimeout: CLOSE_TIMEOUT_MS,
     ...(tls === undefined ? {} : { tls }),
+    ...(options.proxyProtocol === undefined ? {} : { proxyProtocol: options.proxyProtocol }),
   });
   // A client whose TLS handshake fails never becomes a connection: say why, and go on.
   server.on("error", (error) => {
     const reason = "reason" in error ? ` ${String(error.reason)}` : "";
     log(`refused a client: ${error.code}${reason}`);
+  });
+  server.on("proxyError", (error) => {
+    const reason = "reason" in error ? ` ${String(error.reason)}` : "";
+    log(`refused a client: ${error.code}${reason}${error.address ? ` from ${error.address}` : ""}`);
   });
   process.stderr.write(`listening on ${whereListening(server)}\n`);
   if (echo) await serveEcho(server, log);
@@ -90,7 +107,7 @@ async function serveOne(server: Server, log: Log, crlf: boolean): Promise<void> 
     });
   });
   const socket = await first;
-  log(`connection from ${peerOf(socket.info())}`);
+  log(`connection from ${connectionFrom(socket.info())}`);
   try {
     await bridgeAndClose(socket, log, { crlf });
   } finally {
@@ -109,7 +126,7 @@ async function serveEcho(server: Server, log: Log): Promise<void> {
 /** Sends back what arrives until the peer's end of stream; never rejects. */
 async function echo(socket: Socket, log: Log): Promise<void> {
   const peer = peerOf(socket.info());
-  log(`connection from ${peer}`);
+  log(`connection from ${connectionFrom(socket.info())}`);
   try {
     for (;;) {
       const data = await socket.readAvailable();
@@ -123,4 +140,22 @@ async function echo(socket: Socket, log: Log): Promise<void> {
   }
   const closed = await socket.closed;
   log(closedLine(closed.error, peer));
+}
+
+/**
+ * The peer as `-v` prints it; behind a PROXY header, the original client, then the proxy:
+ * `203.0.113.7:51000 via 127.0.0.1:40312 (PROXY v2 TCP4)`, or for a health check
+ * `127.0.0.1:40312 (PROXY v2 LOCAL)`.
+ */
+function connectionFrom(info: SocketInfo): string {
+  const peer = peerOf(info);
+  const { proxy } = info;
+  if (proxy === undefined) return peer;
+  const kind = proxy.command === "LOCAL" ? "LOCAL" : proxy.transport;
+  const via = proxy.via;
+  const through =
+    proxy.source === undefined || via === undefined || via.family === "unix"
+      ? ""
+      : ` via ${formatAddress(via.address, via.port)}`;
+  return `${peer}${through} (PROXY v${proxy.version} ${kind})`;
 }

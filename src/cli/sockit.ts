@@ -10,7 +10,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import { createLog, describeError, EXIT_OK, EXIT_USAGE, exit } from "./common.js";
 import { runConnect } from "./connect.js";
 import { runDemo } from "./demo.js";
-import { runListen } from "./listen.js";
+import { type ListenCommandOptions, runListen } from "./listen.js";
 import { runResolve } from "./resolve.js";
 import { runSend } from "./send.js";
 import type { TlsFlags } from "./tls-flags.js";
@@ -96,11 +96,18 @@ function program(): Command {
       .description("connect to TARGET: stdin to the socket, the socket to stdout (like nc)")
       .argument("<target>", "host:port, [v6]:port or unix:/path")
       .option("--timeout <ms>", "give up connecting after this many milliseconds", milliseconds)
-      .option("--crlf", CRLF_HELP),
+      .option("--crlf", CRLF_HELP)
+      .option(
+        "--proxy <url>",
+        "connect through socks5://[user:pass@]host:port, socks4a://, socks4:// or http:// (CONNECT); env: from $HTTPS_PROXY/$HTTP_PROXY/$ALL_PROXY",
+      ),
     "client",
   ).action(
-    (target: string, options: { timeout?: number; crlf?: boolean } & TlsFlags, command: Command) =>
-      runConnect(target, options, createLog(verbose(command))),
+    (
+      target: string,
+      options: { timeout?: number; crlf?: boolean; proxy?: string } & TlsFlags,
+      command: Command,
+    ) => runConnect(target, options, createLog(verbose(command))),
   );
 
   tlsFlags(
@@ -110,11 +117,16 @@ function program(): Command {
       .argument("<local>", "[host:]port (0: any free port) or unix:/path")
       .option("--echo", "echo every connection's bytes back until SIGINT/SIGTERM")
       // --echo does not read stdin: --crlf there would be silently ignored, so it is bad usage.
-      .addOption(new Option("--crlf", `${CRLF_HELP} (not with --echo)`).conflicts("echo")),
+      .addOption(new Option("--crlf", `${CRLF_HELP} (not with --echo)`).conflicts("echo"))
+      .addOption(
+        new Option(
+          "--proxy-protocol <version>",
+          "require a PROXY protocol header (HAProxy, nginx) on every connection",
+        ).choices(["v1", "v2", "any"]),
+      ),
     "server",
-  ).action(
-    (local: string, options: { echo?: boolean; crlf?: boolean } & TlsFlags, command: Command) =>
-      runListen(local, options, createLog(verbose(command))),
+  ).action((local: string, options: ListenCommandOptions, command: Command) =>
+    runListen(local, options, createLog(verbose(command))),
   );
 
   tlsFlags(

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { FrameTooLongError, IncompleteReadError, SocketError } from "../errors.js";
+import { FrameTooLongError, IncompleteReadError, SocketError, shown } from "../errors.js";
 import type { ReceiveBuffer } from "../receive-buffer.js";
 
 /** A delimiter: text (encoded as UTF-8) or bytes. Must not be empty. */
@@ -51,10 +51,19 @@ export interface Decoder<T = Buffer> {
 export function toDelimiters(delimiters: Delimiter | readonly Delimiter[]): Buffer[] {
   const list =
     typeof delimiters === "string" || delimiters instanceof Uint8Array ? [delimiters] : delimiters;
+  if (!Array.isArray(list)) {
+    throw new SocketError(
+      "ERR_INVALID_ARGUMENT",
+      "a delimiter is a string, a Uint8Array, or an array of them",
+    );
+  }
   if (list.length === 0) {
     throw new SocketError("ERR_INVALID_ARGUMENT", "at least one delimiter is needed");
   }
-  return list.map((d) => {
+  return list.map((d: unknown) => {
+    if (typeof d !== "string" && !(d instanceof Uint8Array)) {
+      throw new SocketError("ERR_INVALID_ARGUMENT", "a delimiter is a string or a Uint8Array");
+    }
     const bytes =
       typeof d === "string"
         ? Buffer.from(d, "utf8")
@@ -71,7 +80,7 @@ export function checkMaxLength(value: number | undefined, fallback: number): num
   if (!Number.isSafeInteger(value) || value < 0) {
     throw new SocketError(
       "ERR_INVALID_ARGUMENT",
-      `maxLength must be an integer >= 0, got ${value}`,
+      `maxLength must be an integer >= 0, got ${shown(value)}`,
     );
   }
   return value;

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { SocketError } from "../errors.js";
+import { checkData, SocketError } from "../errors.js";
 import type { Decoder } from "./delimiter.js";
 import { encodeLengthPrefixed, LengthPrefixedDecoder, type LengthPrefixOptions } from "./length.js";
 import { encodeVarint, VarintDecoder, type VarintOptions } from "./varint.js";
@@ -74,6 +74,7 @@ export function frameDecoder(options: FrameOptions = {}): Decoder {
  * ```
  */
 export function encodeFrame(payload: Uint8Array | string, options: FrameOptions = {}): Buffer {
+  checkData("payload", payload);
   const varint = varintOptions(options);
   if (varint !== undefined) return encodeVarint(payload, varint);
   return encodeLengthPrefixed(payload, options as LengthPrefixOptions);

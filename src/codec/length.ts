@@ -5,7 +5,13 @@
  *
  * @module
  */
-import { checkInteger, FrameTooLongError, IncompleteReadError, SocketError } from "../errors.js";
+import {
+  checkInteger,
+  FrameTooLongError,
+  IncompleteReadError,
+  SocketError,
+  shown,
+} from "../errors.js";
 import type { ReceiveBuffer } from "../receive-buffer.js";
 import { checkMaxLength, type Decoder } from "./delimiter.js";
 
@@ -83,7 +89,7 @@ function resolveLayout(options: LengthPrefixOptions): Layout {
   if (!WIDTHS.includes(width)) {
     throw new SocketError(
       "ERR_INVALID_ARGUMENT",
-      `width must be 1, 2, 3, 4 or 8, got ${String(width)}`,
+      `width must be 1, 2, 3, 4 or 8, got ${shown(width)}`,
     );
   }
   if (endian !== "big" && endian !== "little") {

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { FrameTooLongError, IncompleteReadError } from "../errors.js";
+import { FrameTooLongError, IncompleteReadError, SocketError, shown } from "../errors.js";
 import type { ReceiveBuffer } from "../receive-buffer.js";
 import {
   checkMaxLength,
@@ -64,6 +64,12 @@ export class LineDecoder implements Decoder {
 
   constructor(options: LineOptions = {}) {
     const eol = options.eol ?? "any";
+    if (eol !== "any" && eol !== "lf" && eol !== "crlf") {
+      throw new SocketError(
+        "ERR_INVALID_ARGUMENT",
+        `eol must be "any", "lf" or "crlf", got ${shown(eol)}`,
+      );
+    }
     this.#maxLength = checkMaxLength(options.maxLength, DEFAULT_MAX_LINE_LENGTH);
     this.#stripCr = eol === "any";
     this.#crlf =

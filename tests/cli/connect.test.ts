@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer, type Socket as NetSocket } from "node:net";
+import { createServer, type Socket as NetSocket, connect as netConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -236,5 +236,80 @@ describe("sockit connect", () => {
       expect(finished).toBe(true);
       expect(total).toBe(SIZE);
     });
+  });
+});
+
+describe("sockit connect --proxy", () => {
+  /** An HTTP CONNECT proxy in this process: answers `status`, then relays to the target. */
+  async function connectProxy(status: string): Promise<{ url: string; close: () => void }> {
+    // Half-open both ways, so the client's FIN travels on while the reply comes back.
+    const proxy = createServer({ allowHalfOpen: true }, (client: NetSocket) => {
+      client.on("error", () => {});
+      let head = "";
+      const onData = (chunk: Buffer): void => {
+        head += chunk.toString("latin1");
+        if (!head.includes("\r\n\r\n")) return;
+        client.off("data", onData);
+        const match = /^CONNECT 127\.0\.0\.1:(\d+) /.exec(head);
+        if (!status.startsWith("200") || match === null) {
+          client.end(`HTTP/1.1 ${status}\r\n\r\n`);
+          return;
+        }
+        const port = Number(match[1]);
+        const upstream = netConnect({ host: "127.0.0.1", port, allowHalfOpen: true }, () => {
+          client.write(`HTTP/1.1 ${status}\r\n\r\n`);
+          client.pipe(upstream).pipe(client);
+        });
+        upstream.on("error", () => client.destroy());
+      };
+      client.on("data", onData);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+    const address = proxy.address();
+    if (address === null || typeof address === "string") throw new Error("no port");
+    return { url: `http://127.0.0.1:${address.port}`, close: () => proxy.close() };
+  }
+
+  it("bridges stdin and stdout through the tunnel and says so with -v", async () => {
+    const proxy = await connectProxy("200 Connection established");
+    try {
+      const { server, received } = await replyAfterEof("127.0.0.1:0", (data) =>
+        Buffer.concat([Buffer.from("got "), data]),
+      );
+      const target = `127.0.0.1:${server.port}`;
+      const result = await runCli(
+        ["-v", "connect", "--proxy", proxy.url, target],
+        Buffer.from("hi"),
+      );
+      expect(result.code).toBe(0);
+      expect((await received).toString()).toBe("hi");
+      expect(result.stdout.toString()).toBe("got hi");
+      expect(result.stderr).toContain(`connected to ${target} through 127.0.0.1:`);
+    } finally {
+      proxy.close();
+    }
+  });
+
+  it("exits 1 naming the code, the proxy's status and the proxy when it refuses", async () => {
+    const proxy = await connectProxy("403 Forbidden");
+    try {
+      const result = await runCli(
+        ["connect", "--proxy", proxy.url, "127.0.0.1:9"],
+        Buffer.alloc(0),
+      );
+      expect(result.code).toBe(1);
+      expect(result.stderr.trim()).toBe(`sockit: ERR_PROXY_REFUSED 403 proxy ${proxy.url}`);
+    } finally {
+      proxy.close();
+    }
+  });
+
+  it("exits 2 for a malformed proxy URL", async () => {
+    const result = await runCli(
+      ["connect", "--proxy", "socks5://host:99999", "127.0.0.1:9"],
+      Buffer.alloc(0),
+    );
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("invalid proxy URL");
   });
 });

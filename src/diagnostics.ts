@@ -1,0 +1,92 @@
+/**
+ * What a socket reports about itself, for people and for tools (hs.socket `setLogLevel`):
+ * - `NODE_DEBUG=sockit` prints hs.socket's messages on stderr through `util.debuglog`:
+ *   connected, data written, data read, disconnected and why.
+ * - `node:diagnostics_channel` channels for tracers and APMs: `sockit:connect`,
+ *   `sockit:close`, `sockit:error`, `sockit:tls`, each message carrying the socket.
+ *
+ * Both cost one boolean test per event when nobody listens.
+ *
+ * @module
+ */
+import { channel } from "node:diagnostics_channel";
+import { debuglog } from "node:util";
+import type { SocketError } from "./errors.js";
+
+/**
+ * The names of sockit's `diagnostics_channel` channels. Subscribe with
+ * `diagnostics_channel.subscribe(name, handler)`:
+ * - `connect`: `{ socket, info }` once a socket is connected (TLS: handshaken).
+ * - `close`: `{ socket, info: { hadError, error? } }` once a socket has closed.
+ * - `error`: `{ socket, error }` for the error that ends a socket.
+ * - `tls`: `{ socket, tls }` once a TLS handshake (or STARTTLS upgrade) is done.
+ *
+ * @example
+ * ```ts
+ * import { subscribe } from "node:diagnostics_channel";
+ * subscribe(CHANNELS.connect, (message) => console.log("connected", message));
+ * ```
+ */
+export const CHANNELS = {
+  connect: "sockit:connect",
+  close: "sockit:close",
+  error: "sockit:error",
+  tls: "sockit:tls",
+} as const;
+
+const connectChannel = channel(CHANNELS.connect);
+const closeChannel = channel(CHANNELS.close);
+const errorChannel = channel(CHANNELS.error);
+const tlsChannel = channel(CHANNELS.tls);
+
+const log = debuglog("sockit");
+
+/** Whether `NODE_DEBUG` names sockit: read once, as Node's own modules do. */
+export const debugEnabled: boolean = log.enabled;
+
+/** How a socket is named in a debug line: its peer, or its kind. */
+export interface Traceable {
+  describe(): string;
+}
+
+/** A socket connected (and, over TLS, finished its handshake). */
+export function traceConnect(socket: Traceable, info: unknown): void {
+  if (debugEnabled) log("socket connected to %s", socket.describe());
+  if (connectChannel.hasSubscribers) connectChannel.publish({ socket, info });
+}
+
+/** A TLS handshake or STARTTLS upgrade finished. */
+export function traceTls(socket: Traceable, tls: { protocol?: string | undefined }): void {
+  if (debugEnabled) log("TLS %s established with %s", tls.protocol, socket.describe());
+  if (tlsChannel.hasSubscribers) tlsChannel.publish({ socket, tls });
+}
+
+/** The error that ends a socket. */
+export function traceError(socket: Traceable, error: SocketError): void {
+  if (debugEnabled) log("socket to %s failed: %s %s", socket.describe(), error.code, error.message);
+  if (errorChannel.hasSubscribers) errorChannel.publish({ socket, error });
+}
+
+/** A socket closed: by whom and why, as hs.socket's "disconnected" line says. */
+export function traceClose(
+  socket: Traceable,
+  info: { hadError: boolean; error?: SocketError | undefined },
+  why: string,
+): void {
+  if (debugEnabled) log("socket to %s disconnected: %s", socket.describe(), why);
+  if (closeChannel.hasSubscribers) closeChannel.publish({ socket, info });
+}
+
+/** Bytes reached the kernel (hs.socket "Data written to TCP socket"). Debug output only. */
+export function traceWritten(socket: Traceable, bytes: number, tag: unknown): void {
+  if (debugEnabled) log("data written to %s: %d bytes%s", socket.describe(), bytes, tagText(tag));
+}
+
+/** A read completed (hs.socket "Data read from TCP socket"). Debug output only. */
+export function traceRead(socket: Traceable, bytes: number, tag: unknown): void {
+  if (debugEnabled) log("data read from %s: %d bytes%s", socket.describe(), bytes, tagText(tag));
+}
+
+function tagText(tag: unknown): string {
+  return tag === undefined ? "" : ` (tag ${String(tag)})`;
+}

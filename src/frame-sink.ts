@@ -1,0 +1,166 @@
+/**
+ * `socket.onFrame(handler)`: every length-prefixed payload, by a plain call. The fast path
+ * reads a plain length field (1 to 4 bytes, either byte order, nothing else in the header)
+ * straight from each chunk and hands out each payload as a view of that chunk; a frame that
+ * straddles chunks is completed in the receive buffer (one copy), and every other layout
+ * (`offset`, `adjustment`, `strip`, 8-byte fields, varints) goes through the frame decoder.
+ * Views of a chunk stay valid after the handler returns (Node gives each read a fresh
+ * buffer); a payload kept keeps its chunk (up to 64 KiB) in memory.
+ *
+ * @module
+ */
+import type { Decoder } from "./codec/delimiter.js";
+import { type FrameOptions, frameDecoder } from "./codec/frame.js";
+import { DEFAULT_MAX_FRAME_LENGTH } from "./codec/length.js";
+import { FrameTooLongError } from "./errors.js";
+import type { ReceiveBuffer } from "./receive-buffer.js";
+import { asError, handlerFailed, type MessageHandlerOptions, Sink, type SinkHost } from "./sink.js";
+
+/** Options of `onFrame()`: the frame codec (the socket's `frame` option as default) and errors. */
+export type FrameHandlerOptions = FrameOptions & MessageHandlerOptions;
+
+/** The layout the fast path reads: a bare length field of 1–4 bytes. */
+interface PlainLength {
+  readonly width: 1 | 2 | 3 | 4;
+  readonly little: boolean;
+  readonly maxLength: number;
+}
+
+/** The plain layout of `codec`, or undefined when it has more than a bare length field. */
+function plainLength(codec: FrameOptions): PlainLength | undefined {
+  const options = codec as Record<string, unknown>;
+  const width = options.width ?? 4;
+  const plain =
+    options.varint !== true &&
+    (width === 1 || width === 2 || width === 3 || width === 4) &&
+    (options.offset ?? 0) === 0 &&
+    (options.adjustment ?? 0) === 0 &&
+    options.lengthIncludesHeader !== true &&
+    (options.strip === undefined || options.strip === width);
+  if (!plain) return undefined;
+  const maxLength = (options.maxLength as number | undefined) ?? DEFAULT_MAX_FRAME_LENGTH;
+  return { width, little: options.endian === "little", maxLength };
+}
+
+/** Payloads to a handler, with the in-chunk fast path for plain length fields. */
+export class FrameSink extends Sink {
+  readonly #handler: (payload: Buffer) => void;
+  readonly #decoder: Decoder;
+  readonly #plain: PlainLength | undefined;
+
+  /** @throws SocketError `ERR_INVALID_ARGUMENT` for invalid codec options. */
+  constructor(
+    host: SinkHost,
+    handler: (payload: Buffer) => void,
+    codec: FrameOptions,
+    options: MessageHandlerOptions,
+  ) {
+    super(host, options);
+    this.#handler = handler;
+    this.#decoder = frameDecoder(codec); // checks the options
+    this.#plain = plainLength(codec);
+  }
+
+  feed(buffer: ReceiveBuffer, chunk: Buffer | undefined): void {
+    try {
+      if (chunk === undefined || this.#plain === undefined) {
+        if (chunk !== undefined) buffer.append(chunk);
+        this.#slow(buffer);
+      } else if (buffer.length === 0) {
+        this.#chunk(buffer, chunk, 0, this.#plain);
+      } else {
+        this.#straddle(buffer, chunk, this.#plain);
+      }
+    } catch (error) {
+      this.fail(asError(error));
+    }
+  }
+
+  override reset(): void {
+    this.#decoder.reset?.();
+  }
+
+  /** The generic path: frame by frame through the decoder, from the buffer. */
+  #slow(buffer: ReceiveBuffer): void {
+    const handler = this.#handler;
+    this.drain(buffer, this.#decoder, (payload) => {
+      try {
+        handler(payload);
+      } catch (error) {
+        throw handlerFailed(error);
+      }
+    });
+  }
+
+  /**
+   * A frame's start waits in the buffer: take from the chunk just what completes its header
+   * and payload, deliver it (one copy), then go on fast over the rest of the chunk.
+   */
+  #straddle(buffer: ReceiveBuffer, chunk: Buffer, plain: PlainLength): void {
+    const { width } = plain;
+    let at = 0;
+    if (buffer.length < width) {
+      at = Math.min(width - buffer.length, chunk.length);
+      buffer.append(chunk.subarray(0, at));
+      if (buffer.length < width) return;
+    }
+    const length = buffer.readUInt(0, width, plain.little);
+    const need = width + length - buffer.length;
+    if (length > plain.maxLength || chunk.length - at < need) {
+      buffer.append(chunk.subarray(at)); // still partial, or refused by the decoder next
+      this.#slow(buffer);
+      return;
+    }
+    buffer.append(chunk.subarray(at, at + need));
+    at += need;
+    try {
+      this.#slow(buffer); // exactly the one frame
+    } catch (error) {
+      buffer.append(chunk.subarray(at));
+      throw error;
+    }
+    if (this.halted) buffer.append(chunk.subarray(at));
+    else this.#chunk(buffer, chunk, at, plain);
+  }
+
+  /** The fast path over `chunk` from `from`, with nothing buffered. */
+  #chunk(buffer: ReceiveBuffer, chunk: Buffer, from: number, plain: PlainLength): void {
+    const { width, little, maxLength } = plain;
+    const handler = this.#handler;
+    const size = chunk.length;
+    let at = from;
+    try {
+      while (size - at >= width) {
+        const length = readLength(chunk, at, width, little);
+        if (length > maxLength) {
+          buffer.append(chunk.subarray(at));
+          throw new FrameTooLongError(maxLength, width + length); // refused from the header
+        }
+        const end = at + width + length;
+        if (end > size) break;
+        const payload = chunk.subarray(at + width, end);
+        at = end;
+        handler(payload);
+        if (this.halted) break;
+      }
+    } catch (error) {
+      if (error instanceof FrameTooLongError) throw error;
+      buffer.append(chunk.subarray(at));
+      throw handlerFailed(error);
+    }
+    if (at < size) buffer.append(chunk.subarray(at));
+  }
+
+  protected finishClean(buffer: ReceiveBuffer): void {
+    this.#slow(buffer);
+    if (buffer.length > 0 && !this.halted) this.#decoder.decodeEof(buffer); // throws the partial
+  }
+}
+
+/** A length field of `width` bytes at `at`. */
+function readLength(chunk: Buffer, at: number, width: 1 | 2 | 3 | 4, little: boolean): number {
+  if (width === 4) return little ? chunk.readUInt32LE(at) : chunk.readUInt32BE(at);
+  if (width === 2) return little ? chunk.readUInt16LE(at) : chunk.readUInt16BE(at);
+  if (width === 1) return chunk[at] as number;
+  return little ? chunk.readUIntLE(at, 3) : chunk.readUIntBE(at, 3);
+}

@@ -1,0 +1,182 @@
+/**
+ * `socket.onLine(handler)`: every line as a string, by a plain call. The fast path decodes
+ * each chunk's complete lines to text once and cuts them with `String#indexOf`/`slice` (no
+ * `Buffer` per line, no promise); a line that straddles two chunks, text whose characters
+ * are not one byte each, and any other text encoding go through the {@link LineDecoder} on
+ * the receive buffer instead. Both paths give the same lines, however the bytes were chunked.
+ *
+ * @module
+ */
+import { checkMaxLength, DEFAULT_MAX_LINE_LENGTH } from "./codec/delimiter.js";
+import { LineDecoder, type LineOptions } from "./codec/line.js";
+import { FrameTooLongError, IncompleteReadError } from "./errors.js";
+import type { ReceiveBuffer } from "./receive-buffer.js";
+import { asError, handlerFailed, type MessageHandlerOptions, Sink, type SinkHost } from "./sink.js";
+import { decodeText, type InvalidText, type TextEncoding } from "./text.js";
+
+/** Options of `onLine()`: the line codec, the text decoding, and where errors go. */
+export interface LineHandlerOptions extends LineOptions, MessageHandlerOptions {
+  /** The text encoding of the lines. @default "utf8" */
+  encoding?: TextEncoding;
+  /** Bytes not valid in `encoding`: U+FFFD, or `ERR_INVALID_TEXT`. @default "replace" */
+  invalidText?: InvalidText;
+}
+
+const LF = 0x0a;
+
+/** Lines to a handler, with the chunk-at-a-time text fast path. */
+export class LineSink extends Sink {
+  readonly #handler: (line: string) => void;
+  readonly #decoder: LineDecoder;
+  readonly #maxLength: number;
+  /** `"any"`: a CR before the LF belongs to the line ending. */
+  readonly #stripCr: boolean;
+  /** What ends a line on the fast path: `"\n"`, or `"\r\n"` for `eol: "crlf"`. */
+  readonly #separator: string;
+  /** The fast path's encoding (`utf8` or `latin1`), or undefined when it cannot be used. */
+  readonly #fast: "utf8" | "latin1" | undefined;
+  readonly #text: (line: Buffer) => string;
+
+  constructor(host: SinkHost, handler: (line: string) => void, options: LineHandlerOptions) {
+    super(host, options);
+    const { eol = "any", encoding = "utf8", invalidText = "replace" } = options;
+    this.#handler = handler;
+    this.#decoder = new LineDecoder(options);
+    this.#maxLength = checkMaxLength(options.maxLength, DEFAULT_MAX_LINE_LENGTH);
+    this.#stripCr = eol === "any";
+    this.#separator = eol === "crlf" ? "\r\n" : "\n";
+    const name = encoding.toLowerCase();
+    const utf8 = name === "utf8" || name === "utf-8";
+    const latin1 = name === "latin1" || name === "binary";
+    this.#fast =
+      invalidText !== "replace" ? undefined : utf8 ? "utf8" : latin1 ? "latin1" : undefined;
+    this.#text = (line) => decodeText(line, encoding, invalidText); // checks the encoding now
+    this.#text(Buffer.alloc(0));
+  }
+
+  feed(buffer: ReceiveBuffer, chunk: Buffer | undefined): void {
+    try {
+      if (chunk === undefined || this.#fast === undefined) {
+        if (chunk !== undefined) buffer.append(chunk);
+        this.#slow(buffer);
+      } else if (buffer.length === 0) {
+        this.#chunk(buffer, chunk, 0);
+      } else {
+        this.#straddle(buffer, chunk);
+      }
+    } catch (error) {
+      this.fail(asError(error));
+    }
+  }
+
+  /** A partial line waits in the buffer: complete it with the chunk, then go fast again. */
+  #straddle(buffer: ReceiveBuffer, chunk: Buffer): void {
+    const lf = chunk.indexOf(LF);
+    if (lf < 0) {
+      buffer.append(chunk);
+      this.#slow(buffer); // checks the growing line against maxLength
+      return;
+    }
+    const rest = lf + 1;
+    buffer.append(chunk.subarray(0, rest));
+    try {
+      this.#slow(buffer);
+    } catch (error) {
+      buffer.append(chunk.subarray(rest)); // nothing after the failure is lost
+      throw error;
+    }
+    if (buffer.length === 0 && !this.halted) {
+      this.#chunk(buffer, chunk, rest);
+      return;
+    }
+    buffer.append(chunk.subarray(rest)); // halted, or a CRLF line still open
+    if (!this.halted) this.#slow(buffer);
+  }
+
+  /** The buffer changed under the sink (purged, handed to a TLS layer): scan it afresh. */
+  override reset(): void {
+    this.#decoder.reset();
+  }
+
+  /** The generic path: line by line through the decoder, from the buffer. */
+  #slow(buffer: ReceiveBuffer): void {
+    const decoder = this.#decoder;
+    const text = this.#text;
+    const handler = this.#handler;
+    this.drain(buffer, decoder, (line) => {
+      const value = text(line);
+      try {
+        handler(value);
+      } catch (error) {
+        throw handlerFailed(error);
+      }
+    });
+  }
+
+  /**
+   * The fast path over `chunk` from `from`, with nothing buffered: decode the bytes up to
+   * the last LF once, cut the lines from the text; what follows stays buffered.
+   */
+  #chunk(buffer: ReceiveBuffer, chunk: Buffer, from: number): void {
+    const last = chunk.lastIndexOf(LF);
+    if (last < from) {
+      this.#keep(buffer, chunk, from);
+      return;
+    }
+    const text = chunk.toString(this.#fast, from, last + 1);
+    if (text.length !== last + 1 - from) {
+      // Some characters took more than a byte: text positions are not byte positions.
+      buffer.append(chunk.subarray(from));
+      this.#slow(buffer);
+      return;
+    }
+    const handler = this.#handler;
+    const separator = this.#separator;
+    const max = this.#maxLength;
+    let start = 0;
+    try {
+      for (;;) {
+        const at = text.indexOf(separator, start);
+        if (at < 0) break;
+        const end = this.#stripCr && at > start && text.charCodeAt(at - 1) === 0x0d ? at - 1 : at;
+        if (end - start > max) {
+          buffer.append(chunk.subarray(from + start));
+          throw new FrameTooLongError(max); // the line stays buffered, as readLine() leaves it
+        }
+        const line = text.slice(start, end);
+        start = at + separator.length;
+        handler(line);
+        if (this.halted) break;
+      }
+    } catch (error) {
+      if (!(error instanceof FrameTooLongError)) buffer.append(chunk.subarray(from + start));
+      throw error instanceof FrameTooLongError ? error : handlerFailed(error);
+    }
+    this.#keep(buffer, chunk, from + start);
+  }
+
+  /** Buffers the rest of `chunk` from `from`: a partial line (checked against maxLength). */
+  #keep(buffer: ReceiveBuffer, chunk: Buffer, from: number): void {
+    if (from >= chunk.length) return;
+    buffer.append(chunk.subarray(from));
+    // A partial line: the decoder refuses it once it is proven too long; halted: left as is.
+    if (!this.halted && buffer.length > this.#maxLength) this.#slow(buffer);
+  }
+
+  protected finishClean(buffer: ReceiveBuffer): void {
+    this.#slow(buffer);
+    if (buffer.length === 0 || this.halted) return;
+    try {
+      this.#decoder.decodeEof(buffer);
+    } catch (error) {
+      // The last line, without a line ending: delivered, as lines() and readline do.
+      if (!(error instanceof IncompleteReadError)) throw error;
+      const line = this.#text(error.partial);
+      try {
+        this.#handler(line);
+      } catch (thrown) {
+        throw handlerFailed(thrown);
+      }
+    }
+  }
+}

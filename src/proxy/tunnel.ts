@@ -1,0 +1,167 @@
+/**
+ * A connection through a proxy: TCP to the proxy, the SOCKS or `CONNECT` handshake, TLS with
+ * the final host through the tunnel, then the transport handed to the waiting `Socket`.
+ *
+ * @module
+ */
+import { type Socket as NetSocket, connect as netConnect } from "node:net";
+import { connect as tlsConnect } from "node:tls";
+import { formatAddress, formatEndpoint, type TcpEndpoint } from "../address.js";
+import { SocketError, toSocketError } from "../errors.js";
+import { attachTunnel, type Socket } from "../socket.js";
+import type { ResolvedSocketOptions } from "../socket-options.js";
+import { awaitHandshake } from "../starttls.js";
+import {
+  clientTlsOptions,
+  DEFAULT_HANDSHAKE_TIMEOUT,
+  type TlsClientOptions,
+  toTlsError,
+} from "../tls.js";
+import { ProxyError } from "./error.js";
+import { httpConnect } from "./http-connect.js";
+import { socksConnect } from "./socks.js";
+import type { ProxySpec } from "./url.js";
+
+/** Everything a tunnelled connect needs, checked by `connect()` before any I/O. */
+export interface TunnelPlan {
+  readonly proxy: ProxySpec;
+  readonly target: TcpEndpoint;
+  /** Local bind and address family, for the connection to the proxy. */
+  readonly local: { localAddress?: string; localPort?: number; family?: number };
+  /** Keep the write side open after the target's FIN. */
+  readonly allowHalfOpen: boolean;
+  readonly options: ResolvedSocketOptions;
+  /** Milliseconds from the start until the tunnel is open; `0`: none. */
+  readonly proxyTimeout: number;
+  /** TLS with the final host through the tunnel, when asked for. */
+  readonly tls: TlsClientOptions | undefined;
+}
+
+/**
+ * Checks what can be checked of a tunnel before any I/O.
+ * @throws SocketError `ERR_INVALID_ARGUMENT`: SOCKS4 (not 4a) to an IPv6 address.
+ */
+export function checkTunnel(proxy: ProxySpec, target: TcpEndpoint): void {
+  if (proxy.protocol === "socks4" && target.host.includes(":")) {
+    throw new SocketError(
+      "ERR_INVALID_ARGUMENT",
+      `socks4 carries only IPv4 addresses, not ${target.host}: use socks5`,
+    );
+  }
+}
+
+/**
+ * Builds the tunnel for `socket` (made with a placeholder transport) in the background and
+ * hands it over once open; on failure destroys `socket` with the error, which rejects
+ * `opened`. When `socket` closes first (destroyed, aborted, `connectTimeout`), the
+ * half-built tunnel is torn down.
+ */
+export function openTunnel(socket: Socket<unknown>, plan: TunnelPlan): void {
+  const { proxy, target, options } = plan;
+  const raw = netConnect({
+    host: proxy.host,
+    port: proxy.port,
+    allowHalfOpen: plan.allowHalfOpen,
+    ...plan.local,
+  });
+  raw.setNoDelay(options.noDelay);
+  if (options.keepAlive !== false) raw.setKeepAlive(true, options.keepAlive);
+  // Errors are taken by each step's own listener; this one keeps a late one from crashing.
+  raw.on("error", () => {});
+  let secure: NetSocket | undefined;
+  let overriding: SocketError | undefined; // why the tunnel was cut short by us
+  let done = false;
+  const abandon = (why: SocketError | undefined): void => {
+    if (done) return;
+    overriding ??= why;
+    raw.destroy();
+    secure?.destroy();
+  };
+  void socket.closed.then(() => abandon(undefined));
+  const timer =
+    plan.proxyTimeout > 0
+      ? setTimeout(() => {
+          const message = `proxy ${proxy.display} did not open the tunnel to ${formatEndpoint(target)} within ${plan.proxyTimeout} ms`;
+          const address = formatAddress(proxy.host, proxy.port);
+          abandon(new ProxyError("ERR_PROXY_TIMEOUT", message, { proxy: proxy.display, address }));
+        }, plan.proxyTimeout)
+      : undefined;
+  const build = async (): Promise<NetSocket> => {
+    await reachProxy(raw, proxy);
+    if (proxy.protocol === "http") await httpConnect(raw, proxy, target.host, target.port);
+    else await socksConnect(raw, proxy, target.host, target.port);
+    clearTimeout(timer);
+    const { tls } = plan;
+    if (tls === undefined) return raw;
+    return await secureTunnel(raw, { ...plan, tls }, (made) => {
+      secure = made;
+    });
+  };
+  build().then(
+    (transport) => {
+      done = true;
+      if (!socket[attachTunnel](transport, plan.tls !== undefined)) transport.destroy();
+    },
+    (error: unknown) => {
+      done = true;
+      clearTimeout(timer);
+      raw.destroy();
+      secure?.destroy();
+      const peer = formatEndpoint(target);
+      void socket.destroy(overriding ?? toSocketError(error, peer));
+    },
+  );
+}
+
+/** Resolves once `raw` is connected to the proxy; rejects with a {@link ProxyError}. */
+function reachProxy(raw: NetSocket, proxy: ProxySpec): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onError = (error: Error): void => {
+      raw.off("connect", onConnect);
+      const address = formatAddress(proxy.host, proxy.port);
+      const system = toSocketError(error, address);
+      const message = `proxy ${proxy.display} unreachable: ${system.message}`;
+      reject(new ProxyError(system.code, message, { proxy: proxy.display, address, cause: error }));
+    };
+    const onConnect = (): void => {
+      raw.off("error", onError);
+      raw.off("close", onClose);
+      resolve();
+    };
+    const onClose = (): void => onError(new SocketError("ERR_SOCKET_CLOSED", "closed"));
+    raw.once("connect", onConnect);
+    raw.once("error", onError);
+    raw.once("close", onClose);
+  });
+}
+
+/**
+ * TLS with the final host through the tunnel: the name checked (and sent as SNI) is the
+ * target's, not the proxy's, unless `verifyHost` says another (LiveCode: "a secure
+ * connection with a host while tunnelling through a proxy").
+ */
+async function secureTunnel(
+  raw: NetSocket,
+  plan: TunnelPlan & { tls: TlsClientOptions },
+  made: (secure: NetSocket) => void,
+): Promise<NetSocket> {
+  const { tls, target, allowHalfOpen } = plan;
+  // A wrapped socket's `host` defaults to "localhost": give the target's for the check.
+  const options = { ...clientTlsOptions(tls, target.host), socket: raw, host: target.host };
+  const halfOpen = { allowHalfOpen }; // honoured by tls.connect, missing from its type
+  const secure = tlsConnect({ ...halfOpen, ...options });
+  made(secure);
+  secure.on("error", () => {}); // reported through awaitHandshake; later ones by the Socket
+  const peer = formatEndpoint(target);
+  const toError = (error: unknown): SocketError =>
+    toTlsError(error, peer) ?? toSocketError(error, peer);
+  await awaitHandshake(
+    secure,
+    "client",
+    tls.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT,
+    tls,
+    toError,
+  );
+  secure.pause();
+  return secure;
+}

@@ -1,0 +1,102 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { resolve } from "../src/address.js";
+import { connect } from "../src/connect.js";
+import { openDatagram } from "../src/datagram.js";
+import { listen } from "../src/server.js";
+import type { Socket } from "../src/socket.js";
+import { rejection, thrown } from "./helpers/errors.js";
+import { rawPeer } from "./helpers/raw-peer.js";
+
+// JavaScript callers (and data from outside) pass anything: every public entry point answers
+// with a coded SocketError, never a plain TypeError from deeper down.
+const sockets: Socket[] = [];
+afterEach(async () => {
+  await Promise.all(sockets.splice(0).map((s) => s.destroy()));
+});
+
+/** A socket to a peer that accepts and keeps quiet. */
+async function quietSocket(): Promise<Socket> {
+  const { target } = await rawPeer((s) => s.resume());
+  const socket = connect(target);
+  sockets.push(socket);
+  await socket.opened;
+  return socket;
+}
+
+const notTargets: [string, unknown][] = [
+  ["null", null],
+  ["a number", 42],
+  ["undefined", undefined],
+  ["a boolean", true],
+  ["an array", ["127.0.0.1", 80]],
+];
+
+describe("arguments of the wrong type", () => {
+  it.each(notTargets)("connect() refuses %s as a target with ERR_INVALID_ADDRESS", (_, target) => {
+    expect(thrown(() => connect(target as string)).code).toBe("ERR_INVALID_ADDRESS");
+  });
+
+  it.each(notTargets)(
+    "listen() refuses %s as an address with ERR_INVALID_ADDRESS",
+    async (_, target) => {
+      if (typeof target === "number") return; // a number is a port: listen(8080) is valid
+      expect((await rejection(listen(target as string))).code).toBe("ERR_INVALID_ADDRESS");
+    },
+  );
+
+  it.each([
+    ["null", null],
+    ["a number", 5],
+    ["an array", []],
+    ["a string", "tls"],
+  ])(
+    "connect(), listen() and openDatagram() refuse %s as options with ERR_INVALID_ARGUMENT",
+    async (_, options) => {
+      expect(thrown(() => connect("127.0.0.1:9", options as object)).code).toBe(
+        "ERR_INVALID_ARGUMENT",
+      );
+      expect((await rejection(listen("127.0.0.1:0", options as object))).code).toBe(
+        "ERR_INVALID_ARGUMENT",
+      );
+      expect((await rejection(openDatagram(options as object))).code).toBe("ERR_INVALID_ARGUMENT");
+    },
+  );
+
+  it("listen() refuses a connection handler that is not a function", async () => {
+    const error = await rejection(listen("127.0.0.1:0", {}, "handler" as never));
+    expect(error.code).toBe("ERR_INVALID_ARGUMENT");
+  });
+
+  it("resolve() refuses a name that is not a string, before any lookup", async () => {
+    expect((await rejection(resolve(5 as never))).code).toBe("ERR_INVALID_ARGUMENT");
+    expect((await rejection(resolve(null as never))).code).toBe("ERR_INVALID_ARGUMENT");
+  });
+
+  it("write(), writeFrame() and send() refuse data that is neither text nor bytes, sending nothing", async () => {
+    const socket = await quietSocket();
+    for (const data of [null, undefined, 5, {}, [1, 2]]) {
+      expect(thrown(() => socket.write(data as never)).code).toBe("ERR_INVALID_ARGUMENT");
+      expect(thrown(() => socket.writeFrame(data as never)).code).toBe("ERR_INVALID_ARGUMENT");
+      expect((await rejection(socket.send(data as never))).code).toBe("ERR_INVALID_ARGUMENT");
+    }
+    expect(socket.info().bytesWritten).toBe(0);
+  });
+
+  it("reads refuse a delimiter or options of the wrong type and leave the socket usable", async () => {
+    const socket = await quietSocket();
+    expect((await rejection(socket.readUntil(null as never))).code).toBe("ERR_INVALID_ARGUMENT");
+    expect((await rejection(socket.readUntil([5] as never))).code).toBe("ERR_INVALID_ARGUMENT");
+    expect((await rejection(socket.readLine(5 as never))).code).toBe("ERR_INVALID_ARGUMENT");
+    expect(thrown(() => socket.read(null as never)).code).toBe("ERR_INVALID_ARGUMENT");
+    expect(thrown(() => socket.lines(5 as never)).code).toBe("ERR_INVALID_ARGUMENT");
+    expect(thrown(() => socket.frames(null as never)).code).toBe("ERR_INVALID_ARGUMENT");
+    expect(socket.connected).toBe(true);
+  });
+
+  it("startTLS() and sendFile() refuse arguments of the wrong type", async () => {
+    const socket = await quietSocket();
+    expect((await rejection(socket.startTLS(5 as never))).code).toBe("ERR_INVALID_ARGUMENT");
+    expect((await rejection(socket.sendFile(null as never))).code).toBe("ERR_INVALID_ARGUMENT");
+    expect(socket.info().secure).toBe(false);
+  });
+});
