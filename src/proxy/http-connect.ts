@@ -166,7 +166,9 @@ export function httpConnect(
       fail("ERR_PROXY_RESPONSE", `proxy ${spec.display} closed the connection ${when} to CONNECT`);
     };
     const onError = (error: Error & { code?: unknown }): void => {
-      fail(codeOf(error, "ERR_PROXY_RESPONSE"), `proxy ${spec.display}: ${error.message}`, { cause: error });
+      fail(codeOf(error, "ERR_PROXY_RESPONSE"), `proxy ${spec.display}: ${error.message}`, {
+        cause: error,
+      });
     };
     const finish = (): void => {
       raw.off("data", onData);
