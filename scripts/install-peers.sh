@@ -5,7 +5,8 @@
 #   PostgreSQL server (package postgresql: initdb and postgres, for the STARTTLS tests), and
 #   nft (nftables) and ip/tc (iproute2) for the loss test in network namespaces
 #   (tests/reliability/netns-loss.test.ts: random drops by an nftables rule, rate by tc tbf),
-#   and the client-proxy peers: danted (dante-server, SOCKS5) and tinyproxy (HTTP CONNECT).
+#   and the client-proxy peers: danted (dante-server, SOCKS5) and tinyproxy (HTTP CONNECT), and
+#   tmux (the CLI typed in a real terminal: tests/cli/tmux.test.ts).
 #
 # Idempotent and quick: when every command is already present it does not touch apt at all.
 # Otherwise it runs `apt-get update` once and installs only what is missing, as root, or
@@ -36,6 +37,7 @@ PEERS=(
   "ip iproute2"
   "danted dante-server"
   "tinyproxy tinyproxy"
+  "tmux tmux"
 )
 
 # nginx lives in /usr/sbin, which a non-root PATH may lack.

@@ -29,6 +29,19 @@ export function createLog(verbose: boolean): Log {
   return verbose ? (line) => process.stderr.write(`${line}\n`) : () => {};
 }
 
+/**
+ * An error of the command itself, not of the library (`ERR_IDLE_TIMEOUT` for `-i`): printed
+ * like a network error, `sockit: CODE message`, exit 1.
+ */
+export class CliError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = "CliError";
+    this.code = code;
+  }
+}
+
 /** A system error as Node raises it outside sockit (dns, stdio). */
 interface CodedError {
   code?: unknown;
@@ -86,10 +99,27 @@ function unmapped(address: string): string {
  * `fallback` when the system no longer knows (a peer that reset at once).
  */
 export function peerOf(info: SocketInfo, fallback = "unknown peer"): string {
-  if (info.remoteAddress !== undefined) {
-    return formatAddress(unmapped(info.remoteAddress), info.remotePort ?? 0);
-  }
-  return info.path === undefined ? fallback : `unix:${info.path}`;
+  const peer =
+    info.remoteAddress !== undefined
+      ? formatAddress(unmapped(info.remoteAddress), info.remotePort ?? 0)
+      : info.path === undefined
+        ? fallback
+        : `unix:${info.path}`;
+  return info.proxy === undefined ? peer : `${peer}${behindProxy(info.proxy)}`;
+}
+
+/**
+ * What follows the peer behind a PROXY header: the proxy and the header,
+ * ` via 127.0.0.1:40312 (PROXY v2 TCP4)`, or for a health check ` (PROXY v2 LOCAL)`.
+ */
+function behindProxy(proxy: NonNullable<SocketInfo["proxy"]>): string {
+  const kind = proxy.command === "LOCAL" ? "LOCAL" : proxy.transport;
+  const via = proxy.via;
+  const through =
+    proxy.source === undefined || via === undefined || via.family === "unix"
+      ? ""
+      : ` via ${formatAddress(via.address, via.port)}`;
+  return `${through} (PROXY v${proxy.version} ${kind})`;
 }
 
 /** Names our end of a TCP socket, or undefined for a Unix-domain one (it has no name). */

@@ -1,18 +1,11 @@
 /**
- * `sockit listen [HOST:]PORT|unix:PATH`: one connection bridged with stdin and stdout, like
- * `nc -l`, or with `--echo` an echo server for any number of connections.
+ * `sockit listen [HOST:]PORT|unix:PATH` (or ncat's `sockit -l [HOST] PORT`): one connection
+ * bridged with stdin and stdout, like `nc -l`; with `-k` many (see keep-open.ts); with
+ * `--echo` an echo server; with `-u` UDP.
  *
  * @module
  */
-import {
-  formatAddress,
-  listen,
-  type ProxyProtocolMode,
-  type Server,
-  type Socket,
-  type SocketInfo,
-} from "../index.js";
-import { bridgeAndClose } from "./bridge.js";
+import { formatAddress, listen, type Server, type Socket, SocketError } from "../index.js";
 import {
   closedLine,
   exit,
@@ -22,22 +15,16 @@ import {
   STOP_SIGNALS,
   type StopSignal,
 } from "./common.js";
+import { normalize, type SessionFlags } from "./flags.js";
+import { serveMany } from "./keep-open.js";
+import { runSession, SessionContext } from "./session.js";
 import { serverTls, type TlsFlags } from "./tls-flags.js";
+import { runUdpListen } from "./udp-session.js";
 
 /** Options of `sockit listen`. */
-export interface ListenCommandOptions extends TlsFlags {
+export interface ListenCommandOptions extends TlsFlags, SessionFlags {
   /** Echo every connection's bytes back, until SIGINT or SIGTERM. */
   echo?: boolean;
-  /**
-   * Send stdin's line endings (LF, CR or CRLF) as CRLF (`--crlf`, like `nc -C`). Bridge mode
-   * only: the command line refuses it with `--echo`, where stdin is not used.
-   */
-  crlf?: boolean;
-  /**
-   * `--proxy-protocol v1|v2|any`: every connection must start with a PROXY header (from
-   * HAProxy, nginx, …); `-v` prints the original client and the proxy it came through.
-   */
-  proxyProtocol?: ProxyProtocolMode;
 }
 
 /** How long closing waits for a peer to close its side before dropping it. */
@@ -50,45 +37,83 @@ function whereListening(server: Server): string {
 }
 
 /**
- * Listens on `local` and prints `listening on …` to stderr (with the real port when 0 was
- * asked for), then serves: see {@link ListenCommandOptions}.
+ * The local address from sockit's one word (`[host:]port`, `unix:/path`) or ncat's forms:
+ * `HOST PORT`, `-p PORT`, `-U PATH`; `-4`/`-6` pick the wildcard address when no host is given.
+ */
+export function localAddress(
+  first: string | undefined,
+  second: string | undefined,
+  flags: SessionFlags,
+): string {
+  if (flags.unixsock) {
+    if (first === undefined || second !== undefined) {
+      throw new SocketError("ERR_INVALID_ADDRESS", "invalid address: -U takes one path");
+    }
+    return first.startsWith("unix:") ? first : `unix:${first}`;
+  }
+  let host: string | undefined;
+  let port: string | undefined;
+  if (second !== undefined) [host, port] = [first, second];
+  else if (flags.sourcePort !== undefined) [host, port] = [first, String(flags.sourcePort)];
+  else if (first === undefined)
+    throw new SocketError("ERR_INVALID_ADDRESS", "invalid address: no port to listen on");
+  else if (flags.ipv4 || flags.ipv6 || /^\d+$/.test(first)) port = first;
+  else return first;
+  host ??= flags.ipv6 ? "::" : flags.ipv4 ? "0.0.0.0" : undefined;
+  if (host === undefined) return port;
+  return host.includes(":") && !host.startsWith("[") ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/**
+ * Listens and prints `listening on …` to stderr (with the real port when 0 was asked for),
+ * then serves: see {@link ListenCommandOptions}.
  * @throws (rejects) `ERR_INVALID_ADDRESS` for a malformed address (bad usage), or the
  * listen or socket error (`EADDRINUSE`, `EACCES`, `ECONNRESET`, …).
  */
 export async function runListen(
-  local: string,
+  first: string | undefined,
+  second: string | undefined,
   options: ListenCommandOptions,
   log: Log,
 ): Promise<void> {
-  const echo = options.echo ?? false;
-  // An echo server must go on writing after the peer's FIN, or the tail of its bytes is lost.
-  const tls = serverTls(options);
+  const flags = normalize(options);
+  const local = localAddress(first, second, flags);
+  if (flags.udp) {
+    await runUdpListen(local, new SessionContext(flags, log));
+    return;
+  }
+  const tls = serverTls(flags);
+  // Every mode goes on writing after the peer's FIN (the tail of an echo, the rest of stdin).
   const server = await listen(local, {
-    allowHalfOpen: echo,
+    allowHalfOpen: true,
     closeTimeout: CLOSE_TIMEOUT_MS,
     ...(tls === undefined ? {} : { tls }),
-    ...(options.proxyProtocol === undefined ? {} : { proxyProtocol: options.proxyProtocol }),
+    ...(flags.proxyProtocol === undefined ? {} : { proxyProtocol: flags.proxyProtocol }),
+  });
+  server.on("proxyError", (error) => {
+    const reason = "reason" in error ? ` ${String(error.reason)}` : "";
+    log(`refused a client: ${error.code}${reason}${error.address ? ` from ${error.address}` : ""}`);
   });
   // A client whose TLS handshake fails never becomes a connection: say why, and go on.
   server.on("error", (error) => {
     const reason = "reason" in error ? ` ${String(error.reason)}` : "";
     log(`refused a client: ${error.code}${reason}`);
   });
-  server.on("proxyError", (error) => {
-    const reason = "reason" in error ? ` ${String(error.reason)}` : "";
-    log(`refused a client: ${error.code}${reason}${error.address ? ` from ${error.address}` : ""}`);
-  });
-  process.stderr.write(`listening on ${whereListening(server)}\n`);
-  if (echo) await serveEcho(server, log);
-  else await serveOne(server, log, options.crlf ?? false);
+  const where = whereListening(server);
+  process.stderr.write(`listening on ${where}\n`);
+  if (flags.json)
+    process.stdout.write(`${JSON.stringify({ event: "listening", address: where })}\n`);
+  if (options.echo) await serveEcho(server, log);
+  else if (flags.keepOpen) await serveMany(server, flags, log);
+  else await serveOne(server, flags, log);
 }
 
 /**
- * Bridges the first connection with stdin/stdout; connections arriving meanwhile are dropped.
- * A stop signal interrupts the session (exit 130 or 143, as for any interrupted command), but
- * closes the server first so that a Unix socket file is not left behind.
+ * Serves the first connection; connections arriving meanwhile are dropped. A stop signal
+ * interrupts the session (exit 130 or 143, as for any interrupted command), but closes the
+ * server first so that a Unix socket file is not left behind.
  */
-async function serveOne(server: Server, log: Log, crlf: boolean): Promise<void> {
+async function serveOne(server: Server, flags: SessionFlags, log: Log): Promise<void> {
   onStopSignal((signal) => {
     log(`stopped by ${signal}`);
     void server.close().then(() => exit(STOP_SIGNALS[signal]));
@@ -107,11 +132,12 @@ async function serveOne(server: Server, log: Log, crlf: boolean): Promise<void> 
     });
   });
   const socket = await first;
-  log(`connection from ${connectionFrom(socket.info())}`);
+  const context = new SessionContext(flags, log);
   try {
-    await bridgeAndClose(socket, log, { crlf });
+    await context.recorder.opened();
+    await runSession(socket, context, "connection from");
   } finally {
-    await server.close();
+    await Promise.all([server.close(), context.recorder.close()]);
   }
 }
 
@@ -126,7 +152,7 @@ async function serveEcho(server: Server, log: Log): Promise<void> {
 /** Sends back what arrives until the peer's end of stream; never rejects. */
 async function echo(socket: Socket, log: Log): Promise<void> {
   const peer = peerOf(socket.info());
-  log(`connection from ${connectionFrom(socket.info())}`);
+  log(`connection from ${peer}`);
   try {
     for (;;) {
       const data = await socket.readAvailable();
@@ -140,22 +166,4 @@ async function echo(socket: Socket, log: Log): Promise<void> {
   }
   const closed = await socket.closed;
   log(closedLine(closed.error, peer));
-}
-
-/**
- * The peer as `-v` prints it; behind a PROXY header, the original client, then the proxy:
- * `203.0.113.7:51000 via 127.0.0.1:40312 (PROXY v2 TCP4)`, or for a health check
- * `127.0.0.1:40312 (PROXY v2 LOCAL)`.
- */
-function connectionFrom(info: SocketInfo): string {
-  const peer = peerOf(info);
-  const { proxy } = info;
-  if (proxy === undefined) return peer;
-  const kind = proxy.command === "LOCAL" ? "LOCAL" : proxy.transport;
-  const via = proxy.via;
-  const through =
-    proxy.source === undefined || via === undefined || via.family === "unix"
-      ? ""
-      : ` via ${formatAddress(via.address, via.port)}`;
-  return `${peer}${through} (PROXY v${proxy.version} ${kind})`;
 }

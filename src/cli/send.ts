@@ -7,6 +7,7 @@
 import { Presets, SingleBar } from "cli-progress";
 import { connect } from "../index.js";
 import { exit, type Log, onStopSignal, peerOf, STOP_SIGNALS } from "./common.js";
+import { PROGRESS_FORMAT, progressTokens, RateMeter } from "./progress.js";
 import { clientConnectOptions, type TlsFlags } from "./tls-flags.js";
 
 /** Options of `sockit send`. */
@@ -39,16 +40,21 @@ export async function runSend(
     const info = await socket.opened;
     log(`connected to ${peerOf(info, target)}`);
     const bar = new SingleBar(
-      { format: "{bar} {percentage}% | {value}/{total} bytes | ETA {eta_formatted}" },
+      { format: PROGRESS_FORMAT, fps: 5, etaBuffer: 1 },
       Presets.shades_classic,
     );
+    const meter = new RateMeter();
     let started = false;
     let total: number | undefined;
     socket.on("progress", ({ bytesSent, bytesTotal }) => {
+      // bytesSent counts what the kernel took: the rate and ETA come from it alone.
+      const now = performance.now();
+      meter.add(now, bytesSent);
       total = bytesTotal;
-      if (!started) bar.start(bytesTotal ?? bytesSent, 0);
+      const tokens = progressTokens(bytesSent, bytesTotal, meter.rate(now));
+      if (!started) bar.start(bytesTotal ?? bytesSent, 0, tokens);
       started = true;
-      bar.update(bytesSent);
+      bar.update(bytesSent, tokens);
     });
     const result = await socket.sendFile(file, { signal: aborter.signal }).finally(() => {
       if (started) bar.stop();

@@ -8,9 +8,11 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { createLog, describeError, EXIT_OK, EXIT_USAGE, exit } from "./common.js";
-import { runConnect } from "./connect.js";
+import { type ConnectCommandOptions, runConnect } from "./connect.js";
 import { runDemo } from "./demo.js";
+import { addConnectFlags, addListenFlags, addSessionFlags } from "./flags.js";
 import { type ListenCommandOptions, runListen } from "./listen.js";
+import { addSingleCommand } from "./ncat.js";
 import { runResolve } from "./resolve.js";
 import { runSend } from "./send.js";
 import type { TlsFlags } from "./tls-flags.js";
@@ -61,7 +63,7 @@ function tlsFlags(command: Command, side: "client" | "server"): Command {
   );
   if (side === "client") {
     command
-      .option("--insecure", "TLS without verifying the server (LiveCode: without verification)")
+      .option("--insecure", "TLS without verifying the server")
       .option("--verify-host <name>", "check the certificate against NAME (and send it as SNI)")
       .option("--ca <path>", "trust the CAs in this PEM file or folder instead of the defaults")
       .option("--cert <path>", "client certificate (PEM)")
@@ -86,55 +88,43 @@ function program(): Command {
       "Sockets from the command line: connect, listen, send, udp, resolve, and a demo tour.",
     )
     .version(version())
-    .option("-v, --verbose", "print connection events to stderr")
+    // Root options stop at a subcommand's name, so `connect --tls` is connect's own flag.
+    .enablePositionalOptions()
     .exitOverride()
     .showHelpAfterError("(run sockit --help for usage)");
 
-  tlsFlags(
-    root
-      .command("connect")
-      .description("connect to TARGET: stdin to the socket, the socket to stdout (like nc)")
-      .argument("<target>", "host:port, [v6]:port or unix:/path")
-      .option("--timeout <ms>", "give up connecting after this many milliseconds", milliseconds)
-      .option("--crlf", CRLF_HELP)
-      .option(
-        "--proxy <url>",
-        "connect through socks5://[user:pass@]host:port, socks4a://, socks4:// or http:// (CONNECT); env: from $HTTPS_PROXY/$HTTP_PROXY/$ALL_PROXY",
-      ),
-    "client",
-  ).action(
-    (
-      target: string,
-      options: { timeout?: number; crlf?: boolean; proxy?: string } & TlsFlags,
-      command: Command,
-    ) => runConnect(target, options, createLog(verbose(command))),
+  const connectCommand = root
+    .command("connect")
+    .description("connect to TARGET: stdin to the socket, the socket to stdout (like nc)")
+    .argument("<target>", "host:port, [v6]:port or unix:/path; or HOST PORT as two words")
+    .argument("[port]", "the port, when TARGET is a host alone (ncat's form)")
+    .option("--timeout <ms>", "give up connecting after this many milliseconds", milliseconds);
+  addConnectFlags(addSessionFlags(tlsFlags(connectCommand, "client"))).action(
+    (target: string, port: string | undefined, options: ConnectCommandOptions, command: Command) =>
+      runConnect(target, port, options, createLog(verbose(command))),
   );
 
-  tlsFlags(
-    root
-      .command("listen")
-      .description("accept one connection and bridge it with stdin/stdout, or --echo for many")
-      .argument("<local>", "[host:]port (0: any free port) or unix:/path")
-      .option("--echo", "echo every connection's bytes back until SIGINT/SIGTERM")
-      // --echo does not read stdin: --crlf there would be silently ignored, so it is bad usage.
-      .addOption(new Option("--crlf", `${CRLF_HELP} (not with --echo)`).conflicts("echo"))
-      .addOption(
-        new Option(
-          "--proxy-protocol <version>",
-          "require a PROXY protocol header (HAProxy, nginx) on every connection",
-        ).choices(["v1", "v2", "any"]),
-      ),
-    "server",
-  ).action((local: string, options: ListenCommandOptions, command: Command) =>
-    runListen(local, options, createLog(verbose(command))),
+  const listenCommand = root
+    .command("listen")
+    .description("accept one connection and bridge it with stdin/stdout; -k for many, --echo")
+    .argument("[local]", "[host:]port (0: any free port) or unix:/path; or HOST PORT")
+    .argument("[port]", "the port, when LOCAL is a host alone (ncat's form)")
+    .option("--echo", "echo every connection's bytes back until SIGINT/SIGTERM")
+    // --echo does not read stdin: --crlf there would be silently ignored, so it is bad usage.
+    .addOption(new Option("-C, --crlf", `${CRLF_HELP} (not with --echo)`).conflicts("echo"));
+  addListenFlags(addSessionFlags(tlsFlags(listenCommand, "server"))).action(
+    (
+      local: string | undefined,
+      port: string | undefined,
+      options: ListenCommandOptions,
+      command: Command,
+    ) => runListen(local, port, options, createLog(verbose(command))),
   );
 
   tlsFlags(
     root
       .command("send")
-      .description(
-        "send FILE to TARGET with a progress bar, then print the reply (Xojo SendProgress)",
-      )
+      .description("send FILE to TARGET with a progress bar, then print the reply")
       .argument("<file>", "the file to send")
       .argument("<target>", "host:port, [v6]:port or unix:/path")
       .option("--timeout <ms>", "give up connecting after this many milliseconds", milliseconds),
@@ -200,6 +190,8 @@ function program(): Command {
     .description("a short narrated tour of the library on loopback")
     .action(() => runDemo());
 
+  // ncat's own form, `sockit HOST PORT` and `sockit -l PORT`, when no subcommand is named.
+  addSingleCommand(root, (command) => tlsFlags(command, "client"));
   return root;
 }
 

@@ -80,16 +80,40 @@ describe("sockit connect", () => {
     expect(result.stdout.toString()).toBe("you sent 5 bytes\n");
   });
 
-  it("exits 0 after writing everything to stdout when the peer closes first, stdin still open", async () => {
+  it("writes everything to stdout when the peer closes first, goes on while stdin is open, and exits 0 at its end", async () => {
     const server = await listen("127.0.0.1:0", async (socket) => {
       await socket.send(Buffer.from([1, 2, 3, 0xff]));
       await socket.close();
     });
     servers.push(server);
     const child = startCli(["connect", `127.0.0.1:${server.port}`]);
+    await child.waitForStdout(Buffer.from([1, 2, 3, 0xff]));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(child.running).toBe(true);
+    child.send("", true);
     const result = await child.exited;
     expect(result.code).toBe(0);
     expect([...result.stdout]).toEqual([1, 2, 3, 0xff]);
+  });
+
+  it("exits 1 naming EPIPE or ECONNRESET, not 0, when input is left over for a peer that is gone", async () => {
+    const server = await listen("127.0.0.1:0", async (socket) => {
+      await socket.send("gone\n");
+      await socket.destroy();
+    });
+    servers.push(server);
+    const child = startCli(["connect", `127.0.0.1:${server.port}`]);
+    await child.waitForStdout("gone\n");
+    // The first write after the peer's close draws its RST; the ones after it fail.
+    for (let i = 0; i < 50 && child.running; i++) {
+      child.send(Buffer.alloc(1024, 0x61));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const result = await child.exited;
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      new RegExp(`^sockit: (EPIPE|ECONNRESET) 127\\.0\\.0\\.1:${server.port}\n$`),
+    );
   });
 
   it("prints `connected to H:P from H:P` and `closed` on stderr with -v", async () => {
@@ -205,6 +229,7 @@ describe("sockit connect", () => {
       // Kernel and stream buffers hold a few MiB at most: 48 MiB cannot all have left.
       expect(sent).toBe(false);
       child.process.stdout?.resume();
+      child.send("", true);
       const result = await child.exited;
       expect(result.code).toBe(0);
       expect(result.stdout.length).toBe(SIZE);

@@ -70,6 +70,7 @@ describe("sockit listen", () => {
     await child.waitForStderr(/^refused 127\.0\.0\.1:\d+: already bridging a connection$/m);
     await first.send("still here");
     await first.close();
+    child.send("", true);
     const result = await child.exited;
     expect(result.code).toBe(0);
     expect(result.stdout.toString()).toBe("still here");

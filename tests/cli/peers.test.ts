@@ -41,20 +41,27 @@ describe("sockit connect with socat as the server", () => {
     expect(result.stdout.equals(input)).toBe(true);
   });
 
-  it.skipIf(!hasSocat)("reads what socat sends and exits 0 when socat closes first", async () => {
-    const payload = Buffer.concat([Buffer.from("from socat "), randomBytes(50_000)]);
-    const file = join(dir, "payload");
-    await writeFile(file, payload);
-    // socat sends the file, then closes at its end: the peer closes first.
-    const { port } = await startSocatListener((p) => [
-      `TCP-LISTEN:${p},bind=127.0.0.1,reuseaddr`,
-      `OPEN:${file},rdonly`,
-    ]);
-    const child = startCli(["connect", `127.0.0.1:${port}`]); // stdin stays open
-    const result = await child.exited;
-    expect(result.code).toBe(0);
-    expect(result.stdout.equals(payload)).toBe(true);
-  });
+  it.skipIf(!hasSocat)(
+    "reads what socat sends when socat closes first, and exits 0 at the end of stdin",
+    async () => {
+      const payload = Buffer.concat([Buffer.from("from socat "), randomBytes(50_000)]);
+      const file = join(dir, "payload");
+      await writeFile(file, payload);
+      // socat sends the file, then closes at its end: the peer closes first.
+      const { port } = await startSocatListener((p) => [
+        `TCP-LISTEN:${p},bind=127.0.0.1,reuseaddr`,
+        `OPEN:${file},rdonly`,
+      ]);
+      const child = startCli(["connect", `127.0.0.1:${port}`]);
+      await child.waitForStdout(payload);
+      // As ncat: the peer's end of stream ends the output only; input still has its say.
+      expect(child.running).toBe(true);
+      child.send("", true);
+      const result = await child.exited;
+      expect(result.code).toBe(0);
+      expect(result.stdout.equals(payload)).toBe(true);
+    },
+  );
 });
 
 describe("sockit listen with socat and nc as clients", () => {
@@ -69,7 +76,8 @@ describe("sockit listen with socat and nc as clients", () => {
     // Both directions have arrived before either side ends.
     await sockit.waitForStdout(toSockit);
     await socat.waitForStdout(toSocat);
-    socat.send("", true); // socat half-closes, then closes: sockit sees the end and exits
+    socat.send("", true); // socat half-closes, then closes
+    sockit.send("", true); // and sockit, its input done too, exits
     const [mine, theirs] = await Promise.all([sockit.exited, socat.exited]);
     expect(mine.code).toBe(0);
     expect(theirs.code).toBe(0);

@@ -4,7 +4,7 @@
  * `killAll()` (called from afterEach) ends whatever a failed test left running.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { closeSync, existsSync, openSync } from "node:fs";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 
@@ -24,6 +24,14 @@ export interface Finished {
   stderr: string;
 }
 
+/** How to start a child. */
+export interface ChildOptions {
+  /** A file to give the child as its stdin (a shell's `< file`); default a pipe. */
+  stdinFile?: string;
+  /** The child's environment; default this process's. */
+  env?: NodeJS.ProcessEnv;
+}
+
 /** A running child: its output so far, waits on its stderr, and its end. */
 export class Child {
   readonly process: ChildProcess;
@@ -32,11 +40,21 @@ export class Child {
   readonly #waiters = new Set<() => void>();
   readonly exited: Promise<Finished>;
 
-  constructor(command: string, args: readonly string[]) {
+  /** `stdinFile`: the child's stdin is this file (as a shell's `< file`), not a pipe. */
+  constructor(command: string, args: readonly string[], options: ChildOptions = {}) {
     if (command === process.execPath && !existsSync(CLI)) {
       throw new Error(`${CLI} is missing: run "npm run build" first`);
     }
-    const child = spawn(command, args, { stdio: ["pipe", "pipe", "pipe"] });
+    const fd = options.stdinFile === undefined ? undefined : openSync(options.stdinFile, "r");
+    let child: ChildProcess;
+    try {
+      child = spawn(command, args, {
+        stdio: [fd ?? "pipe", "pipe", "pipe"],
+        ...(options.env === undefined ? {} : { env: options.env }),
+      });
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
     this.process = child;
     running.add(child);
     child.stdout?.on("data", (chunk: Buffer) => {
@@ -120,8 +138,8 @@ export class Child {
 }
 
 /** Starts `node dist/cli/sockit.js ...args`. */
-export function startCli(args: readonly string[]): Child {
-  return new Child(process.execPath, [CLI, ...args]);
+export function startCli(args: readonly string[], options: ChildOptions = {}): Child {
+  return new Child(process.execPath, [CLI, ...args], options);
 }
 
 /** Runs the CLI to its end with `input` on stdin (then end of input). */

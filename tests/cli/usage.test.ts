@@ -30,7 +30,7 @@ describe("sockit usage", () => {
   });
 
   it("exits 2 for an extra argument", async () => {
-    const result = await runCli(["listen", "0", "1"]);
+    const result = await runCli(["listen", "0", "1", "2"]);
     expect(result.code).toBe(2);
   });
 

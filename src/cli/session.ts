@@ -1,0 +1,177 @@
+/**
+ * One connection's session, for `connect` and each connection of `listen`: the bridge with
+ * stdin/stdout or with a `-e`/`-c` program, what is printed (`--lines`, `--frames`, `--json`),
+ * what is recorded (`-o`, `-x`), and the `-v` and JSON events around it.
+ *
+ * @module
+ */
+import type { Socket, SocketInfo } from "../index.js";
+import { type BridgeStreams, type BridgeTap, bridge } from "./bridge.js";
+import { closedLine, type Log, localOf, peerOf } from "./common.js";
+import { type ExecSpec, startProgram } from "./exec.js";
+import type { SessionFlags } from "./flags.js";
+import { Encoder, type JsonEvent, jsonLine, Printer } from "./format.js";
+import { Recorder } from "./record.js";
+import { describeTls } from "./tls-flags.js";
+
+/** What every session of one command shares. */
+export class SessionContext {
+  readonly flags: SessionFlags;
+  readonly log: Log;
+  readonly recorder: Recorder;
+  #next = 1;
+
+  constructor(flags: SessionFlags, log: Log) {
+    this.flags = flags;
+    this.log = log;
+    this.recorder = new Recorder(flags.output, flags.hexDump);
+  }
+
+  /** A number for the next connection (JSON `conn`, hex dump `#n`). */
+  nextConn(): number {
+    return this.#next++;
+  }
+
+  /** Prints a JSON event on stdout with `--json`. */
+  json(event: JsonEvent): void {
+    if (this.flags.json) process.stdout.write(jsonLine(event));
+  }
+
+  /** Prints the JSON `error` event for a command that fails (`--json`). */
+  error(error: unknown, peer: string): void {
+    const coded = (error ?? {}) as { code?: unknown; message?: unknown; address?: unknown };
+    this.json({
+      event: "error",
+      code: typeof coded.code === "string" ? coded.code : "ERROR",
+      peer: typeof coded.address === "string" ? coded.address : peer,
+      message: typeof coded.message === "string" ? coded.message : String(error),
+    });
+  }
+
+  /** The program `-e`/`-c` asks for, if any. */
+  get program(): ExecSpec | undefined {
+    if (this.flags.exec !== undefined) return { exec: this.flags.exec };
+    if (this.flags.shExec !== undefined) return { shell: this.flags.shExec };
+    return undefined;
+  }
+
+  /** Whether received bytes are printed other than raw. */
+  printer(conn: number): Printer | undefined {
+    const { lines, frames, hex, json } = this.flags;
+    if (!lines && frames === undefined && !json) return undefined;
+    const split = lines ? "lines" : (frames ?? "none");
+    return new Printer({ split, hex: hex ?? false, json: json ?? false }, conn);
+  }
+
+  encoder(): Encoder {
+    const { crlf, frames, hex } = this.flags;
+    return new Encoder({
+      crlf: crlf ?? false,
+      hex: hex ?? false,
+      ...(frames === undefined ? {} : { frames }),
+    });
+  }
+}
+
+/** How one session is wired, besides the context. */
+export interface SessionOptions {
+  /** The local ends instead of stdin/stdout (a client's share of stdin in `listen -k`). */
+  streams?: BridgeStreams;
+  /** Also sees every byte (the live table). */
+  tap?: BridgeTap;
+  /** Whether the peer's end of stream ends the session (a terminal on stdin). */
+  endOnPeerEof?: boolean;
+  /** How `-v` names the peer, when not by its address: `TARGET through PROXY`. */
+  peer?: string;
+}
+
+/** The `connected` line of `-v` and its JSON event. */
+function announce(
+  context: SessionContext,
+  conn: number,
+  info: SocketInfo,
+  verb: string,
+  named?: string,
+): string {
+  const peer = named ?? peerOf(info);
+  const local = localOf(info);
+  context.log(
+    `${verb} ${peer}${verb === "connected to" && local !== undefined ? ` from ${local}` : ""}`,
+  );
+  const secure = describeTls(info);
+  if (secure !== undefined) context.log(`secured: ${secure}`);
+  context.json({ event: "connected", conn, peer, local, tls: info.tls?.protocol ?? undefined });
+  return peer;
+}
+
+/**
+ * Runs a session on a connected socket to its end, closes the socket, and rejects with the
+ * session's error. `verb` is `connected to` or `connection from`, as `-v` prints it.
+ */
+export async function runSession(
+  socket: Socket,
+  context: SessionContext,
+  verb: string,
+  options: SessionOptions = {},
+): Promise<void> {
+  const conn = context.nextConn();
+  const info = socket.info();
+  const peer = announce(context, conn, info, verb, options.peer);
+  const recording = context.recorder.active ? context.recorder.tap(conn) : undefined;
+  const tap: BridgeTap | undefined =
+    recording === undefined && options.tap === undefined
+      ? undefined
+      : {
+          sent: (b) => {
+            recording?.sent(b);
+            options.tap?.sent(b);
+          },
+          received: (b) => {
+            recording?.received(b);
+            options.tap?.received(b);
+          },
+        };
+  const spec = context.program;
+  let failure: unknown;
+  const program =
+    spec === undefined
+      ? undefined
+      : await startProgram(spec, { SOCKIT_PEER: peer }).catch((error: unknown) => {
+          failure = error;
+          return undefined;
+        });
+  if (failure === undefined) {
+    const { flags } = context;
+    const printer = program === undefined ? context.printer(conn) : undefined;
+    await bridge(socket, {
+      encoder: context.encoder(),
+      send: flags.recvOnly !== true,
+      receive: flags.sendOnly !== true,
+      peer,
+      ...(program === undefined
+        ? options.streams === undefined
+          ? {}
+          : { streams: options.streams }
+        : {
+            streams: program.streams,
+            endOutput: true,
+            inputEndsSession: true,
+            endOnPeerEof: false,
+          }),
+      ...(printer === undefined ? {} : { printer }),
+      ...(options.endOnPeerEof === undefined || program !== undefined
+        ? {}
+        : { endOnPeerEof: options.endOnPeerEof }),
+      ...(flags.idleTimeout === undefined ? {} : { idleTimeout: flags.idleTimeout }),
+      ...(tap === undefined ? {} : { tap }),
+    }).catch((error: unknown) => {
+      failure = error;
+    });
+  }
+  program?.stop();
+  const closed = failure === undefined ? await socket.close() : await socket.destroy();
+  context.log(closedLine(closed.error, context.flags.keepOpen ? peer : undefined));
+  const code = (failure as { code?: unknown } | undefined)?.code ?? closed.error?.code;
+  context.json({ event: "closed", conn, peer, error: typeof code === "string" ? code : undefined });
+  if (failure !== undefined) throw failure;
+}
