@@ -9,11 +9,12 @@ import { lookup } from "node:dns/promises";
 import { isIP, isIPv4, isIPv6 } from "node:net";
 import { networkInterfaces as osNetworkInterfaces } from "node:os";
 import { describeType } from "./arguments.js";
-import { SocketError } from "./errors.js";
+import { codeOf, SocketError } from "./errors.js";
 import { checkOptionNames, RESOLVE } from "./options.js";
 
 /** A TCP endpoint: host name or IP literal (IPv6 without brackets) and port. */
 export interface TcpEndpoint {
+  /** `"tcp"`: a host and port. */
   readonly kind: "tcp";
   /** Host name, IPv4 literal or IPv6 literal (no brackets). Empty for "any address". */
   readonly host: string;
@@ -25,7 +26,9 @@ export interface TcpEndpoint {
 
 /** A Unix-domain socket path. */
 export interface UnixEndpoint {
+  /** `"unix"`: a Unix-domain socket path. */
   readonly kind: "unix";
+  /** The socket file's path. */
   readonly path: string;
   /** Connection name, the part after `|`, when given. */
   readonly name?: string;
@@ -46,8 +49,20 @@ export type Endpoint = TcpEndpoint | UnixEndpoint;
  */
 export type TargetInput =
   | string
-  | { host: string; port: number; name?: string }
-  | { path: string; name?: string };
+  | {
+      /** Host name, IPv4 literal or IPv6 literal (no brackets). */
+      host: string;
+      /** Port, 0–65535. */
+      port: number;
+      /** A connection name (LiveCode's part after `|`). */
+      name?: string;
+    }
+  | {
+      /** A Unix-domain socket path. */
+      path: string;
+      /** A connection name (LiveCode's part after `|`). */
+      name?: string;
+    };
 
 const HOSTNAME = /^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_.])?$/;
 const DIGITS = /^[0-9]{1,5}$/;
@@ -274,8 +289,7 @@ export async function resolve(
     const order = { order: "verbatim", verbatim: true } as const;
     found = await lookup(host, { all: true, ...order, ...(family ? { family } : {}) });
   } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    throw new SocketError(typeof code === "string" ? code : "ENOTFOUND", `cannot resolve ${host}`, {
+    throw new SocketError(codeOf(error, "ENOTFOUND"), `cannot resolve ${host}`, {
       cause: error,
       address: host,
     });
@@ -297,6 +311,7 @@ export interface InterfaceAddress {
   readonly name: string;
   /** The address on it (Xojo `IPAddress`). */
   readonly address: string;
+  /** The address family of `address`. */
   readonly family: "IPv4" | "IPv6";
   /** The subnet mask (Xojo `SubnetMask`). */
   readonly netmask: string;

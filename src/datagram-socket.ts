@@ -48,6 +48,7 @@ export interface Datagram extends DatagramPeer {
 
 /** What {@link DatagramSocket.info} reports; kept after close. */
 export interface DatagramInfo {
+  /** `"udp4"` or `"udp6"`. */
   readonly type: DatagramType;
   /** The bound address (`0.0.0.0` or `::` for every interface). */
   readonly localAddress: string;
@@ -55,14 +56,17 @@ export interface DatagramInfo {
   readonly localPort: number;
   /** The peer of a connected socket (`remote`), else undefined. */
   readonly remoteAddress: string | undefined;
+  /** The port of a connected socket's peer, else undefined. */
   readonly remotePort: number | undefined;
   /** Whether the socket is open (Xojo `IsConnected`: bound to its port). */
   readonly open: boolean;
   /** Datagrams received, and their payload bytes. */
   readonly received: number;
+  /** Payload bytes of the datagrams received. */
   readonly bytesReceived: number;
   /** Datagrams sent (handed to the kernel), and their payload bytes. */
   readonly sent: number;
+  /** Payload bytes of the datagrams sent. */
   readonly bytesSent: number;
   /** Datagrams dropped because the receive queue was full. */
   readonly dropped: number;
@@ -274,9 +278,13 @@ export class DatagramSocket extends EventEmitter<DatagramEvents> {
   }
 
   #onMessage(data: Buffer, rinfo: RemoteInfo): void {
+    const address = unmapIPv4(rinfo.address);
+    // A connected socket hears only its peer. The kernel filters on Node and Bun; Deno's
+    // dgram delivers every sender's datagrams, so sockit drops the others itself.
+    const peer = this.#remote;
+    if (peer !== undefined && (rinfo.port !== peer.port || address !== peer.address)) return;
     this.#received++;
     this.#bytesReceived += data.byteLength;
-    const address = unmapIPv4(rinfo.address);
     const family = rinfo.family === "IPv6" && address === rinfo.address ? "IPv6" : "IPv4";
     const sender: DatagramPeer = { address, port: rinfo.port, family };
     const waiter = this.#waiters.shift();

@@ -6,12 +6,11 @@
  *
  * @module
  */
+import { SYSTEM_ERROR_CODES, type SystemErrorCode, toErrorCode } from "./system-codes.js";
 
-/**
- * sockit's own error codes, each with the one-line meaning that `docs/errors.md` repeats.
- * The table is the single source: {@link SocketError} takes its codes from here.
- */
-export const ERROR_CODES = {
+export { SYSTEM_ERROR_CODES, type SystemErrorCode };
+
+const CODES = {
   ERR_INVALID_ADDRESS:
     "A target or bind address is malformed (missing or bad port, bad brackets, empty host).",
   ERR_INVALID_ARGUMENT: "An argument is out of range or of the wrong kind.",
@@ -58,16 +57,27 @@ export const ERROR_CODES = {
     "The running Node.js or operating system lacks what the option needs (`reusePort`).",
 } as const;
 
-/** One of sockit's own `ERR_*` codes. */
-export type SockitErrorCode = keyof typeof ERROR_CODES;
+/** One of sockit's own `ERR_*` codes: a key of {@link ERROR_CODES}. */
+export type SockitErrorCode = keyof typeof CODES;
 
 /**
- * A code on a {@link SocketError}: sockit's own `ERR_*` codes, or a system code from Node
- * (`ECONNREFUSED`, `ETIMEDOUT`, …) passed through unchanged.
+ * sockit's own error codes, each with the one-line meaning that `docs/errors.md` repeats.
+ * The table is the single source: {@link SocketError} takes its codes from here.
  */
-export type SocketErrorCode = SockitErrorCode | (string & {});
+export const ERROR_CODES: Readonly<Record<SockitErrorCode, string>> = CODES;
 
-/** Where an error came from and whom it concerns; every field is optional. */
+/**
+ * A code on a {@link SocketError}: sockit's own `ERR_*` codes ({@link ERROR_CODES}), or a
+ * system code from Node (`ECONNREFUSED`, `ETIMEDOUT`, …; {@link SYSTEM_ERROR_CODES}) passed
+ * through unchanged. A closed union: comparing `error.code` with a misspelt code is a
+ * compile error.
+ */
+export type SocketErrorCode = SockitErrorCode | SystemErrorCode;
+
+/**
+ * Where an error came from and whom it concerns, for `new SocketError(code, message, details)`;
+ * every field is optional.
+ */
 export interface SocketErrorDetails {
   /** The error that caused this one (a Node system error, an abort reason). */
   cause?: unknown;
@@ -94,6 +104,7 @@ export interface SocketErrorDetails {
  * ```
  */
 export class SocketError extends Error {
+  /** `"SocketError"` (subclasses give their own name). */
   override name = "SocketError";
   /** The stable code: one of {@link ERROR_CODES} or a Node system code. */
   readonly code: SocketErrorCode;
@@ -130,6 +141,7 @@ export class SocketError extends Error {
  * ```
  */
 export class IncompleteReadError extends SocketError {
+  /** `"IncompleteReadError"`. */
   override name = "IncompleteReadError";
   declare readonly code: "ERR_INCOMPLETE_READ";
   /** The bytes received before the stream ended (at least one). */
@@ -162,6 +174,7 @@ export class IncompleteReadError extends SocketError {
  * ```
  */
 export class FrameTooLongError extends SocketError {
+  /** `"FrameTooLongError"`. */
   override name = "FrameTooLongError";
   declare readonly code: "ERR_FRAME_TOO_LONG";
   /** The limit that was exceeded, in bytes. */
@@ -189,26 +202,14 @@ interface SystemErrorLike {
 }
 
 /**
- * Node's internal stream codes that mean "the socket is closed": they are in no table of
- * sockit's, so a user sees `ERR_SOCKET_CLOSED` (the original stays on `cause`).
- */
-const CLOSED_STREAM_CODES: ReadonlySet<string> = new Set([
-  "ERR_STREAM_DESTROYED",
-  "ERR_STREAM_WRITE_AFTER_END",
-  "ERR_STREAM_ALREADY_FINISHED",
-]);
-
-/**
  * Wraps anything thrown or emitted by Node (a system error, a TypeError, a string) into a
- * {@link SocketError}, keeping Node's system `code` as it is and the original on `cause`;
- * Node's internal stream codes for a closed stream become `ERR_SOCKET_CLOSED`.
- * A {@link SocketError} passes through unchanged.
+ * {@link SocketError}, keeping Node's system `code` as it is (see `toErrorCode()` for the
+ * few it renames) and the original on `cause`. A {@link SocketError} passes through unchanged.
  */
 export function toSocketError(error: unknown, address?: string): SocketError {
   if (error instanceof SocketError) return error;
   const e = (typeof error === "object" && error !== null ? error : {}) as SystemErrorLike;
-  const nodeCode = typeof e.code === "string" ? e.code : "ERR_INVALID_STATE";
-  const code = CLOSED_STREAM_CODES.has(nodeCode) ? "ERR_SOCKET_CLOSED" : nodeCode;
+  const code = toErrorCode(e.code, ERROR_CODES);
   const syscall = typeof e.syscall === "string" ? e.syscall : undefined;
   const base = typeof e.message === "string" ? e.message : String(error);
   const message = address !== undefined && !base.includes(address) ? `${base} (${address})` : base;
@@ -219,8 +220,19 @@ export function toSocketError(error: unknown, address?: string): SocketError {
   return new SocketError(code, message, details);
 }
 
+/**
+ * The code for an error Node threw or emitted: its `code` as {@link toSocketError} would keep
+ * or rename it, or `fallback` when it has no code.
+ */
+export function codeOf(error: unknown, fallback: SocketErrorCode): SocketErrorCode {
+  const code =
+    typeof error === "object" && error !== null ? (error as SystemErrorLike).code : undefined;
+  return typeof code === "string" ? toErrorCode(code, ERROR_CODES) : fallback;
+}
+
 /** A failed TLS handshake or certificate check; `reason` is Node's or OpenSSL's code. */
 export class TlsError extends SocketError {
+  /** `"TlsError"`. */
   override name = "TlsError";
   /** Node's or OpenSSL's code, e.g. `CERT_HAS_EXPIRED`, `ERR_TLS_CERT_ALTNAME_INVALID`. */
   readonly reason: string;

@@ -63,12 +63,15 @@ export {
   IncompleteReadError,
   SocketError,
   type SocketErrorCode,
+  type SocketErrorDetails,
   type SockitErrorCode,
+  SYSTEM_ERROR_CODES,
+  type SystemErrorCode,
   TlsError,
 } from "./errors.js";
 export type { IterateOptions, OnOverflow } from "./iterate.js";
 export { DEFAULT_PROXY_TIMEOUT, type ProxyOptions } from "./proxy/env.js";
-export { ProxyError } from "./proxy/error.js";
+export { ProxyError, type ProxyErrorDetails } from "./proxy/error.js";
 export type { ProxyListenOptions } from "./proxy-protocol/accept.js";
 export {
   encodeProxyHeader,

@@ -126,6 +126,11 @@ export class Lifecycle<Tag> implements TransportOwner {
   #closed: Deferred<CloseInfo> | undefined;
   /** Whether the owner called `destroy()` or `reset()`: later reads fail, not end. */
   #destroyed = false;
+
+  /** Whether the owner called `destroy()` or `reset()` (the transport's listeners ask). */
+  get destroyed(): boolean {
+    return this.#destroyed;
+  }
   /** Closes the socket should the transport never emit `'close'` (see `#boundClose`). */
   #closeFallback: NodeJS.Timeout | undefined;
 

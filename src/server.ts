@@ -88,9 +88,11 @@ export type DropReason = "maxConnections" | "idleTimeout" | "firstMessageTimeout
 
 /** A connection the server dropped, as its `'drop'` event reports it. */
 export interface DropInfo {
+  /** Why the connection was dropped. */
   reason: DropReason;
   /** The peer's address, when known. */
   remoteAddress: string | undefined;
+  /** The peer's port, when known. */
   remotePort: number | undefined;
   /** The connection's id; undefined for one closed before it was accepted (`maxConnections`). */
   id: number | undefined;

@@ -27,9 +27,19 @@ import { attach, detach, isSecure } from "./transport.js";
  * for a socket a server accepted and `"client"` for one made by `connect()`.
  */
 export type StartTlsOptions =
-  | (TlsClientOptions & { side?: "client" })
-  | (TlsServerOptions & { side: "server" })
-  | (Partial<TlsServerOptions> & TlsClientOptions & { side?: undefined });
+  | (TlsClientOptions & {
+      /** Which end of the handshake this socket is. */
+      side?: "client";
+    })
+  | (TlsServerOptions & {
+      /** Which end of the handshake this socket is. */
+      side: "server";
+    })
+  | (Partial<TlsServerOptions> &
+      TlsClientOptions & {
+        /** Absent: the server side for an accepted socket, else the client side. */
+        side?: undefined;
+      });
 
 /**
  * What wraps the plaintext connection. `host` is the target's host: the name verified (and

@@ -67,8 +67,11 @@ export interface TlsClientOptions {
 
 /** A certificate and key for one server name (SNI). */
 export interface TlsIdentity {
+  /** The certificate chain, leaf first (PEM text or a file). */
   cert: PemSource;
+  /** The private key of `cert` (PEM text or a file). */
   key: PemSource;
+  /** The passphrase of an encrypted `key`. */
   passphrase?: string;
 }
 
@@ -315,8 +318,28 @@ export function toTlsError(error: unknown, address: string | undefined): SocketE
         ? "ERR_TLS_CERT"
         : "ERR_TLS_HANDSHAKE";
   const message = `${(error as Error).message ?? code}${address === undefined ? "" : ` (${address})`}`;
-  return new TlsError(kind, code, message, error, address);
+  return new TlsError(kind, tlsReason(code), message, error, address);
 }
+
+/**
+ * Node's TLS code as a `reason` that does not depend on the TLS library under the runtime:
+ * OpenSSL 3.5 (in Node 22.23 and 24.21, say) names a peer's alert `ERR_SSL_SSL/TLS_ALERT_…`
+ * where OpenSSL 3.0 (Node 20) says `ERR_SSL_SSLV3_ALERT_…`, and BoringSSL (Bun) names the
+ * TLS 1.3 alerts `ERR_SSL_TLSV1_ALERT_…` where OpenSSL says `ERR_SSL_TLSV13_ALERT_…`. sockit
+ * reports OpenSSL 3.0's names.
+ */
+export function tlsReason(code: string): string {
+  if (code.startsWith(OPENSSL_35_ALERT)) {
+    return `ERR_SSL_SSLV3_ALERT_${code.slice(OPENSSL_35_ALERT.length)}`;
+  }
+  return BORINGSSL_TLS13_ALERTS[code] ?? code;
+}
+
+const OPENSSL_35_ALERT = "ERR_SSL_SSL/TLS_ALERT_";
+const BORINGSSL_TLS13_ALERTS: Readonly<Record<string, string>> = {
+  ERR_SSL_TLSV1_ALERT_CERTIFICATE_REQUIRED: "ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED",
+  ERR_SSL_TLSV1_ALERT_MISSING_EXTENSION: "ERR_SSL_TLSV13_ALERT_MISSING_EXTENSION",
+};
 
 /** Reads `info().tls` off an established TLS socket. */
 export function tlsInfo(socket: TLSSocket): TlsInfo {

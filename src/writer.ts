@@ -41,6 +41,7 @@ export interface WriteOwner<Tag> {
   listenerCount(event: "written"): number;
   emit(event: "written", tag: Tag | undefined): boolean;
   emit(event: "drain"): boolean;
+  /** @internal */
   [describePeer](): string;
 }
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { connect } from "../src/connect.js";
 import { SocketError } from "../src/errors.js";
 import { closedPort, collect, rawPeer, sleep } from "./helpers/raw-peer.js";
+import { scriptCommand } from "./helpers/runtime.js";
 
 describe("connect", () => {
   it("returns at once and sends writes queued while connecting", async () => {
@@ -67,10 +68,8 @@ describe("connect", () => {
       connect("127.0.0.1:1").destroy();
       setTimeout(() => console.log("still alive"), 300);
     `;
-    const result = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
-      encoding: "utf8",
-      timeout: 10_000,
-    });
+    const [command = "", ...args] = scriptCommand(script);
+    const result = spawnSync(command, args, { encoding: "utf8", timeout: 10_000 });
     expect(result.stderr).toBe("");
     expect(result.stdout.trim()).toBe("still alive");
     expect(result.status).toBe(0);
@@ -91,14 +90,10 @@ describe("connect", () => {
       const closed = await socket.closed;
       console.log(JSON.stringify({ opened, hadError: closed.hadError, code: closed.error?.code }));
     `;
-    const result = spawnSync(
-      "unshare",
-      ["-n", process.execPath, "--input-type=module", "-e", script],
-      {
-        encoding: "utf8",
-        timeout: 10_000,
-      },
-    );
+    const result = spawnSync("unshare", ["-n", ...scriptCommand(script)], {
+      encoding: "utf8",
+      timeout: 10_000,
+    });
     const outcome = JSON.parse(result.stdout) as {
       opened: string;
       hadError: boolean;

@@ -12,6 +12,7 @@ import {
   openDatagram,
 } from "../src/datagram.js";
 import { rejection, thrown } from "./helpers/errors.js";
+import { skipOn } from "./helpers/runtime.js";
 
 const opened: DatagramSocket[] = [];
 
@@ -216,7 +217,12 @@ describe("a connected DatagramSocket (remote)", () => {
     expect(socket.info().received).toBe(1);
   });
 
-  it("rejects a waiting receive() with ECONNREFUSED when the peer's port answers ICMP unreachable", async () => {
+  it("rejects a waiting receive() with ECONNREFUSED when the peer's port answers ICMP unreachable", async (context) => {
+    skipOn(
+      "deno",
+      "Deno's dgram does not report ICMP port unreachable on a connected UDP socket: the receive times out",
+      context,
+    );
     const gone = await openDatagram({ localAddress: "127.0.0.1" });
     const port = gone.localPort;
     await gone.close();
@@ -232,7 +238,12 @@ describe("a connected DatagramSocket (remote)", () => {
 });
 
 describe("broadcast", () => {
-  it("sends to the loopback broadcast address only with broadcast on (EACCES without)", async () => {
+  it("sends to the loopback broadcast address only with broadcast on (EACCES without)", async (context) => {
+    skipOn(
+      "deno",
+      "Deno's dgram reports a broadcast without SO_BROADCAST as code UNKNOWN, with no errno to map",
+      context,
+    );
     const receiver = await openDatagram({ localAddress: "0.0.0.0" });
     opened.push(receiver);
     const sender = await open();

@@ -15,6 +15,7 @@ import {
 } from "./helpers/certs.js";
 import { runProcess } from "./helpers/peers.js";
 import { closedPort, rawPeer } from "./helpers/raw-peer.js";
+import { skipOn } from "./helpers/runtime.js";
 
 const servers: Server[] = [];
 const sockets: Socket[] = [];
@@ -100,7 +101,12 @@ describe.skipIf(opensslPeer.path === undefined)("TLS clients and servers", () =>
     }
   });
 
-  it("refuses an expired certificate with its reason", async () => {
+  it("refuses an expired certificate with its reason", async (context) => {
+    skipOn(
+      "deno",
+      "Deno's TLS (rustls) reports an expired certificate as UNABLE_TO_VERIFY_LEAF_SIGNATURE, not CERT_HAS_EXPIRED",
+      context,
+    );
     const server = await tlsServer({
       tls: { cert: certs.expired.certPath, key: certs.expired.keyPath },
     });

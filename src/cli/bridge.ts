@@ -13,7 +13,7 @@
  */
 import { once } from "node:events";
 import type { Readable, Writable } from "node:stream";
-import { type Socket, SocketError } from "../index.js";
+import { type Socket, SocketError, SYSTEM_ERROR_CODES } from "../index.js";
 import { CliError, closedLine, type Log } from "./common.js";
 import { Encoder, type Printer } from "./format.js";
 
@@ -138,9 +138,9 @@ async function pumpOutput(
 
 /** Turns an error of the output stream into the `SocketError` the command reports. */
 function outputFailure(error: Error, output: Writable): SocketError {
-  const code = (error as { code?: unknown }).code;
+  const code = SYSTEM_ERROR_CODES.find((known) => known === (error as { code?: unknown }).code);
   // Named like a network error (`sockit: EPIPE stdout`): the reader of stdout went away.
-  return new SocketError(typeof code === "string" ? code : "EIO", error.message, {
+  return new SocketError(code ?? "EIO", error.message, {
     cause: error,
     address: output === process.stdout ? "stdout" : "output",
   });

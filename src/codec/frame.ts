@@ -17,7 +17,12 @@ import { encodeVarint, VarintDecoder, type VarintOptions } from "./varint.js";
  * options, `| len: u32 BE | payload |` up to 8 MiB), or `{ varint: true }` for protobuf-style
  * varint prefixes ({@link VarintOptions}).
  */
-export type FrameOptions = LengthPrefixOptions | (VarintOptions & { varint: true });
+export type FrameOptions =
+  | LengthPrefixOptions
+  | (VarintOptions & {
+      /** `true`: a varint length prefix instead of a fixed-width one. */
+      varint: true;
+    });
 
 /** Options that only a fixed-width length field has: meaningless next to `varint: true`. */
 const LENGTH_ONLY = ["width", "endian", "offset", "adjustment", "lengthIncludesHeader", "strip"];

@@ -18,7 +18,17 @@ import {
 } from "./types.js";
 
 /** One end of the proxied connection: an IP address (v4 or v6) and port, or a Unix path. */
-export type ProxyEndpointInit = { address: string; port: number } | { path: string };
+export type ProxyEndpointInit =
+  | {
+      /** An IPv4 or IPv6 address (no brackets). */
+      address: string;
+      /** Its port, 0–65535. */
+      port: number;
+    }
+  | {
+      /** A Unix-domain path, at most 108 bytes. */
+      path: string;
+    };
 
 /** The v2 `PP2_TYPE_SSL` TLV to send. */
 export interface ProxySslTlvInit {
@@ -26,25 +36,39 @@ export interface ProxySslTlvInit {
   client?: number;
   /** 0 when a client certificate was presented and verified, non-zero otherwise. @default 1 */
   verify?: number;
+  /** `PP2_SUBTYPE_SSL_VERSION`: the TLS version, e.g. `"TLSv1.3"`. */
   version?: string;
+  /** `PP2_SUBTYPE_SSL_CN`: the client certificate's Common Name. */
   cn?: string;
+  /** `PP2_SUBTYPE_SSL_CIPHER`: the cipher, e.g. `"TLS_AES_256_GCM_SHA384"`. */
   cipher?: string;
+  /** `PP2_SUBTYPE_SSL_SIG_ALG`: the proxy certificate's signature algorithm. */
   sigAlg?: string;
+  /** `PP2_SUBTYPE_SSL_KEY_ALG`: the proxy certificate's key algorithm, e.g. `"RSA2048"`. */
   keyAlg?: string;
 }
 
 /** The v2 TLVs to send (v1 has none). */
 export interface ProxyTlvsInit {
+  /** `PP2_TYPE_ALPN`: the protocol the client negotiated, e.g. `"h2"`. */
   alpn?: string;
+  /** `PP2_TYPE_AUTHORITY`: the host name the client asked for (TLS SNI). */
   authority?: string;
   /** At most 128 bytes; text is UTF-8. */
   uniqueId?: string | Uint8Array;
+  /** `PP2_TYPE_SSL`: how the client reached the proxy over TLS. */
   ssl?: ProxySslTlvInit;
+  /** `PP2_TYPE_NETNS`: the network namespace's name. */
   netns?: string;
   /** Add a `PP2_TYPE_CRC32C` TLV with the header's checksum. @default false */
   crc32c?: boolean;
   /** Other TLVs (custom types 0xE0–0xEF, `NOOP` padding), sent after the ones above. */
-  extra?: readonly { type: number; value: Uint8Array }[];
+  extra?: readonly {
+    /** The TLV type, 0–255. */
+    type: number;
+    /** The TLV value, at most 65,535 bytes. */
+    value: Uint8Array;
+  }[];
 }
 
 /**
@@ -58,11 +82,17 @@ export interface ProxyTlvsInit {
  * - `tlvs`: v2 only.
  */
 export interface ProxyHeaderInit {
+  /** 1 (text) or 2 (binary). */
   version: 1 | 2;
+  /** `"PROXY"` or, v2 only, `"LOCAL"`. @default "PROXY" */
   command?: ProxyCommand;
+  /** The transport to announce; inferred from the endpoints when absent. */
   transport?: ProxyTransport;
+  /** The original client. */
   source?: ProxyEndpointInit;
+  /** The address the client connected to. */
   destination?: ProxyEndpointInit;
+  /** v2 TLVs to send. */
   tlvs?: ProxyTlvsInit;
 }
 

@@ -35,12 +35,26 @@ export type ProxyTransport =
  * `AF_UNIX`: up to 108 bytes; an abstract name starts with `"\0"`).
  */
 export type ProxyEndpoint =
-  | { readonly family: "IPv4" | "IPv6"; readonly address: string; readonly port: number }
-  | { readonly family: "unix"; readonly path: string };
+  | {
+      /** `"IPv4"` or `"IPv6"`. */
+      readonly family: "IPv4" | "IPv6";
+      /** The IP address. */
+      readonly address: string;
+      /** The port, 0–65535. */
+      readonly port: number;
+    }
+  | {
+      /** `"unix"`: a Unix-domain socket. */
+      readonly family: "unix";
+      /** The socket's path (an abstract name starts with `"\0"`). */
+      readonly path: string;
+    };
 
 /** One v2 TLV as it was on the wire: its type (0–255) and value. */
 export interface ProxyTlv {
+  /** The TLV type, 0–255. */
   readonly type: number;
+  /** The TLV value as it was on the wire. */
   readonly value: Buffer;
 }
 
@@ -92,12 +106,15 @@ export interface ProxyTlvs {
 export interface ProxyHeader {
   /** 1 (text) or 2 (binary). */
   readonly version: 1 | 2;
+  /** `"PROXY"` for a relayed connection, `"LOCAL"` for the proxy's own (v2). */
   readonly command: ProxyCommand;
+  /** The proxied transport and family. */
   readonly transport: ProxyTransport;
   /** The original client; undefined for `LOCAL` and `UNKNOWN`. */
   readonly source: ProxyEndpoint | undefined;
   /** The address the client connected to; undefined for `LOCAL` and `UNKNOWN`. */
   readonly destination: ProxyEndpoint | undefined;
+  /** The v2 TLVs, decoded (all undefined for v1). */
   readonly tlvs: ProxyTlvs;
 }
 
@@ -170,11 +187,26 @@ export class ProxyHeaderError extends SocketError {
 /** What {@link parseProxyHeader} answers. */
 export type ProxyParseResult =
   /** A complete header: the first `consumed` bytes; what follows is the application's. */
-  | { readonly status: "header"; readonly header: ProxyHeader; readonly consumed: number }
+  | {
+      /** `"header"`: a complete header. */
+      readonly status: "header";
+      /** The header. */
+      readonly header: ProxyHeader;
+      /** The header's length in bytes: what to skip. */
+      readonly consumed: number;
+    }
   /** The bytes so far are a valid beginning: call again with more. */
-  | { readonly status: "more" }
+  | {
+      /** `"more"`: call again with more bytes. */
+      readonly status: "more";
+    }
   /** The connection must be dropped: `error.code` is `ERR_PROXY_HEADER`, `error.reason` says why. */
-  | { readonly status: "error"; readonly error: ProxyHeaderError };
+  | {
+      /** `"error"`: drop the connection. */
+      readonly status: "error";
+      /** Why (`ERR_PROXY_HEADER`, with `reason`). */
+      readonly error: ProxyHeaderError;
+    };
 
 /** The answer when the bytes so far are a valid beginning. */
 export const MORE: ProxyParseResult = Object.freeze({ status: "more" });

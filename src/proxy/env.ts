@@ -14,7 +14,7 @@ export interface ProxyOptions {
   /**
    * Connect through a proxy: `"socks5://user:pass@host:port"`, `"socks4a://host:port"`,
    * `"socks4://userid@host:port"` or `"http://user:pass@host:port"` (HTTP `CONNECT`), or
-   * `"env"` to take the proxy from the environment (see {@link proxyFromEnv}). Credentials
+   * `"env"` to take the proxy from the environment (`HTTPS_PROXY` or `HTTP_PROXY` for a TLS or plain target, then `ALL_PROXY`, skipping hosts in `NO_PROXY`). Credentials
    * in the URL are percent-decoded.
    */
   proxy?: string;

@@ -7,6 +7,7 @@
  */
 import type { Socket as NetSocket } from "node:net";
 import { formatAddress } from "../address.js";
+import { codeOf, type SocketErrorCode } from "../errors.js";
 import { ProxyError } from "./error.js";
 import type { ProxySpec } from "./url.js";
 
@@ -126,7 +127,7 @@ export function httpConnect(
     const chunks: Buffer[] = [];
     let received = 0;
     const fail = (
-      code: string,
+      code: SocketErrorCode,
       message: string,
       extra: { status?: number; cause?: unknown } = {},
     ): void => {
@@ -165,8 +166,9 @@ export function httpConnect(
       fail("ERR_PROXY_RESPONSE", `proxy ${spec.display} closed the connection ${when} to CONNECT`);
     };
     const onError = (error: Error & { code?: unknown }): void => {
-      const code = typeof error.code === "string" ? error.code : "ERR_PROXY_RESPONSE";
-      fail(code, `proxy ${spec.display}: ${error.message}`, { cause: error });
+      fail(codeOf(error, "ERR_PROXY_RESPONSE"), `proxy ${spec.display}: ${error.message}`, {
+        cause: error,
+      });
     };
     const finish = (): void => {
       raw.off("data", onData);

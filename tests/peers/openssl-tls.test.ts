@@ -20,6 +20,7 @@ import {
   tlsOutcome,
 } from "../helpers/certs.js";
 import { type OpensslServer, runOpensslClient, startOpensslServer } from "../helpers/openssl.js";
+import { skipOn } from "../helpers/runtime.js";
 
 let certs: Certificates;
 const running: OpensslServer[] = [];
@@ -102,7 +103,12 @@ describe.skipIf(opensslPeer.path === undefined)("sockit client against openssl s
     }
   });
 
-  it("refuses an expired certificate with its reason", async () => {
+  it("refuses an expired certificate with its reason", async (context) => {
+    skipOn(
+      "deno",
+      "Deno's TLS (rustls) reports an expired certificate as UNABLE_TO_VERIFY_LEAF_SIGNATURE, not CERT_HAS_EXPIRED",
+      context,
+    );
     const server = await sServer({ cert: certs.expired.certPath, key: certs.expired.keyPath });
     expect(
       await tlsOutcome(client(`localhost:${server.port}`, { tls: { ca: certs.ca.cert } })),
