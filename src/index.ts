@@ -69,7 +69,9 @@ export {
   type SystemErrorCode,
   TlsError,
 } from "./errors.js";
+export type { FrameHandlerOptions } from "./frame-sink.js";
 export type { IterateOptions, OnOverflow } from "./iterate.js";
+export type { LineHandlerOptions } from "./line-sink.js";
 export { DEFAULT_PROXY_TIMEOUT, type ProxyOptions } from "./proxy/env.js";
 export { ProxyError, type ProxyErrorDetails } from "./proxy/error.js";
 export type { ProxyListenOptions } from "./proxy-protocol/accept.js";
@@ -111,6 +113,7 @@ export {
   type ServerEvents,
   type ServerStats,
 } from "./server.js";
+export type { MessageHandlerOptions } from "./sink.js";
 export {
   formatSockaddr,
   parseSockaddr,

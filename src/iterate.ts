@@ -203,6 +203,20 @@ export function iterateFrames(
   return new FrameIterator(source, decoder, skipper, options);
 }
 
+/**
+ * Batches (every complete message of a read, as one array: `lineBatches()`,
+ * `frameBatches()`) until the stream ends cleanly; an over-long message is skipped through
+ * `skipper` when `onOverflow` is `"skip"`.
+ */
+export function iterateBatches<T>(
+  source: FrameSource,
+  decoder: Decoder<T[]>,
+  skipper: (error: FrameTooLongError) => Decoder | undefined,
+  options: IterateOptions,
+): AsyncIterableIterator<T[], undefined, undefined> {
+  return new FrameIterator(source, decoder, skipper, options);
+}
+
 /** Messages of any decoder (`socket.messages()`) until the stream ends cleanly. */
 export function iterateMessages<T>(
   source: FrameSource,

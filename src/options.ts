@@ -18,6 +18,7 @@ import type { IterateOptions } from "./iterate.js";
 import type { ReadOptions } from "./reader.js";
 import type { SendFromOptions } from "./send-progress.js";
 import type { ListenOptions } from "./server.js";
+import type { MessageHandlerOptions } from "./sink.js";
 import type { TextOptions } from "./text.js";
 import type { TlsClientOptions, TlsServerOptions } from "./tls.js";
 import type { SendOptions } from "./writer.js";
@@ -111,6 +112,8 @@ export const LINE: OptionNames<LineOptions> = { maxLength: true, eol: true };
 export const TEXT: OptionNames<TextOptions> = { encoding: true, invalidText: true };
 /** `lines()`, `frames()`. */
 export const ITERATE: OptionNames<IterateOptions> = { onOverflow: true, signal: true };
+/** `onLine()`, `onFrame()`, `onMessage()`: where the handler's end and error go. */
+export const MESSAGE_HANDLER: OptionNames<MessageHandlerOptions> = { onError: true, onEnd: true };
 /** A fixed-width length prefix (`frame`, `readFrame()`, `frames()`, `encodeFrame()`). */
 export const LENGTH_PREFIX: OptionNames<LengthPrefixOptions> = {
   width: true,

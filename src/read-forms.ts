@@ -24,7 +24,6 @@ import {
   type LinesOptions,
 } from "./iterate.js";
 import { type Reader, type ReadOptions, type ReadSettle, toDecoderError } from "./reader.js";
-import { handlerFailed, type MessageHandlerOptions } from "./sink.js";
 import { mergeFrameOptions } from "./socket-options.js";
 import { decodeText, type TextOptions } from "./text.js";
 
@@ -147,56 +146,6 @@ export class ReadForms<Tag> {
     return iterateMessages(this.#reader, decoder, options);
   }
 
-  /**
-   * Calls `handler` with each message of `decoder`, one queued read after another, until the
-   * stream ends (`onEnd`), a read fails or the handler throws (`onError`, else the socket's
-   * `'error'` listeners), or the returned function is called.
-   */
-  onMessage<T>(
-    decoder: Decoder<T>,
-    handler: (message: T) => void,
-    options: MessageHandlerOptions,
-  ): () => void {
-    checkDecoder(decoder);
-    if (typeof handler !== "function") {
-      throw new SocketError("ERR_INVALID_ARGUMENT", "onMessage() needs a handler function");
-    }
-    const reader = this.#reader;
-    const owner = this.#owner;
-    let active = true;
-    const fail = (error: SocketError): void => {
-      active = false;
-      reader.withdraw(settle);
-      if (options.onError !== undefined) options.onError(error);
-      else owner.report(error);
-    };
-    // One settle object for the whole subscription: a message costs one queued read.
-    const settle: ReadSettle<T> = {
-      resolve: (message) => {
-        if (!active) return;
-        try {
-          handler(message);
-        } catch (cause) {
-          fail(handlerFailed(cause));
-          return;
-        }
-        if (active) reader.enqueue(decoder, settle);
-      },
-      reject: (error) => {
-        if (!active) return;
-        if (error.code !== "ERR_END_OF_STREAM") return fail(error);
-        active = false; // a clean end: every message was delivered
-        options.onEnd?.();
-      },
-    };
-    reader.enqueue(decoder, settle);
-    return () => {
-      if (!active) return;
-      active = false;
-      reader.withdraw(settle);
-    };
-  }
-
   /** The tagged read: its result goes to `'read'`, its failure to `'readError'`. */
   tagged(
     what: number | Delimiter | readonly Delimiter[],
@@ -298,7 +247,7 @@ export class ReadForms<Tag> {
  * Throws `ERR_INVALID_ARGUMENT` unless `decoder` keeps the {@link Decoder} contract's
  * shape: `decode` and `decodeEof` functions, and `reset` a function when present.
  */
-function checkDecoder(decoder: unknown): void {
+export function checkDecoder(decoder: unknown): void {
   const d = decoder as Partial<Record<keyof Decoder, unknown>> | null | undefined;
   const ok =
     typeof d === "object" &&

@@ -15,8 +15,11 @@ import type { Delimiter, DelimiterOptions } from "./codec/delimiter.js";
 import { encodeFrame, type FrameOptions } from "./codec/frame.js";
 import type { LineOptions } from "./codec/line.js";
 import { SocketError } from "./errors.js";
+import type { FrameHandlerOptions } from "./frame-sink.js";
 import type { IterateOptions, LinesOptions } from "./iterate.js";
 import { Lifecycle, type SocketInit } from "./lifecycle.js";
+import type { LineHandlerOptions } from "./line-sink.js";
+import { MessageForms } from "./message-forms.js";
 import {
   checkOptionNames,
   DELIMITER,
@@ -24,6 +27,7 @@ import {
   ITERATE,
   LENGTH_PREFIX,
   LINE,
+  MESSAGE_HANDLER,
   READ,
   STARTTLS_SIDE,
   TEXT,
@@ -32,7 +36,7 @@ import {
   VARINT_FRAME,
 } from "./options.js";
 import type { ProxyInfo } from "./proxy-protocol/types.js";
-import { ReadForms } from "./read-forms.js";
+import { checkDecoder, ReadForms } from "./read-forms.js";
 import { type ReadOptions, readsDone } from "./reader.js";
 import {
   type ProgressTarget,
@@ -346,7 +350,155 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     handler: (message: T) => void,
     options?: MessageHandlerOptions,
   ): () => void {
-    return this.#reads.onMessage(decoder, handler, checkOptions("options", options, {}));
+    checkDecoder(decoder);
+    const checked = checkOptions("options", options, {});
+    checkOptionNames("onMessage()", checked, MESSAGE_HANDLER);
+    return this.#messages().onMessage(decoder, handler, checked);
+  }
+
+  // ---- message rate: a plain call per message, a batch per read, try-reads ----
+
+  /**
+   * Calls `handler(line)` synchronously for every line, as text, straight from each chunk
+   * as it arrives: no promise, no event and no queued read per line (the fastest way to read
+   * lines; `bench/README.md`). A last line without a line ending is delivered at the end of
+   * the stream, then `onEnd`. An over-long line (`ERR_FRAME_TOO_LONG`, the line stays
+   * buffered), a throw from the handler (`ERR_HANDLER_FAILED`, on `cause`), invalid text
+   * with `invalidText: "error"`, or the socket's error removes the handler and goes to
+   * `onError` once (without one, to the socket's `'error'` listeners). Bytes not delivered
+   * stay readable by any other read. While a handler is attached, other reads are refused
+   * with `ERR_INVALID_STATE`; {@link pause} and {@link resume} work from inside it.
+   * Options: `eol` (default `"any"`), `maxLength` (bytes, default 1 MiB), `encoding`
+   * (default `"utf8"`), `invalidText`, `onError`, `onEnd`.
+   * @returns a function that removes the handler (the bytes after the last line delivered
+   * stay buffered).
+   * @throws SocketError `ERR_INVALID_ARGUMENT` (a handler that is not a function, an unknown
+   * option), `ERR_INVALID_STATE` (reads are queued, or a handler is attached).
+   * @example
+   * ```ts
+   * let count = 0;
+   * socket.onLine((line) => count++, { eol: "crlf", onEnd: () => console.log(count) });
+   * ```
+   */
+  onLine(handler: (line: string) => void, options?: LineHandlerOptions): () => void {
+    const checked = checkOptions("options", options, {});
+    checkOptionNames("onLine()", checked, LINE, TEXT, MESSAGE_HANDLER);
+    return this.#messages().onLine(handler, checked);
+  }
+
+  /**
+   * Calls `handler(payload)` synchronously for every length-prefixed frame (the socket's
+   * `frame` option, overridden by `options`), as {@link onLine} does for lines. A plain
+   * length field (1–4 bytes) is read straight from each chunk and each payload handed out
+   * as a view of it, valid after the handler returns; a length over `maxLength` is refused
+   * from the header (`ERR_FRAME_TOO_LONG`), a frame cut by the end of the stream is
+   * `ERR_INCOMPLETE_READ` with its `partial` bytes.
+   * @returns a function that removes the handler.
+   * @throws SocketError as {@link onLine}, and `ERR_INVALID_ARGUMENT` for bad codec options.
+   * @example
+   * ```ts
+   * socket.onFrame((payload) => handle(JSON.parse(payload.toString())), { width: 2 });
+   * ```
+   */
+  onFrame(handler: (payload: Buffer) => void, options?: FrameHandlerOptions): () => void {
+    const checked = checkOptions("options", options, {});
+    checkOptionNames("onFrame()", checked, LENGTH_PREFIX, VARINT_FRAME, MESSAGE_HANDLER);
+    return this.#messages().onFrame(handler, checked);
+  }
+
+  /**
+   * Iterates over batches of lines: each step is every complete line of what arrived, as
+   * one array of text (one promise per read, not per line). Reading from the kernel stops
+   * while the buffer is at its high-water mark; breaking out leaves every byte not handed
+   * out buffered. Takes the options of {@link lines}.
+   * @example
+   * ```ts
+   * for await (const batch of socket.lineBatches()) for (const line of batch) handle(line);
+   * ```
+   */
+  lineBatches(options?: LinesOptions): AsyncIterableIterator<string[], undefined, undefined> {
+    const checked = checkOptions("options", options, {});
+    checkOptionNames("lineBatches()", checked, LINE, TEXT, ITERATE);
+    return this.#messages().lineBatches(checked);
+  }
+
+  /**
+   * Iterates over batches of length-prefixed payloads, as {@link lineBatches} does for lines.
+   * Takes the options of {@link frames}.
+   * @example
+   * ```ts
+   * for await (const batch of socket.frameBatches({ width: 2 })) batch.forEach(handle);
+   * ```
+   */
+  frameBatches(
+    options?: FrameOptions & IterateOptions,
+  ): AsyncIterableIterator<Buffer[], undefined, undefined> {
+    const checked = checkOptions("options", options, {});
+    checkOptionNames("frameBatches()", checked, LENGTH_PREFIX, VARINT_FRAME, ITERATE);
+    return this.#messages().frameBatches(checked);
+  }
+
+  /**
+   * Stops delivering to a message handler (mid-chunk when called from inside one: the rest
+   * stays buffered) and stops reading from the kernel, so the peer is slowed by TCP's flow
+   * control. Queued reads are still served from what is buffered. Returns the socket.
+   */
+  pause(): this {
+    this.#life.reader.pause();
+    return this;
+  }
+
+  /** Undoes {@link pause}: what was buffered meanwhile goes to the handler first. */
+  resume(): this {
+    this.#life.reader.resume();
+    return this;
+  }
+
+  /**
+   * One line from what is already buffered, or `null` without consuming anything (Tcl's
+   * `gets` on a non-blocking channel, for a `'dataAvailable'` handler that drains what it
+   * can). Text with `encoding`, else bytes; `null` too while reads are queued.
+   * @throws SocketError `ERR_FRAME_TOO_LONG` (nothing consumed), `ERR_INVALID_ARGUMENT`.
+   * @example
+   * ```ts
+   * socket.on("dataAvailable", () => {
+   *   for (let line = socket.tryReadLine(); line !== null; line = socket.tryReadLine()) handle(line);
+   * });
+   * ```
+   */
+  tryReadLine(options: LineOptions & TextOptions): string | null;
+  tryReadLine(options?: LineOptions): Buffer | null;
+  tryReadLine(options?: LineOptions & Partial<TextOptions>): Buffer | string | null {
+    const checked = checkOptions("options", options, {});
+    checkOptionNames("tryReadLine()", checked, LINE, TEXT);
+    return this.#messages().tryReadLine(checked);
+  }
+
+  /**
+   * One length-prefixed payload from what is already buffered, or `null` (nothing consumed).
+   * @throws SocketError `ERR_FRAME_TOO_LONG`, `ERR_FRAME_CORRUPT`, `ERR_INVALID_ARGUMENT`.
+   */
+  tryReadFrame(options?: FrameOptions): Buffer | null {
+    const checked = checkOptions("options", options, {});
+    checkOptionNames("tryReadFrame()", checked, LENGTH_PREFIX, VARINT_FRAME);
+    return this.#messages().tryReadFrame(checked);
+  }
+
+  /** Exactly `length` bytes if that many are buffered, else `null` (nothing consumed). */
+  tryReadBytes(length: number): Buffer | null {
+    return this.#messages().tryReadBytes(length);
+  }
+
+  /** The message forms, made on first use: most sockets never ask. */
+  #messageForms: MessageForms | undefined;
+
+  #messages(): MessageForms {
+    this.#messageForms ??= new MessageForms(
+      this.#life.reader,
+      (error) => this.#life.report(error),
+      () => this.#reads.frameOptions,
+    );
+    return this.#messageForms;
   }
 
   /**
