@@ -154,6 +154,8 @@ export type {
   TlsServerOptions,
 } from "./tls.js";
 export {
+  type StreamReadSource,
+  type StreamWriteTarget,
   type ToReadableStreamOptions,
   toReadableStream,
   toWritableStream,

@@ -40,6 +40,7 @@ export interface SockaddrEndpoint {
 
 /** What {@link formatSockaddr} takes: `family` may be left to the address. */
 export type SockaddrInput = Omit<SockaddrEndpoint, "family"> & {
+  /** `"IPv4"`, `"IPv6"` or `"unix"`; worked out from `address` (or `path`) when absent. */
   readonly family?: SockaddrEndpoint["family"];
 };
 
