@@ -20,6 +20,7 @@ import {
   MAX_TIMER,
 } from "./arguments.js";
 import { abortedNow, startDeadline } from "./deadline.js";
+import { getDefaults } from "./defaults.js";
 import { SocketError } from "./errors.js";
 import { CONNECT, checkOptionNames, TLS_CLIENT } from "./options.js";
 import { DEFAULT_PROXY_TIMEOUT, type ProxyOptions, proxyRoute } from "./proxy/env.js";
@@ -119,7 +120,18 @@ export function connect<Tag = unknown>(
   const host = endpoint.kind === "tcp" ? endpoint.host : undefined;
   // Checked before any socket exists: a bad option opens nothing.
   const tls = tlsOptions === undefined ? undefined : clientTlsOptions(tlsOptions, host);
-  const local = endpoint.kind === "tcp" ? checkLocalBind(options) : {};
+  if (endpoint.kind === "tcp" && endpoint.name !== undefined && /^\d+$/.test(endpoint.name)) {
+    // LiveCode: accepted sockets are numbered; a numeric name could take one's socket ID.
+    throw new SocketError(
+      "ERR_INVALID_ADDRESS",
+      `connection name "${endpoint.name}" is a number, as a server's accept numbers are: use a name with a letter`,
+    );
+  }
+  const localAddress = options.localAddress ?? getDefaults().localAddress;
+  const local =
+    endpoint.kind === "tcp"
+      ? checkLocalBind(localAddress === undefined ? options : { ...options, localAddress })
+      : {};
   const header =
     options.proxyHeader === undefined ? undefined : encodeProxyHeader(options.proxyHeader);
   const proxy = proxyRoute(options, endpoint, tls !== undefined);

@@ -6,6 +6,7 @@
  */
 import { checkInteger, checkOptions } from "./arguments.js";
 import { SocketError } from "./errors.js";
+import { DEFAULT_READ_HIGH_WATER_MARK } from "./reader.js";
 
 /** The process-wide defaults. Changing them affects sockets made afterwards only. */
 export interface Defaults {
@@ -31,7 +32,7 @@ const INITIAL: Readonly<Defaults> = Object.freeze({
   idleTimeout: 0,
   localAddress: undefined,
   closeTimeout: 5000,
-  readHighWaterMark: 1024 * 1024,
+  readHighWaterMark: DEFAULT_READ_HIGH_WATER_MARK,
 });
 
 let current: Readonly<Defaults> = INITIAL;

@@ -28,9 +28,13 @@ import type { SocketError } from "./errors.js";
  * ```
  */
 export const CHANNELS = {
+  /** `"sockit:connect"`: `{ socket, info }`. */
   connect: "sockit:connect",
+  /** `"sockit:close"`: `{ socket, info: { hadError, error? } }`. */
   close: "sockit:close",
+  /** `"sockit:error"`: `{ socket, error }`. */
   error: "sockit:error",
+  /** `"sockit:tls"`: `{ socket, tls }`. */
   tls: "sockit:tls",
 } as const;
 
@@ -44,47 +48,67 @@ const log = debuglog("sockit");
 /** Whether `NODE_DEBUG` names sockit: read once, as Node's own modules do. */
 export const debugEnabled: boolean = log.enabled;
 
-/** How a socket is named in a debug line: its peer, or its kind. */
-export interface Traceable {
-  describe(): string;
+/** The kinds of event a socket reports. */
+export type TraceKind = keyof typeof CHANNELS;
+
+const channels = {
+  connect: connectChannel,
+  close: closeChannel,
+  error: errorChannel,
+  tls: tlsChannel,
+} as const;
+
+/** Whether any channel has a subscriber (one test on the connect path when none has). */
+export function tracingChannels(): boolean {
+  return connectChannel.hasSubscribers || tlsChannel.hasSubscribers;
 }
 
-/** A socket connected (and, over TLS, finished its handshake). */
-export function traceConnect(socket: Traceable, info: unknown): void {
-  if (debugEnabled) log("socket connected to %s", socket.describe());
+/** Whether anyone listens for `kind` (a debug log or a channel subscriber): test it first. */
+export function tracing(kind: TraceKind): boolean {
+  return debugEnabled || channels[kind].hasSubscribers;
+}
+
+/** A socket connected (over TLS: handshaken) to `peer`. */
+export function traceConnect(socket: object, peer: string, info: unknown): void {
+  if (debugEnabled) log("socket connected to %s", peer);
   if (connectChannel.hasSubscribers) connectChannel.publish({ socket, info });
 }
 
 /** A TLS handshake or STARTTLS upgrade finished. */
-export function traceTls(socket: Traceable, tls: { protocol?: string | undefined }): void {
-  if (debugEnabled) log("TLS %s established with %s", tls.protocol, socket.describe());
+export function traceTls(
+  socket: object,
+  peer: string,
+  tls: { protocol?: string | null | undefined },
+): void {
+  if (debugEnabled) log("TLS %s established with %s", tls.protocol, peer);
   if (tlsChannel.hasSubscribers) tlsChannel.publish({ socket, tls });
 }
 
 /** The error that ends a socket. */
-export function traceError(socket: Traceable, error: SocketError): void {
-  if (debugEnabled) log("socket to %s failed: %s %s", socket.describe(), error.code, error.message);
+export function traceError(socket: object, peer: string, error: SocketError): void {
+  if (debugEnabled) log("socket to %s failed: %s %s", peer, error.code, error.message);
   if (errorChannel.hasSubscribers) errorChannel.publish({ socket, error });
 }
 
-/** A socket closed: by whom and why, as hs.socket's "disconnected" line says. */
+/** A socket closed, and why (hs.socket's "disconnected" line). */
 export function traceClose(
-  socket: Traceable,
+  socket: object,
+  peer: string,
   info: { hadError: boolean; error?: SocketError | undefined },
   why: string,
 ): void {
-  if (debugEnabled) log("socket to %s disconnected: %s", socket.describe(), why);
+  if (debugEnabled) log("socket to %s disconnected: %s", peer, why);
   if (closeChannel.hasSubscribers) closeChannel.publish({ socket, info });
 }
 
 /** Bytes reached the kernel (hs.socket "Data written to TCP socket"). Debug output only. */
-export function traceWritten(socket: Traceable, bytes: number, tag: unknown): void {
-  if (debugEnabled) log("data written to %s: %d bytes%s", socket.describe(), bytes, tagText(tag));
+export function traceWritten(peer: string, tag: unknown): void {
+  log("data written to %s%s", peer, tagText(tag));
 }
 
 /** A read completed (hs.socket "Data read from TCP socket"). Debug output only. */
-export function traceRead(socket: Traceable, bytes: number, tag: unknown): void {
-  if (debugEnabled) log("data read from %s: %d bytes%s", socket.describe(), bytes, tagText(tag));
+export function traceRead(peer: string, bytes: number, tag: unknown): void {
+  log("data read from %s: %d bytes%s", peer, bytes, tagText(tag));
 }
 
 function tagText(tag: unknown): string {

@@ -57,6 +57,8 @@ export {
   MAX_DATAGRAM_IPV6,
   openDatagram,
 } from "./datagram.js";
+export { type Defaults, getDefaults, setDefaults } from "./defaults.js";
+export { CHANNELS } from "./diagnostics.js";
 export {
   ERROR_CODES,
   FrameTooLongError,
@@ -102,6 +104,7 @@ export {
 } from "./proxy-protocol/types.js";
 export { DEFAULT_READ_HIGH_WATER_MARK, type ReadOptions } from "./reader.js";
 export { ReceiveBuffer } from "./receive-buffer.js";
+export { findSocket, type Identified, openSockets } from "./registry.js";
 export { reusePortUnsupported } from "./reuse-port.js";
 export {
   type ConnectionHandler,

@@ -8,9 +8,19 @@
  */
 import type { Socket as NetSocket } from "node:net";
 import { type Endpoint, formatAddress, formatEndpoint } from "./address.js";
+import {
+  debugEnabled,
+  traceClose,
+  traceConnect,
+  traceError,
+  traceTls,
+  tracing,
+  tracingChannels,
+} from "./diagnostics.js";
 import { type SocketError, socketClosedError } from "./errors.js";
 import type { ProxyInfo } from "./proxy-protocol/types.js";
 import { Reader } from "./reader.js";
+import { type Identified, register, unregister } from "./registry.js";
 import type { CloseInfo } from "./socket-events.js";
 import {
   type AddressSnapshot,
@@ -46,7 +56,7 @@ import { type WriteOwner, WriteQueue } from "./writer.js";
 export type SocketState = "connecting" | "open" | "closing" | "closed";
 
 /** What the lifecycle asks of the public socket: its events, its info, its identity. */
-export interface LifecycleHost<Tag> extends WriteOwner<Tag> {
+export interface LifecycleHost<Tag> extends WriteOwner<Tag>, Identified {
   readonly id: number | undefined;
   info(): SocketInfo;
   listenerCount(event: "connect" | "error" | "written" | "readError"): number;
@@ -147,6 +157,7 @@ export class Lifecycle<Tag> implements TransportOwner {
     this.state = isConnecting(ns) ? "connecting" : "open";
     configure(ns, options);
     attach(ns, this);
+    register(host);
     if (init.tunnel === true) {
       this.reader.hold();
       this.writer.hold();
@@ -187,6 +198,7 @@ export class Lifecycle<Tag> implements TransportOwner {
     // The addresses now, while Node can still report them; an info object only for those
     // waiting (a server's thousands of accepted sockets are spared one each).
     this.addresses = snapshotAddresses(this.ns, this.addresses);
+    if (debugEnabled || tracingChannels()) this.#traceConnect();
     if (this.#opened === undefined && this.host.listenerCount("connect") === 0) {
       this.#openedOutcome = CONNECTED;
       return;
@@ -195,6 +207,13 @@ export class Lifecycle<Tag> implements TransportOwner {
     this.#openedOutcome = info;
     this.#opened?.resolve(info);
     this.host.emit("connect", info);
+  }
+
+  /** Tells the debug log and `sockit:connect` (and `sockit:tls`) subscribers, if any. */
+  #traceConnect(): void {
+    if (tracing("connect")) traceConnect(this.host, this.describePeer(), this.host.info());
+    if (this.tls !== undefined && tracing("tls"))
+      traceTls(this.host, this.describePeer(), this.tls);
   }
 
   /**
@@ -232,6 +251,7 @@ export class Lifecycle<Tag> implements TransportOwner {
     if (this.#closeInfo !== undefined) return; // the transport's 'close' after the fallback
     if (this.#closeFallback !== undefined) clearTimeout(this.#closeFallback);
     this.addresses = snapshotAddresses(this.ns, this.addresses);
+    const closing = this.state === "closing";
     this.state = "closed";
     const error = this.error;
     // Made only when something is left to fail: most sockets close with nothing pending.
@@ -249,12 +269,21 @@ export class Lifecycle<Tag> implements TransportOwner {
     this.reader.end(this.#destroyed ? closed() : error);
     const info: CloseInfo = error === undefined ? { hadError: false } : { hadError: true, error };
     this.#closeInfo = info;
+    unregister(this.host);
+    if (tracing("close")) {
+      const why =
+        error !== undefined ? error.code : closing ? "closed by this side" : "closed by the peer";
+      traceClose(this.host, this.describePeer(), info, why);
+    }
     this.#closed?.resolve(info);
     this.host.emit("close", info);
   }
 
   /** Records the error that ends the socket, and reports it. */
   fail(error: SocketError): void {
+    if (this.error === undefined && tracing("error")) {
+      traceError(this.host, this.describePeer(), error);
+    }
     this.error ??= error;
     this.report(error);
   }

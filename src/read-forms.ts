@@ -14,6 +14,7 @@ import type { Decoder } from "./codec/decoder.js";
 import { type Delimiter, DelimiterDecoder, type DelimiterOptions } from "./codec/delimiter.js";
 import { type FrameOptions, frameDecoder } from "./codec/frame.js";
 import { LineDecoder, type LineOptions } from "./codec/line.js";
+import { debugEnabled, traceRead } from "./diagnostics.js";
 import { SocketError } from "./errors.js";
 import {
   type IterateOptions,
@@ -38,6 +39,8 @@ export interface ReadOwner<Tag> {
   };
   /** Reports an error to `'error'` listeners, if any, recording nothing. */
   report(error: SocketError): void;
+  /** How the debug log names the peer. */
+  describePeer(): string;
 }
 
 /** The largest `readBytes()` / `read(n)` length: 4 GiB. */
@@ -201,7 +204,10 @@ export class ReadForms<Tag> {
     const owner = this.#owner;
     const host = owner.host;
     return {
-      resolve: (data, tag) => host.emit("read", data, tag as Tag),
+      resolve: (data, tag) => {
+        if (debugEnabled) traceRead(owner.describePeer(), data.length, tag);
+        host.emit("read", data, tag as Tag);
+      },
       reject: (error, tag) => {
         if (host.listenerCount("readError") > 0) host.emit("readError", error, tag as Tag);
         else owner.report(error); // a failed read is not the socket's error: record nothing

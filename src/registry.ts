@@ -7,9 +7,11 @@
  *
  * @module
  */
+import type { Socket } from "./socket.js";
 
 /** What the registry keeps: anything with a LiveCode socket ID (a sockit `Socket`). */
 export interface Identified {
+  /** The LiveCode socket ID: `"host:port"`, `"host:port|name"` or `"host:port|N"`. */
   readonly socketId: string;
 }
 
@@ -48,7 +50,7 @@ export function openSockets(): string[] {
  * findSocket("127.0.0.1:8080|control")?.write("PING\r\n");
  * ```
  */
-export function findSocket<T extends Identified = Identified>(id: string): T | undefined {
-  for (const socket of open) if (socket.socketId === id) return socket as T;
+export function findSocket(id: string): Socket | undefined {
+  for (const socket of open) if (socket.socketId === id) return socket as Socket;
   return undefined;
 }

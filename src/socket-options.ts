@@ -7,8 +7,8 @@
 
 import { checkInteger, MAX_TIMER } from "./arguments.js";
 import { type FrameOptions, frameDecoder } from "./codec/frame.js";
+import { getDefaults } from "./defaults.js";
 import { SocketError } from "./errors.js";
-import { DEFAULT_READ_HIGH_WATER_MARK } from "./reader.js";
 
 /** Options shared by client and accepted sockets. */
 export interface SocketOptions {
@@ -83,10 +83,11 @@ export interface ResolvedSocketOptions {
  */
 export function resolveSocketOptions(options: SocketOptions): ResolvedSocketOptions {
   const keepAlive = options.keepAlive ?? false;
+  const defaults = getDefaults(); // setDefaults(): the process-wide values an option overrides
   if (options.frame !== undefined) frameDecoder(options.frame); // refuses bad codec options now
   return {
     frame: options.frame,
-    idleTimeout: idleTimeout(options),
+    idleTimeout: idleTimeout(options, defaults.idleTimeout),
     noDelay: options.noDelay ?? true,
     keepAlive:
       keepAlive === false
@@ -94,7 +95,7 @@ export function resolveSocketOptions(options: SocketOptions): ResolvedSocketOpti
         : checkInteger("keepAlive", keepAlive === true ? 0 : keepAlive, 0, MAX_TIMER),
     readHighWaterMark: checkInteger(
       "readHighWaterMark",
-      options.readHighWaterMark ?? DEFAULT_READ_HIGH_WATER_MARK,
+      options.readHighWaterMark ?? defaults.readHighWaterMark,
       1,
       Number.MAX_SAFE_INTEGER,
     ),
@@ -107,16 +108,21 @@ export function resolveSocketOptions(options: SocketOptions): ResolvedSocketOpti
     maxWriteBuffer:
       checkInteger("maxWriteBuffer", options.maxWriteBuffer ?? 0, 0, Number.MAX_SAFE_INTEGER) ||
       Number.POSITIVE_INFINITY,
-    closeTimeout: checkInteger("closeTimeout", options.closeTimeout ?? 5000, 0, MAX_TIMER),
+    closeTimeout: checkInteger(
+      "closeTimeout",
+      options.closeTimeout ?? defaults.closeTimeout,
+      0,
+      MAX_TIMER,
+    ),
   };
 }
 
 let warnedTimeout = false;
 
 /** `idleTimeout`, or its deprecated alias `timeout` (which warns once per process). */
-function idleTimeout(options: SocketOptions): number {
+function idleTimeout(options: SocketOptions, fallback: number): number {
   if (options.timeout === undefined)
-    return checkInteger("idleTimeout", options.idleTimeout ?? 0, 0, MAX_TIMER);
+    return checkInteger("idleTimeout", options.idleTimeout ?? fallback, 0, MAX_TIMER);
   if (options.idleTimeout !== undefined) {
     throw new SocketError(
       "ERR_INVALID_ARGUMENT",

@@ -9,6 +9,7 @@
  */
 import { EventEmitter } from "node:events";
 import type { Socket as NetSocket } from "node:net";
+import { formatAddress, formatEndpoint } from "./address.js";
 import { checkData, checkOptions, describeType } from "./arguments.js";
 import type { Decoder } from "./codec/decoder.js";
 import type { Delimiter, DelimiterOptions } from "./codec/delimiter.js";
@@ -147,6 +148,32 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
   /** Bytes in the receive buffer, not yet read. */
   get available(): number {
     return this.#life.reader.buffer.length;
+  }
+
+  /**
+   * The LiveCode socket ID (`the openSockets`, `close socket`): `"host:port"` as connected
+   * to, `"host:port|name"` with a connection name, and for a connection a server accepted,
+   * the peer's `"host:port|N"` where N is the server's accept number. Found again with
+   * {@link findSocket} while the socket is open.
+   * @example
+   * ```ts
+   * connect("127.0.0.1:8080|control").socketId; // "127.0.0.1:8080|control"
+   * ```
+   */
+  get socketId(): string {
+    const target = this.#life.target;
+    if (target !== undefined) {
+      const where = formatEndpoint(target);
+      return target.name === undefined ? where : `${where}|${target.name}`;
+    }
+    const info = this.info();
+    const peer =
+      info.remoteAddress === undefined
+        ? info.path === undefined
+          ? "unix"
+          : `unix:${info.path}`
+        : formatAddress(info.remoteAddress, info.remotePort ?? 0);
+    return this.id === undefined ? peer : `${peer}|${this.id}`;
   }
 
   /** Whether a connect is in progress (Tcl `-connecting`). */

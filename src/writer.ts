@@ -8,6 +8,7 @@
 import type { Socket as NetSocket } from "node:net";
 import { checkData, checkTimeout } from "./arguments.js";
 import { abortedNow, type Deadline, startDeadline } from "./deadline.js";
+import { debugEnabled, traceWritten } from "./diagnostics.js";
 import { SocketError, socketClosedError, toSocketError } from "./errors.js";
 import { checkOptionNames, SEND } from "./options.js";
 
@@ -164,7 +165,10 @@ export class WriteQueue<Tag> {
       if (settled) return;
       settled = true;
       this.#unsettled?.delete(fail);
-      if (error === null) this.#owner.emit("written", tag);
+      if (error === null) {
+        if (debugEnabled) traceWritten(this.#owner[describePeer](), tag);
+        this.#owner.emit("written", tag);
+      }
       onWritten?.(error, tag);
       if (error === null && this.#full && this.#ns.writableLength < this.#highWaterMark) {
         this.#full = false;

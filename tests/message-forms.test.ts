@@ -69,7 +69,7 @@ describe("socket.onLine", () => {
     );
     await waitFor(() => errors.length > 0);
     expect(errors.map((e) => e.code)).toEqual(["ERR_HANDLER_FAILED"]);
-    expect((errors[0]?.cause as Error).message).toBe("boom");
+    expect(errors[0]?.cause).toMatchObject({ message: "boom" });
     expect(String(await socket.readLine())).toBe("three");
   });
 
