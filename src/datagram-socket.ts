@@ -322,6 +322,23 @@ export class DatagramSocket extends EventEmitter<DatagramEvents> {
     }
   }
 
+  /** `await using udp = await openDatagram(…)`: {@link close} when the scope ends. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /** Lets the process exit while this socket is bound (Node's `unref()`). Returns it. */
+  unref(): this {
+    this.#ds.unref();
+    return this;
+  }
+
+  /** Undoes {@link unref}. Returns the socket. */
+  ref(): this {
+    this.#ds.ref();
+    return this;
+  }
+
   /** Closes the socket; waiting `receive()` calls reject with `ERR_SOCKET_CLOSED`. Idempotent. */
   close(): Promise<void> {
     this.#closing ??= new Promise<void>((resolve) => {

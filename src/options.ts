@@ -198,6 +198,7 @@ export const LISTEN: OptionNames<ListenOptions> = {
   reusePort: true,
   proxyProtocol: true,
   proxyHeaderTimeout: true,
+  signal: true,
 };
 /** `connect()`'s `tls`, `startTLS()` as a client. */
 export const TLS_CLIENT: OptionNames<TlsClientOptions> = {

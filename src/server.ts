@@ -7,10 +7,11 @@
 import { EventEmitter } from "node:events";
 import { lstat, unlink } from "node:fs/promises";
 import { createConnection, type Server as NetServer, type Socket as NetSocket } from "node:net";
+import { acceptIterator } from "./accept-iterator.js";
 import { type Endpoint, formatEndpoint, parseLocal, type TargetInput } from "./address.js";
 import { checkInteger, checkOptions } from "./arguments.js";
 import { encodeFrame, type FrameOptions } from "./codec/frame.js";
-import { SocketError, toSocketError } from "./errors.js";
+import { abortedError, SocketError, toSocketError } from "./errors.js";
 import { checkOptionNames, LISTEN, TLS_SERVER } from "./options.js";
 import { type ProxyGate, type ProxyListenOptions, proxyGate } from "./proxy-protocol/accept.js";
 import type { ProxyInfo } from "./proxy-protocol/types.js";
@@ -75,6 +76,11 @@ export interface ListenOptions extends SocketOptions, ProxyListenOptions {
    * @default false
    */
   reusePort?: boolean;
+  /**
+   * Stops the server when aborted: `closeAll()` (as Node's `server.listen({ signal })`). An
+   * already aborted signal rejects `listen()` with `ERR_ABORTED`, before anything is bound.
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -403,6 +409,35 @@ export class Server extends EventEmitter<ServerEvents> {
     return this.#closing;
   }
 
+  /**
+   * The connections accepted from now on, until the server stops listening:
+   * `for await (const socket of server)`. Breaking out closes the ones not yet handed out.
+   * @example
+   * ```ts
+   * for await (const socket of await listen("127.0.0.1:0")) void serve(socket);
+   * ```
+   */
+  [Symbol.asyncIterator](): AsyncIterableIterator<Socket> {
+    return acceptIterator(this);
+  }
+
+  /** `await using server = await listen(…)`: {@link closeAll} when the scope ends. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.closeAll();
+  }
+
+  /** Lets the process exit while the server listens (Node's `unref()`). Returns the server. */
+  unref(): this {
+    this.#ns.unref();
+    return this;
+  }
+
+  /** Undoes {@link unref}: the listening server keeps the process alive. Returns the server. */
+  ref(): this {
+    this.#ns.ref();
+    return this;
+  }
+
   /** Stops accepting and closes every connection gracefully; resolves when all are closed. */
   async closeAll(): Promise<void> {
     await this.close();
@@ -478,8 +513,18 @@ export async function listen(
   const gate = proxyGate(options);
   const allowHalfOpen = options.allowHalfOpen ?? false;
   const transport = { tls: options.tls, allowHalfOpen, gate };
+  const { signal } = options;
+  if (signal?.aborted) throw abortedError("listen", signal.reason);
   const server = new Server(local, resolved, transport, onConnection);
   await server.start(options);
+  if (signal !== undefined) {
+    const stop = (): void => void server.closeAll();
+    if (signal.aborted) stop();
+    else {
+      signal.addEventListener("abort", stop, { once: true });
+      server.once("close", () => signal.removeEventListener("abort", stop));
+    }
+  }
   return server;
 }
 

@@ -686,6 +686,23 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     return this.#life.reset();
   }
 
+  /** `await using socket = connect(…)`: a graceful {@link close} when the scope ends. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  /** Lets the process exit while this socket is open (Node's `unref()`). Returns the socket. */
+  unref(): this {
+    this.#life.ns.unref();
+    return this;
+  }
+
+  /** Undoes {@link unref}: the open socket keeps the process alive. Returns the socket. */
+  ref(): this {
+    this.#life.ns.ref();
+    return this;
+  }
+
   /** Addresses, ports and state (hs.socket `info`); addresses stay readable after close. */
   info(): SocketInfo {
     const life = this.#life;

@@ -245,7 +245,9 @@ describe("the packed package", () => {
     const declarations = packed.files.map((f) => f.path).filter((p) => p.endsWith(".d.ts"));
     for (const path of declarations) {
       const text = await readFile(join(consumer, "node_modules", "sockit", path), "utf8");
-      expect(text, path).not.toMatch(/@internal|describePeer/);
+      // The internal symbol-keyed member of the write queue's owner (Lifecycle has a plain method
+      // of that name, which is fine).
+      expect(text, path).not.toMatch(/@internal|\[describePeer\]/);
     }
   });
 
