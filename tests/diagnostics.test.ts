@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { connect } from "../src/connect.js";
 import { CHANNELS } from "../src/diagnostics.js";
 import { rawPeer } from "./helpers/raw-peer.js";
+import { skipOn } from "./helpers/runtime.js";
 
 describe("diagnostics", () => {
   it("publishes connect, error and close on their channels, each with the socket", async () => {
@@ -30,7 +31,8 @@ describe("diagnostics", () => {
     }
   });
 
-  it("prints hs.socket's messages with NODE_DEBUG=sockit", async () => {
+  it("prints hs.socket's messages with NODE_DEBUG=sockit", async (context) => {
+    skipOn("bun", "Bun's util.debuglog does not read NODE_DEBUG", context);
     const dist = pathToFileURL(join(process.cwd(), "dist/index.js")).href;
     const script = `
       import { createServer } from "node:net";
