@@ -262,15 +262,48 @@ export interface ResolvedAddress {
  * @throws (rejects) `SocketError` with the resolver's code (`ENOTFOUND`, `EAI_AGAIN`,
  * `EAI_FAIL`) and `address` set to the name; `ERR_INVALID_ADDRESS` for a malformed name;
  * `ERR_INVALID_ARGUMENT` for a bad family.
+ *
+ * With a `callback` (hs.socket `hostnameToAddress(hostname, callback)`), it returns at once
+ * and calls `callback(error, addresses)` exactly once, in a later tick: `error` is null and
+ * `addresses` the list, or `error` the `SocketError` above and `addresses` empty.
  * @example
  * ```ts
  * await resolve("localhost"); // [{ address: "::1", family: "IPv6" }, { address: "127.0.0.1", family: "IPv4" }]
+ * resolve("localhost", (error, addresses) => console.log(error ?? addresses));
  * ```
  */
-export async function resolve(
+export function resolve(name: string, options?: ResolveOptions): Promise<ResolvedAddress[]>;
+export function resolve(name: string, callback: ResolveCallback): void;
+export function resolve(name: string, options: ResolveOptions, callback: ResolveCallback): void;
+export function resolve(
   name: string,
-  options: { family?: 4 | 6 } = {},
-): Promise<ResolvedAddress[]> {
+  optionsOrCallback?: ResolveOptions | ResolveCallback,
+  maybeCallback?: ResolveCallback,
+): Promise<ResolvedAddress[]> | undefined {
+  const callback = typeof optionsOrCallback === "function" ? optionsOrCallback : maybeCallback;
+  const options = typeof optionsOrCallback === "function" ? undefined : optionsOrCallback;
+  if (callback !== undefined && typeof callback !== "function") {
+    throw new SocketError("ERR_INVALID_ARGUMENT", "resolve()'s callback must be a function");
+  }
+  const found = lookupAll(name, options ?? {});
+  if (callback === undefined) return found;
+  found.then(
+    (addresses) => callback(null, addresses),
+    (error: SocketError) => callback(error, []),
+  );
+  return undefined;
+}
+
+/** The options of {@link resolve}. */
+export interface ResolveOptions {
+  /** `4` or `6`: only that family's addresses. Default: both. */
+  family?: 4 | 6;
+}
+
+/** The callback form of {@link resolve}: called once, with an error or the addresses. */
+export type ResolveCallback = (error: SocketError | null, addresses: ResolvedAddress[]) => void;
+
+async function lookupAll(name: string, options: ResolveOptions): Promise<ResolvedAddress[]> {
   if (typeof name !== "string") {
     throw new SocketError(
       "ERR_INVALID_ARGUMENT",

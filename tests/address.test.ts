@@ -132,6 +132,30 @@ describe("resolve", () => {
     expect(error.address).toBe("::1");
   });
 
+  it("returns at once with a callback, then calls it once with the addresses (hostnameToAddress)", async () => {
+    const calls: [string | null, string[]][] = [];
+    const done = new Promise<void>((settled) => {
+      const returned = resolve("127.0.0.1", { family: 4 }, (error, addresses) => {
+        calls.push([error?.code ?? null, addresses.map((a) => a.address)]);
+        settled();
+      });
+      expect(returned).toBeUndefined();
+      expect(calls).toEqual([]); // not called before resolve() returned
+    });
+    await done;
+    expect(calls).toEqual([[null, ["127.0.0.1"]]]);
+  });
+
+  it("calls the callback once with the error and no addresses for a malformed name", async () => {
+    const outcome = await new Promise<[string | undefined, number]>((settled) => {
+      resolve("bad name!", (error, addresses) => settled([error?.code, addresses.length]));
+    });
+    expect(outcome).toEqual(["ERR_INVALID_ADDRESS", 0]);
+    expect(() => resolve("localhost", {}, 5 as never)).toThrow(
+      expect.objectContaining({ code: "ERR_INVALID_ARGUMENT" }),
+    );
+  });
+
   it("refuses a malformed name with ERR_INVALID_ADDRESS and a bad family with ERR_INVALID_ARGUMENT", async () => {
     expect((await rejection(resolve("bad name!"))).code).toBe("ERR_INVALID_ADDRESS");
     expect((await rejection(resolve(""))).code).toBe("ERR_INVALID_ADDRESS");
