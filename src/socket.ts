@@ -10,7 +10,7 @@
 import { EventEmitter } from "node:events";
 import type { Socket as NetSocket } from "node:net";
 import { formatAddress, formatEndpoint } from "./address.js";
-import { checkData, checkOptions, describeType } from "./arguments.js";
+import { checkData, checkInteger, checkOptions, describeType } from "./arguments.js";
 import type { Decoder } from "./codec/decoder.js";
 import type { Delimiter, DelimiterOptions } from "./codec/delimiter.js";
 import { encodeFrame, type FrameOptions } from "./codec/frame.js";
@@ -58,6 +58,7 @@ import {
 import { mergeFrameOptions } from "./socket-options.js";
 import { type StartTlsOptions, upgradeToTls } from "./starttls.js";
 import type { TextOptions } from "./text.js";
+import { setIdleTimer } from "./transport.js";
 import { toReadableStream, toWritableStream } from "./web-streams.js";
 import { describePeer, type SendOptions, type WriteCallback } from "./writer.js";
 
@@ -684,6 +685,27 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    */
   reset(): Promise<CloseInfo> {
     return this.#life.reset();
+  }
+
+  /**
+   * Changes the idle timeout of a live socket (hs.socket `setTimeout`, LiveCode
+   * `socketTimeout`): `'timeout'` after `ms` milliseconds without a byte either way; `0`
+   * stops the timer. The socket stays open: the listener decides. Returns the socket.
+   * @throws SocketError `ERR_INVALID_ARGUMENT` for a value that is not an integer from 0 to
+   * 2,147,483,647.
+   * @example
+   * ```ts
+   * socket.setIdleTimeout(30_000).on("timeout", () => void socket.close());
+   * ```
+   */
+  setIdleTimeout(ms: number): this {
+    setIdleTimer(this.#life.ns, checkInteger("idleTimeout", ms, 0, 2 ** 31 - 1));
+    return this;
+  }
+
+  /** The idle timeout in force, in milliseconds (`0`: none): the option, the default or the last `setIdleTimeout()`. */
+  get idleTimeout(): number {
+    return this.#life.ns.timeout ?? 0;
   }
 
   /** `await using socket = connect(…)`: a graceful {@link close} when the scope ends. */

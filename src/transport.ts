@@ -137,6 +137,13 @@ export function detach(ns: NetSocket): void {
   owners.delete(ns);
 }
 
+/** Changes a transport's idle timer (`socket.setIdleTimeout()`); `0` stops it. */
+export function setIdleTimer(ns: NetSocket, ms: number): void {
+  ns.setTimeout(ms);
+  ns.off("timeout", onTimeout);
+  if (ms > 0) ns.on("timeout", onTimeout);
+}
+
 /** Applies the socket options that live on the transport: idle timeout, Nagle, keep-alive. */
 export function configure(ns: NetSocket, options: ResolvedSocketOptions): void {
   if (options.idleTimeout > 0) ns.setTimeout(options.idleTimeout);

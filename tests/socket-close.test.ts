@@ -233,6 +233,28 @@ describe("closing a socket", () => {
     await socket.destroy();
   });
 
+  it("changes a live socket's idle timeout with setIdleTimeout(), and stops it with 0 (hs.socket setTimeout)", async () => {
+    const { target } = await rawPeer(() => {});
+    const socket = connect(target);
+    await socket.opened;
+    expect(socket.idleTimeout).toBe(0);
+    let timeouts = 0;
+    socket.on("timeout", () => {
+      timeouts++;
+    });
+    socket.setIdleTimeout(40);
+    expect(socket.idleTimeout).toBe(40);
+    await waitFor(() => timeouts === 1);
+    socket.setIdleTimeout(0);
+    await sleep(120);
+    expect(timeouts).toBe(1);
+    expect(socket.connected).toBe(true);
+    expect(() => socket.setIdleTimeout(-1)).toThrow(
+      expect.objectContaining({ code: "ERR_INVALID_ARGUMENT" }),
+    );
+    await socket.destroy();
+  });
+
   it("sees the peer's FIN on close() even while reading is paused, and buffers no more", async () => {
     const payload = randomBytes(8 * 1024 * 1024);
     const { target } = await rawPeer((s) => s.end(payload));
