@@ -58,11 +58,6 @@ const channels = {
   tls: tlsChannel,
 } as const;
 
-/** Whether any channel has a subscriber (one test on the connect path when none has). */
-export function tracingChannels(): boolean {
-  return connectChannel.hasSubscribers || tlsChannel.hasSubscribers;
-}
-
 /** Whether anyone listens for `kind` (a debug log or a channel subscriber): test it first. */
 export function tracing(kind: TraceKind): boolean {
   return debugEnabled || channels[kind].hasSubscribers;

@@ -41,7 +41,7 @@ const CODES = {
   ERR_FIRST_MESSAGE_TIMEOUT:
     "A server dropped a connection whose first message was not read within `firstMessageTimeout`.",
   ERR_HANDLER_FAILED:
-    "A server's connection handler threw or rejected (that connection was destroyed), or a message handler (`onMessage`) threw (it was removed).",
+    "A server's connection handler threw or rejected (that connection was destroyed), or a message handler (`onLine`, `onFrame`, `onMessage`) threw (it was removed).",
   ERR_PROXY_AUTH:
     "The proxy refused the credentials, or wants some and none were given (HTTP 407, SOCKS authentication).",
   ERR_PROXY_REFUSED:

@@ -14,7 +14,14 @@ import { type FrameOptions, frameDecoder } from "./codec/frame.js";
 import { DEFAULT_MAX_FRAME_LENGTH } from "./codec/length.js";
 import { FrameTooLongError } from "./errors.js";
 import type { ReceiveBuffer } from "./receive-buffer.js";
-import { asError, handlerFailed, type MessageHandlerOptions, Sink, type SinkHost } from "./sink.js";
+import {
+  asError,
+  callHandler,
+  handlerFailed,
+  type MessageHandlerOptions,
+  Sink,
+  type SinkHost,
+} from "./sink.js";
 
 /** Options of `onFrame()`: the frame codec (the socket's `frame` option as default) and errors. */
 export type FrameHandlerOptions = FrameOptions & MessageHandlerOptions;
@@ -83,13 +90,7 @@ export class FrameSink extends Sink {
   /** The generic path: frame by frame through the decoder, from the buffer. */
   #slow(buffer: ReceiveBuffer): void {
     const handler = this.#handler;
-    this.drain(buffer, this.#decoder, (payload) => {
-      try {
-        handler(payload);
-      } catch (error) {
-        throw handlerFailed(error);
-      }
-    });
+    this.drain(buffer, this.#decoder, (payload) => callHandler(handler, payload));
   }
 
   /**

@@ -8,15 +8,7 @@
  */
 import type { Socket as NetSocket } from "node:net";
 import { type Endpoint, formatAddress, formatEndpoint } from "./address.js";
-import {
-  debugEnabled,
-  traceClose,
-  traceConnect,
-  traceError,
-  traceTls,
-  tracing,
-  tracingChannels,
-} from "./diagnostics.js";
+import { traceClose, traceConnect, traceError, traceTls, tracing } from "./diagnostics.js";
 import { type SocketError, socketClosedError } from "./errors.js";
 import type { ProxyInfo } from "./proxy-protocol/types.js";
 import { Reader } from "./reader.js";
@@ -198,7 +190,7 @@ export class Lifecycle<Tag> implements TransportOwner {
     // The addresses now, while Node can still report them; an info object only for those
     // waiting (a server's thousands of accepted sockets are spared one each).
     this.addresses = snapshotAddresses(this.ns, this.addresses);
-    if (debugEnabled || tracingChannels()) this.#traceConnect();
+    if (tracing("connect") || tracing("tls")) this.#traceConnect();
     if (this.#opened === undefined && this.host.listenerCount("connect") === 0) {
       this.#openedOutcome = CONNECTED;
       return;

@@ -11,7 +11,14 @@ import { checkMaxLength, DEFAULT_MAX_LINE_LENGTH } from "./codec/delimiter.js";
 import { LineDecoder, type LineOptions } from "./codec/line.js";
 import { FrameTooLongError, IncompleteReadError } from "./errors.js";
 import type { ReceiveBuffer } from "./receive-buffer.js";
-import { asError, handlerFailed, type MessageHandlerOptions, Sink, type SinkHost } from "./sink.js";
+import {
+  asError,
+  callHandler,
+  handlerFailed,
+  type MessageHandlerOptions,
+  Sink,
+  type SinkHost,
+} from "./sink.js";
 import { decodeText, type InvalidText, type TextEncoding } from "./text.js";
 
 /** Options of `onLine()`: the line codec, the text decoding, and where errors go. */
@@ -120,14 +127,7 @@ export class LineSink extends Sink {
     const decoder = this.#decoder;
     const text = this.#text;
     const handler = this.#handler;
-    this.drain(buffer, decoder, (line) => {
-      const value = text(line);
-      try {
-        handler(value);
-      } catch (error) {
-        throw handlerFailed(error);
-      }
-    });
+    this.drain(buffer, decoder, (line) => callHandler(handler, text(line)));
   }
 
   /**
@@ -188,12 +188,7 @@ export class LineSink extends Sink {
     } catch (error) {
       // The last line, without a line ending: delivered, as lines() and readline do.
       if (!(error instanceof IncompleteReadError)) throw error;
-      const line = this.#text(error.partial);
-      try {
-        this.#handler(line);
-      } catch (thrown) {
-        throw handlerFailed(thrown);
-      }
+      callHandler(this.#handler, this.#text(error.partial));
     }
   }
 }

@@ -268,21 +268,6 @@ export class Reader {
     return dropped;
   }
 
-  /**
-   * Takes back the queued read that settles through `settle`, without settling it: its
-   * owner no longer wants it (`onMessage`'s remover). Nothing is consumed. Returns whether
-   * one was queued.
-   */
-  withdraw(settle: ReadSettle<unknown>): boolean {
-    const index = this.#queue.findIndex((pending) => pending.settle === settle);
-    if (index < 0) return false;
-    const [pending] = this.#queue.splice(index, 1);
-    if (pending === this.#serving) this.#forgetServing();
-    pending?.deadline?.clear();
-    if (index === 0) this.#process();
-    return true;
-  }
-
   /** Rejects every queued read with `error` (the socket was destroyed by its owner). */
   failAll(error: SocketError): void {
     this.#forgetServing();
