@@ -28,6 +28,7 @@ import { checkTunnel, openTunnel } from "./proxy/tunnel.js";
 import type { ProxySpec } from "./proxy/url.js";
 import { encodeProxyHeader, type ProxyHeaderInit } from "./proxy-protocol/encode.js";
 import { connectWithHeader } from "./proxy-protocol/send.js";
+import { type ReconnectOptions, type ReconnectPolicy, reconnectPolicy } from "./reconnect.js";
 import { Socket } from "./socket.js";
 import {
   type ResolvedSocketOptions,
@@ -75,6 +76,36 @@ export interface ConnectOptions extends SocketOptions, ProxyOptions {
    * ```
    */
   proxyHeader?: ProxyHeaderInit;
+  /**
+   * Reconnect when the connection drops or cannot be made: `true` for the defaults, or
+   * {@link ReconnectOptions} (`initialDelay` 100 ms, `maxDelay` 30 s, `factor` 2, `jitter`
+   * 0.5, `maxAttempts` Infinity, `writes: "keep"`). One `Socket` lives across the
+   * connections: `'reconnecting'` before each attempt, `'reconnected'` after each new
+   * connection, `info().reconnect` counts them. The first connect is retried too; `opened`
+   * resolves at the first connection and rejects only when the socket closes before one.
+   *
+   * At a drop, the reads waiting fail with `ERR_CONNECTION_LOST` (a `ConnectionLostError`
+   * whose `partial` holds the lost connection's unread bytes: no read mixes two
+   * connections), and so do writes not known to have reached the kernel (whether the peer
+   * got them, nobody can tell). Reads made afterwards wait for the next connection; writes
+   * made afterwards are held and sent once reconnected (`writes: "keep"`) or refused with
+   * `ERR_NOT_CONNECTED` (`"fail"`). `close()`, `end()`, `destroy()`, `reset()` and `signal`
+   * stop the retries at once; after `maxAttempts` failed attempts in a row the socket closes
+   * with the last error. `connectTimeout` and `handshakeTimeout` apply to each attempt; `tls`
+   * makes a new handshake, verified, on each connection. Refused (`ERR_INVALID_ARGUMENT`)
+   * with `proxy` and with `allowHalfOpen` (the peer's FIN is a drop); `startTLS()` is
+   * refused on such a socket (`ERR_INVALID_STATE`): its next connection would be clear text.
+   * @default false
+   * @example
+   * ```ts
+   * const socket = connect("127.0.0.1:6379", { reconnect: { maxDelay: 5000 } });
+   * socket.on("reconnecting", ({ attempt, delay, error }) =>
+   *   console.log(`attempt ${attempt} in ${delay} ms after ${error.code}`),
+   * );
+   * socket.on("reconnected", () => socket.write("SUBSCRIBE news\r\n"));
+   * ```
+   */
+  reconnect?: boolean | ReconnectOptions;
 }
 
 /**
@@ -138,21 +169,26 @@ export function connect<Tag = unknown>(
   if (proxy !== undefined && header !== undefined && endpoint.kind === "tcp") {
     throw new SocketError("ERR_INVALID_ARGUMENT", "proxyHeader cannot be sent through a proxy");
   }
+  const policy = checkReconnect(options, proxy !== undefined && endpoint.kind === "tcp");
+  const how = { local, allowHalfOpen, tls, tlsOptions, header };
   const socket =
-    proxy === undefined || endpoint.kind !== "tcp"
-      ? direct<Tag>(endpoint, resolved, { local, allowHalfOpen, tls, tlsOptions, header })
-      : tunnelled<Tag>(endpoint, resolved, {
-          proxy,
-          local,
-          allowHalfOpen,
-          tls: tlsOptions,
-          proxyTimeout: options.proxyTimeout,
-        });
+    policy !== undefined
+      ? reconnecting<Tag>(endpoint, resolved, how, policy, connectTimeout)
+      : proxy === undefined || endpoint.kind !== "tcp"
+        ? direct<Tag>(endpoint, resolved, how)
+        : tunnelled<Tag>(endpoint, resolved, {
+            proxy,
+            local,
+            allowHalfOpen,
+            tls: tlsOptions,
+            proxyTimeout: options.proxyTimeout,
+          });
   const expire = (error: SocketError): void => void socket.destroy(error);
-  // Only what was armed is watched: a plain connect makes no promises of its own.
+  // Only what was armed is watched: a plain connect makes no promises of its own. A
+  // reconnecting client arms its own, per attempt.
   const connecting = startDeadline(
     "connect",
-    connectTimeout,
+    policy === undefined ? connectTimeout : 0,
     undefined,
     expire,
     formatEndpoint(endpoint),
@@ -172,6 +208,29 @@ export function connect<Tag = unknown>(
   return socket;
 }
 
+/** How a direct connection is made. */
+interface Direct {
+  local: LocalBind;
+  allowHalfOpen: boolean;
+  tls: ConnectionOptions | undefined;
+  tlsOptions: TlsClientOptions | undefined;
+  header: Buffer | undefined;
+}
+
+/** Opens the transport of a direct connection (TLS on top, a PROXY header first). */
+function opener(endpoint: Endpoint, resolved: ResolvedSocketOptions, how: Direct): () => NetSocket {
+  const { allowHalfOpen, tls, header } = how;
+  const address: ClientAddress =
+    endpoint.kind === "unix"
+      ? { path: endpoint.path, allowHalfOpen }
+      : { host: endpoint.host, port: endpoint.port, allowHalfOpen, ...how.local };
+  const host = endpoint.kind === "tcp" ? endpoint.host : undefined;
+  return () =>
+    header === undefined
+      ? openClient(address, resolved.noDelay, tls)
+      : connectWithHeader({ ...address, noDelay: resolved.noDelay }, header, tls, host);
+}
+
 /**
  * A direct connection: TCP or Unix-domain, TLS on top when asked, a PROXY `header` first
  * when given.
@@ -179,29 +238,56 @@ export function connect<Tag = unknown>(
 function direct<Tag>(
   endpoint: Endpoint,
   resolved: ResolvedSocketOptions,
-  how: {
-    local: LocalBind;
-    allowHalfOpen: boolean;
-    tls: ConnectionOptions | undefined;
-    tlsOptions: TlsClientOptions | undefined;
-    header: Buffer | undefined;
-  },
+  how: Direct,
 ): Socket<Tag> {
-  const { allowHalfOpen, tls, tlsOptions, header } = how;
-  const address: ClientAddress =
-    endpoint.kind === "unix"
-      ? { path: endpoint.path, allowHalfOpen }
-      : { host: endpoint.host, port: endpoint.port, allowHalfOpen, ...how.local };
-  const host = endpoint.kind === "tcp" ? endpoint.host : undefined;
-  const ns =
-    header === undefined
-      ? openClient(address, resolved.noDelay, tls)
-      : connectWithHeader({ ...address, noDelay: resolved.noDelay }, header, tls, host);
+  const { tlsOptions } = how;
+  const ns = opener(endpoint, resolved, how)();
   const socket = new Socket<Tag>(ns, { target: endpoint, options: resolved });
   if (tlsOptions !== undefined) {
     armHandshakeTimeout(socket, ns, tlsOptions.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT);
   }
   return socket;
+}
+
+/**
+ * `reconnect`'s policy, or undefined without one.
+ * @throws SocketError `ERR_INVALID_ARGUMENT` for bad reconnect options, or with a proxy or
+ * `allowHalfOpen`.
+ */
+function checkReconnect(options: ConnectOptions, proxied: boolean): ReconnectPolicy | undefined {
+  const { reconnect } = options;
+  if (reconnect === undefined || reconnect === false) return undefined;
+  if (reconnect !== true && (typeof reconnect !== "object" || reconnect === null)) {
+    throw new SocketError(
+      "ERR_INVALID_ARGUMENT",
+      "reconnect must be a boolean or an options object",
+    );
+  }
+  const policy = reconnectPolicy(reconnect);
+  if (proxied)
+    throw new SocketError("ERR_INVALID_ARGUMENT", "reconnect through a proxy is not supported");
+  if (options.allowHalfOpen === true) {
+    const message = "reconnect cannot be combined with allowHalfOpen: the peer's FIN is a drop";
+    throw new SocketError("ERR_INVALID_ARGUMENT", message);
+  }
+  return policy;
+}
+
+/** A reconnecting client: the socket waits on a placeholder; `reconnect.ts` connects it. */
+function reconnecting<Tag>(
+  endpoint: Endpoint,
+  resolved: ResolvedSocketOptions,
+  how: Direct,
+  policy: ReconnectPolicy,
+  connectTimeout: number,
+): Socket<Tag> {
+  const handshakeTimeout = how.tlsOptions?.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT;
+  return new Socket<Tag>(new NetSocket(), {
+    target: endpoint,
+    options: resolved,
+    tunnel: true,
+    reconnect: { policy, open: opener(endpoint, resolved, how), connectTimeout, handshakeTimeout },
+  });
 }
 
 /** A connection through a proxy: the socket waits on a placeholder until the tunnel is up. */

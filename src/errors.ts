@@ -53,6 +53,10 @@ const CODES = {
     "A connection to a `proxyProtocol` server did not start with a valid PROXY header (`reason` says why); it was closed.",
   ERR_PROXY_HEADER_TIMEOUT:
     "A connection to a `proxyProtocol` server sent no complete PROXY header within `proxyHeaderTimeout`; it was closed.",
+  ERR_CONNECTION_LOST:
+    "A reconnecting socket's connection dropped: reads and tracked writes pending on it failed; `partial` holds the bytes it had received and nobody had read; `cause` is the transport's error, if any.",
+  ERR_NOT_CONNECTED:
+    'A reconnecting socket with `writes: "fail"` is between connections: the write was refused.',
   ERR_UNSUPPORTED:
     "The running Node.js or operating system lacks what the option needs (`reusePort`).",
 } as const;
@@ -228,6 +232,49 @@ export function codeOf(error: unknown, fallback: SocketErrorCode): SocketErrorCo
   const code =
     typeof error === "object" && error !== null ? (error as SystemErrorLike).code : undefined;
   return typeof code === "string" ? toErrorCode(code, ERROR_CODES) : fallback;
+}
+
+/**
+ * A reconnecting socket's connection dropped (`connect(target, { reconnect })`). The reads
+ * waiting on that connection and its writes not known to have reached the kernel fail with
+ * it; the socket then reconnects. No read mixes bytes of two connections: the bytes the lost
+ * connection had delivered and nobody had read are handed back here, on `partial` (empty
+ * when there were none). `cause` is the transport's error (`ECONNRESET`, a TLS alert), or
+ * absent when the peer closed cleanly.
+ *
+ * @example
+ * ```ts
+ * socket.on("reconnecting", ({ attempt, error }) => {
+ *   if (attempt === 1 && error instanceof ConnectionLostError) keep(error.partial);
+ * });
+ * ```
+ */
+export class ConnectionLostError extends SocketError {
+  /** `"ConnectionLostError"`. */
+  override name = "ConnectionLostError";
+  declare readonly code: "ERR_CONNECTION_LOST";
+  /** The lost connection's unread bytes (possibly empty): no later read will see them. */
+  readonly partial: Buffer;
+
+  constructor(peer: string, partial: Buffer, cause?: SocketError) {
+    const why = cause === undefined ? "closed by the peer" : cause.code;
+    const unread = partial.length === 0 ? "" : `, ${partial.length} unread bytes handed back`;
+    super(
+      "ERR_CONNECTION_LOST",
+      `the connection to ${peer} was lost (${why})${unread}`,
+      cause === undefined ? { address: peer } : { cause, address: peer },
+    );
+    this.partial = partial;
+  }
+}
+
+/** `ERR_NOT_CONNECTED`: a write refused between connections (`writes: "fail"`). */
+export function notConnectedError(peer: string): SocketError {
+  return new SocketError(
+    "ERR_NOT_CONNECTED",
+    `cannot write: the socket to ${peer} is reconnecting (writes: "fail")`,
+    { address: peer },
+  );
 }
 
 /** A failed TLS handshake or certificate check; `reason` is Node's or OpenSSL's code. */

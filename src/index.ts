@@ -62,6 +62,7 @@ export {
 export { type Defaults, getDefaults, setDefaults } from "./defaults.js";
 export { CHANNELS } from "./diagnostics.js";
 export {
+  ConnectionLostError,
   ERROR_CODES,
   FrameTooLongError,
   IncompleteReadError,
@@ -106,6 +107,12 @@ export {
 } from "./proxy-protocol/types.js";
 export { DEFAULT_READ_HIGH_WATER_MARK, type ReadOptions } from "./reader.js";
 export { ReceiveBuffer } from "./receive-buffer.js";
+export {
+  backoffDelay,
+  type ReconnectInfo,
+  type ReconnectingEvent,
+  type ReconnectOptions,
+} from "./reconnect.js";
 export { findSocket, type Identified, openSockets } from "./registry.js";
 export { reusePortUnsupported } from "./reuse-port.js";
 export {

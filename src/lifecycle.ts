@@ -9,9 +9,10 @@
 import type { Socket as NetSocket } from "node:net";
 import { type Endpoint, formatAddress, formatEndpoint } from "./address.js";
 import { traceClose, traceConnect, traceError, traceTls, tracing } from "./diagnostics.js";
-import { type SocketError, socketClosedError } from "./errors.js";
+import { notConnectedError, type SocketError, socketClosedError } from "./errors.js";
 import type { ProxyInfo } from "./proxy-protocol/types.js";
 import { Reader } from "./reader.js";
+import { type ReconnectInit, type ReconnectingEvent, Reconnector } from "./reconnect.js";
 import { type Identified, register, unregister } from "./registry.js";
 import type { CloseInfo } from "./socket-events.js";
 import {
@@ -42,6 +43,8 @@ import { type WriteOwner, WriteQueue } from "./writer.js";
  * - `connecting` | `open` | `closing` → `closed`: the transport closed (the peer, an
  *   error, the end of `closing`, a failed connect).
  *
+ * - `open` → `connecting`: a reconnecting client's connection dropped (`reconnect.ts`).
+ *
  * `closed` is final. A socket a server accepted starts `open`; one from `connect()` starts
  * `connecting`. A connect that completes while `closing` leaves the state `closing`.
  */
@@ -53,7 +56,8 @@ export interface LifecycleHost<Tag> extends WriteOwner<Tag>, Identified {
   info(): SocketInfo;
   listenerCount(event: "connect" | "error" | "written" | "readError"): number;
   emit(event: "dataAvailable" | "end" | "timeout" | "drain"): boolean;
-  emit(event: "connect", info: SocketInfo): boolean;
+  emit(event: "connect" | "reconnected", info: SocketInfo): boolean;
+  emit(event: "reconnecting", event_: ReconnectingEvent): boolean;
   emit(event: "error", error: SocketError): boolean;
   emit(event: "close", info: CloseInfo): boolean;
   emit(event: "written", tag: Tag | undefined): boolean;
@@ -101,6 +105,8 @@ export interface SocketInit {
   tunnel?: boolean;
   /** The PROXY header read before the socket was handed over (a `proxyProtocol` server). */
   proxy?: ProxyInfo;
+  /** A reconnecting client (`ns` is a placeholder, as for `tunnel`): how to reconnect. */
+  reconnect?: ReconnectInit;
 }
 
 /** The state of one socket behind its public class; the owner of its transport. */
@@ -135,6 +141,8 @@ export class Lifecycle<Tag> implements TransportOwner {
   }
   /** Closes the socket should the transport never emit `'close'` (see `#boundClose`). */
   #closeFallback: NodeJS.Timeout | undefined;
+  /** A reconnecting client's reconnector; undefined for every other socket. */
+  readonly reconnect: Reconnector<Tag> | undefined;
 
   constructor(host: LifecycleHost<Tag>, ns: NetSocket, init: SocketInit) {
     const { options } = init;
@@ -156,6 +164,8 @@ export class Lifecycle<Tag> implements TransportOwner {
     }
     if (this.state === "connecting") awaitConnect(ns);
     else this.transportConnected();
+    this.reconnect = init.reconnect && new Reconnector(this, init.reconnect, options);
+    this.reconnect?.start();
   }
 
   /**
@@ -184,13 +194,18 @@ export class Lifecycle<Tag> implements TransportOwner {
     return this.#closed.promise;
   }
 
-  transportConnected(): void {
+  /** The transport connected; `again`: a reconnecting client's new connection. */
+  transportConnected(again = false): void {
     if (this.state === "connecting") this.state = "open";
     this.tls = secureInfo(this.ns);
     // The addresses now, while Node can still report them; an info object only for those
     // waiting (a server's thousands of accepted sockets are spared one each).
     this.addresses = snapshotAddresses(this.ns, this.addresses);
     if (tracing("connect") || tracing("tls")) this.#traceConnect();
+    if (again) {
+      this.host.emit("reconnected", this.host.info());
+      return;
+    }
     if (this.#opened === undefined && this.host.listenerCount("connect") === 0) {
       this.#openedOutcome = CONNECTED;
       return;
@@ -213,7 +228,7 @@ export class Lifecycle<Tag> implements TransportOwner {
    * proxy). Returns false when the socket no longer wants it (destroyed meanwhile): the
    * caller then destroys the transport.
    */
-  attachTunnel(ns: NetSocket): boolean {
+  attachTunnel(ns: NetSocket, again = false): boolean {
     if (this.#destroyed || this.state === "closed") return false;
     const placeholder = this.ns;
     detach(placeholder);
@@ -231,16 +246,28 @@ export class Lifecycle<Tag> implements TransportOwner {
       ns.once("close", settle);
       ns.end();
     } else placeholder.destroy();
-    this.transportConnected();
+    this.transportConnected(again);
     return true;
   }
 
   transportFailed(error: unknown): void {
-    this.fail(this.toError(error));
+    const failure = this.toError(error);
+    if (this.reconnect?.drop(failure) === true) return;
+    this.fail(failure);
+  }
+
+  transportEnded(): void {
+    // Bun emits 'end' after destroy(), Node does not: after the owner's destroy(), reads
+    // fail with ERR_SOCKET_CLOSED on every runtime, not with an end of stream.
+    if (this.#destroyed || this.reconnect?.drop(undefined) === true) return;
+    // A TLS alert arrives as 'error' just before 'end': reads must see that, not EOF.
+    this.reader.end(this.error);
+    this.host.emit("end");
   }
 
   transportClosed(): void {
     if (this.#closeInfo !== undefined) return; // the transport's 'close' after the fallback
+    if (this.reconnect?.drop(undefined) === true) return;
     if (this.#closeFallback !== undefined) clearTimeout(this.#closeFallback);
     this.addresses = snapshotAddresses(this.ns, this.addresses);
     const closing = this.state === "closing";
@@ -302,11 +329,19 @@ export class Lifecycle<Tag> implements TransportOwner {
     if (this.state === "closing" || this.state === "closed" || this.ns.writableEnded) {
       throw socketClosedError("write", "closed", this.describePeer());
     }
+    if (this.reconnect?.refusesWrites === true) throw notConnectedError(this.describePeer());
+  }
+
+  /** `socket.end()`: no more reconnecting; flush, then FIN. */
+  end(): Promise<void> {
+    this.reconnect?.stop();
+    return this.writer.end();
   }
 
   /** `socket.close()`: flush, FIN, wait up to `closeTimeout` for the peer, then destroy. */
   close(): Promise<CloseInfo> {
     if (this.state === "closing" || this.state === "closed") return this.closed();
+    this.reconnect?.stop();
     this.state = "closing";
     this.reader.discardOverflow(); // a paused socket would never see the peer's FIN
     void this.writer.end();
@@ -325,6 +360,7 @@ export class Lifecycle<Tag> implements TransportOwner {
     if (error !== undefined) this.fail(error);
     this.state = "closing";
     this.reader.failAll(error ?? socketClosedError(undefined, "destroyed"));
+    this.reconnect?.stop();
     this.ns.destroy();
     this.#boundClose();
     return this.closed();
@@ -336,6 +372,7 @@ export class Lifecycle<Tag> implements TransportOwner {
     this.#destroyed = true;
     this.state = "closing";
     this.reader.failAll(socketClosedError(undefined, "reset"));
+    this.reconnect?.stop();
     // While a FIN is being sent (end() or close() in the same tick), Node's reset fails with
     // EINVAL and never emits 'close', leaking the handle: that connection is destroyed
     // instead, as is one still connecting (nothing to reset yet).

@@ -16,6 +16,7 @@ import type { DatagramOptions } from "./datagram.js";
 import { SocketError } from "./errors.js";
 import type { IterateOptions } from "./iterate.js";
 import type { ReadOptions } from "./reader.js";
+import type { ReconnectOptions } from "./reconnect.js";
 import type { SendFromOptions } from "./send-progress.js";
 import type { ListenOptions } from "./server.js";
 import type { MessageHandlerOptions } from "./sink.js";
@@ -177,6 +178,17 @@ export const CONNECT: OptionNames<ConnectOptions> = {
   noProxy: true,
   proxyTimeout: true,
   proxyHeader: true,
+  reconnect: true,
+};
+/** `connect()`'s `reconnect`. */
+export const RECONNECT: OptionNames<ReconnectOptions> = {
+  initialDelay: true,
+  maxDelay: true,
+  factor: true,
+  jitter: true,
+  maxAttempts: true,
+  writes: true,
+  shouldRetry: true,
 };
 /** `listen()`. */
 export const LISTEN: OptionNames<ListenOptions> = {

@@ -4,6 +4,7 @@
  * @module
  */
 import type { SocketError } from "./errors.js";
+import type { ReconnectingEvent } from "./reconnect.js";
 import type { SendComplete, SendProgress } from "./send-progress.js";
 import type { SocketInfo } from "./socket-info.js";
 
@@ -39,6 +40,13 @@ export interface SocketEvents<Tag> {
   timeout: [];
   /** An error. Emitted only when a listener is attached; it never crashes the process. */
   error: [error: SocketError];
+  /**
+   * A reconnecting client lost its connection, or an attempt failed: attempt `attempt` comes
+   * in `delay` ms (`connect(target, { reconnect })`).
+   */
+  reconnecting: [event: ReconnectingEvent];
+  /** A reconnecting client is connected again (`'connect'` is for the first connection only). */
+  reconnected: [info: SocketInfo];
   /** The socket is closed; always the last event. */
   close: [info: CloseInfo];
 }

@@ -8,6 +8,7 @@ import type { Socket as NetSocket } from "node:net";
 import { isIP } from "node:net";
 import { unmapIPv4 } from "./address.js";
 import type { ProxyInfo } from "./proxy-protocol/types.js";
+import type { ReconnectInfo } from "./reconnect.js";
 import { formatSockaddr } from "./sockaddr.js";
 import type { TlsInfo } from "./tls.js";
 
@@ -65,6 +66,11 @@ export interface SocketInfo {
   readonly localSockaddr: Buffer | undefined;
   /** The peer's end as `sockaddr` bytes in the host's layout; undefined while unknown. */
   readonly remoteSockaddr: Buffer | undefined;
+  /**
+   * A reconnecting client's connection count and current attempt (absent on other sockets).
+   * `bytesRead`, `bytesWritten` and the addresses are those of the current connection.
+   */
+  readonly reconnect?: ReconnectInfo;
 }
 
 /** The address fields of {@link SocketInfo}, kept across close. */

@@ -654,7 +654,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    * Resolves once the FIN is sent. Idempotent.
    */
   end(): Promise<void> {
-    return this.#life.writer.end();
+    return this.#life.end();
   }
 
   /**
@@ -716,12 +716,14 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
   /** Lets the process exit while this socket is open (Node's `unref()`). Returns the socket. */
   unref(): this {
     this.#life.ns.unref();
+    this.#life.reconnect?.setRef(false);
     return this;
   }
 
   /** Undoes {@link unref}: the open socket keeps the process alive. Returns the socket. */
   ref(): this {
     this.#life.ns.ref();
+    this.#life.reconnect?.setRef(true);
     return this;
   }
 
@@ -744,6 +746,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
       tls: life.tls,
       proxy: this.#proxy,
       ...sockaddrsOf(addresses, this.id !== undefined),
+      ...(life.reconnect === undefined ? {} : { reconnect: life.reconnect.info() }),
     };
   }
 }

@@ -89,6 +89,11 @@ export async function upgradeToTls<Tag>(
   defaultSide: "client" | "server",
 ): Promise<void> {
   if (life.state === "closing" || life.state === "closed") throw socketClosedError("start TLS");
+  if (life.reconnect !== undefined) {
+    const message =
+      "a reconnecting socket cannot start TLS: its next connection would be clear text (use the tls option)";
+    throw new SocketError("ERR_INVALID_STATE", message);
+  }
   if (isSecure(life.ns) || life.upgrading)
     throw new SocketError("ERR_INVALID_STATE", "the socket is already secure");
   const side = options.side ?? defaultSide;

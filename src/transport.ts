@@ -41,14 +41,12 @@ import {
 export interface TransportOwner {
   /** Takes the received chunks (the hot path: one map lookup and one push per chunk). */
   readonly reader: Reader;
-  /** The error that ends the socket, when one was recorded: reads see it, not an EOF. */
-  readonly error: SocketError | undefined;
-  /** Whether the owner called `destroy()` or `reset()`. */
-  readonly destroyed: boolean;
   /** The socket, which emits the events that carry nothing. */
   readonly host: { emit(event: "dataAvailable" | "end" | "timeout"): boolean };
   /** The transport connected (the TLS handshake included). */
   transportConnected(): void;
+  /** The peer sent FIN (after the owner's `destroy()`, ignored). */
+  transportEnded(): void;
   /** The transport failed (map `error` with {@link transportError}). */
   transportFailed(error: unknown): void;
   /** The transport closed. */
@@ -75,13 +73,7 @@ const events: readonly [string, TransportListener][] = [
   [
     "end",
     function (this: NetSocket) {
-      const owner = owners.get(this);
-      // Bun emits 'end' after destroy(), Node does not: after the owner's destroy(), reads
-      // fail with ERR_SOCKET_CLOSED on every runtime, not with an end of stream.
-      if (owner === undefined || owner.destroyed) return;
-      // A TLS alert arrives as 'error' just before 'end': reads must see that, not EOF.
-      owner.reader.end(owner.error);
-      owner.host.emit("end");
+      owners.get(this)?.transportEnded();
     },
   ],
   [
