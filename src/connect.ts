@@ -60,7 +60,7 @@ export interface ConnectOptions extends SocketOptions, ProxyOptions {
   tls?: boolean | TlsClientOptions;
   /**
    * A PROXY protocol header (HAProxy's spec) to send first, before any TLS, for an upstream
-   * that expects one: `{ version: 1 | 2, command?, source, destination, tlvs? }` (see
+   * that expects one (through a `proxy`: first in the tunnel, once it is open): `{ version: 1 | 2, command?, source, destination, tlvs? }` (see
    * {@link ProxyHeaderInit}). It counts in `info().bytesWritten`.
    * @example
    * ```ts
@@ -117,7 +117,7 @@ export interface ConnectOptions extends SocketOptions, ProxyOptions {
  * an unobserved failure never crashes the process.
  *
  * With `proxy` (see {@link ProxyOptions}) the connection goes through a SOCKS5/4a/4 proxy or
- * an HTTP proxy's `CONNECT`; `opened` waits for the tunnel (and TLS with the final host), and
+ * an HTTP proxy's `CONNECT` (over verified TLS with an `https://` proxy); `opened` waits for the tunnel (and TLS with the final host), and
  * a failure at the proxy rejects with a `ProxyError` (`ERR_PROXY_AUTH`, `ERR_PROXY_REFUSED`,
  * `ERR_PROXY_RESPONSE`, `ERR_PROXY_TIMEOUT`, or the system code of reaching the proxy).
  *
@@ -143,6 +143,7 @@ export function connect<Tag = unknown>(
   const options = checkOptions("options", connectOptions, {});
   checkOptionNames("connect()", options, CONNECT);
   if (typeof options.tls === "object") checkOptionNames("connect() tls", options.tls, TLS_CLIENT);
+  checkOptionNames("connect() proxyTls", options.proxyTls, TLS_CLIENT);
   const resolved = resolveSocketOptions(options);
   const connectTimeout = checkInteger("connectTimeout", options.connectTimeout ?? 0, 0, MAX_TIMER);
   const allowHalfOpen = options.allowHalfOpen ?? false;
@@ -166,9 +167,6 @@ export function connect<Tag = unknown>(
   const header =
     options.proxyHeader === undefined ? undefined : encodeProxyHeader(options.proxyHeader);
   const proxy = proxyRoute(options, endpoint, tls !== undefined);
-  if (proxy !== undefined && header !== undefined && endpoint.kind === "tcp") {
-    throw new SocketError("ERR_INVALID_ARGUMENT", "proxyHeader cannot be sent through a proxy");
-  }
   const policy = checkReconnect(options, proxy !== undefined && endpoint.kind === "tcp");
   const how = { local, allowHalfOpen, tls, tlsOptions, header };
   const socket =
@@ -182,6 +180,8 @@ export function connect<Tag = unknown>(
             allowHalfOpen,
             tls: tlsOptions,
             proxyTimeout: options.proxyTimeout,
+            proxyTls: options.proxyTls,
+            header,
           });
   const expire = (error: SocketError): void => void socket.destroy(error);
   // Only what was armed is watched: a plain connect makes no promises of its own. A
@@ -300,9 +300,11 @@ function tunnelled<Tag>(
     allowHalfOpen: boolean;
     tls: TlsClientOptions | undefined;
     proxyTimeout: number | undefined;
+    proxyTls: TlsClientOptions | undefined;
+    header: Buffer | undefined;
   },
 ): Socket<Tag> {
-  checkTunnel(how.proxy, endpoint);
+  const proxyTls = checkTunnel(how.proxy, endpoint, how.proxyTls);
   const proxyTimeout = checkInteger(
     "proxyTimeout",
     how.proxyTimeout ?? DEFAULT_PROXY_TIMEOUT,
@@ -323,6 +325,8 @@ function tunnelled<Tag>(
     options: resolved,
     proxyTimeout,
     tls: how.tls,
+    proxyTls,
+    header: how.header,
   });
   return socket;
 }

@@ -177,6 +177,7 @@ export const CONNECT: OptionNames<ConnectOptions> = {
   proxy: true,
   noProxy: true,
   proxyTimeout: true,
+  proxyTls: true,
   proxyHeader: true,
   reconnect: true,
 };

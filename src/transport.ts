@@ -143,9 +143,20 @@ export function configure(ns: NetSocket, options: ResolvedSocketOptions): void {
   if (options.keepAlive !== false) ns.setKeepAlive(true, options.keepAlive);
 }
 
-/** Whether the transport is TLS. */
+/** TLS layers with an `https://` proxy that carry a plain tunnel: not the target's TLS. */
+const proxyHops = new WeakSet<NetSocket>();
+
+/**
+ * Marks `ns` as the TLS layer with an `https://` proxy, carrying a plain tunnel to the
+ * target: the socket is not `secure`, `info().tls` is undefined, `startTLS()` may wrap it.
+ */
+export function markProxyHop(ns: NetSocket): void {
+  proxyHops.add(ns);
+}
+
+/** Whether the transport is TLS with the peer (a TLS layer with a proxy is not). */
 export function isSecure(ns: NetSocket): ns is TLSSocket {
-  return ns instanceof TLSSocket;
+  return ns instanceof TLSSocket && !proxyHops.has(ns);
 }
 
 /**

@@ -6,6 +6,7 @@
  */
 import type { Endpoint } from "../address.js";
 import { SocketError } from "../errors.js";
+import type { TlsClientOptions } from "../tls.js";
 import { bypasses, parseBypassList } from "./bypass.js";
 import { type ProxySpec, parseProxyUrl } from "./url.js";
 
@@ -13,7 +14,8 @@ import { type ProxySpec, parseProxyUrl } from "./url.js";
 export interface ProxyOptions {
   /**
    * Connect through a proxy: `"socks5://user:pass@host:port"`, `"socks4a://host:port"`,
-   * `"socks4://userid@host:port"` or `"http://user:pass@host:port"` (HTTP `CONNECT`), or
+   * `"socks4://userid@host:port"`, `"http://user:pass@host:port"` (HTTP `CONNECT`),
+   * `"https://user:pass@host:port"` (TLS to the proxy, verified, then `CONNECT`), or
    * `"env"` to take the proxy from the environment (`HTTPS_PROXY` or `HTTP_PROXY` for a TLS or plain target, then `ALL_PROXY`, skipping hosts in `NO_PROXY`). Credentials
    * in the URL are percent-decoded.
    */
@@ -30,6 +32,14 @@ export interface ProxyOptions {
    * @default 30000
    */
   proxyTimeout?: number;
+  /**
+   * TLS options for the connection to an `https://` proxy (`ca`, `verifyHost`, a client
+   * certificate, …; see {@link TlsClientOptions}): the proxy's certificate is verified
+   * against its host name by default. The target's own TLS is the `tls` option. Refused
+   * (`ERR_INVALID_ARGUMENT`) when the proxy in use is not `https://`.
+   * @default {} (verified with the system's CAs)
+   */
+  proxyTls?: TlsClientOptions;
 }
 
 /** The default of `proxyTimeout`: 30 seconds (the `socks` package's own default). */

@@ -5,7 +5,7 @@
  * @module
  */
 import { type Socket as NetSocket, connect as netConnect } from "node:net";
-import { connect as tlsConnect } from "node:tls";
+import { type ConnectionOptions, type TLSSocket, connect as tlsConnect } from "node:tls";
 import { formatAddress, formatEndpoint, type TcpEndpoint } from "../address.js";
 import { SocketError, toSocketError } from "../errors.js";
 import { attachTunnel, type Socket } from "../socket.js";
@@ -17,6 +17,7 @@ import {
   type TlsClientOptions,
   toTlsError,
 } from "../tls.js";
+import { markProxyHop } from "../transport.js";
 import { ProxyError } from "./error.js";
 import { httpConnect } from "./http-connect.js";
 import { socksConnect } from "./socks.js";
@@ -35,19 +36,35 @@ export interface TunnelPlan {
   readonly proxyTimeout: number;
   /** TLS with the final host through the tunnel, when asked for. */
   readonly tls: TlsClientOptions | undefined;
+  /** TLS with an `https://` proxy itself (checked by {@link checkTunnel}); else undefined. */
+  readonly proxyTls: ConnectionOptions | undefined;
+  /** A PROXY protocol header to send first in the tunnel, before any TLS with the target. */
+  readonly header: Buffer | undefined;
 }
 
 /**
- * Checks what can be checked of a tunnel before any I/O.
- * @throws SocketError `ERR_INVALID_ARGUMENT`: SOCKS4 (not 4a) to an IPv6 address.
+ * Checks what can be checked of a tunnel before any I/O; returns the TLS options for an
+ * `https://` proxy (verified against the proxy's host name unless `proxyTls` says otherwise).
+ * @throws SocketError `ERR_INVALID_ARGUMENT`: SOCKS4 (not 4a) to an IPv6 address;
+ * `proxyTls` for a proxy that is not `https://`, or bad TLS options.
  */
-export function checkTunnel(proxy: ProxySpec, target: TcpEndpoint): void {
+export function checkTunnel(
+  proxy: ProxySpec,
+  target: TcpEndpoint,
+  proxyTls?: TlsClientOptions,
+): ConnectionOptions | undefined {
   if (proxy.protocol === "socks4" && target.host.includes(":")) {
     throw new SocketError(
       "ERR_INVALID_ARGUMENT",
       `socks4 carries only IPv4 addresses, not ${target.host}: use socks5`,
     );
   }
+  if (proxy.protocol !== "https") {
+    if (proxyTls === undefined) return undefined;
+    const message = `proxyTls applies to an https:// proxy, not ${proxy.display}`;
+    throw new SocketError("ERR_INVALID_ARGUMENT", message);
+  }
+  return clientTlsOptions(proxyTls ?? {}, proxy.host);
 }
 
 /**
@@ -69,12 +86,14 @@ export function openTunnel(socket: Socket<unknown>, plan: TunnelPlan): void {
   // Errors are taken by each step's own listener; this one keeps a late one from crashing.
   raw.on("error", () => {});
   let secure: NetSocket | undefined;
+  let hop: NetSocket | undefined; // TLS with an https:// proxy
   let overriding: SocketError | undefined; // why the tunnel was cut short by us
   let done = false;
   const abandon = (why: SocketError | undefined): void => {
     if (done) return;
     overriding ??= why;
     raw.destroy();
+    hop?.destroy();
     secure?.destroy();
   };
   void socket.closed.then(() => abandon(undefined));
@@ -88,12 +107,23 @@ export function openTunnel(socket: Socket<unknown>, plan: TunnelPlan): void {
       : undefined;
   const build = async (): Promise<NetSocket> => {
     await reachProxy(raw, proxy);
-    if (proxy.protocol === "http") await httpConnect(raw, proxy, target.host, target.port);
-    else await socksConnect(raw, proxy, target.host, target.port);
+    let tunnel: NetSocket = raw;
+    if (plan.proxyTls !== undefined) {
+      tunnel = await secureProxy(raw, plan.proxyTls, plan, (made) => {
+        hop = made;
+      });
+    }
+    if (proxy.protocol === "socks5" || proxy.protocol === "socks4a" || proxy.protocol === "socks4")
+      await socksConnect(tunnel, proxy, target.host, target.port);
+    else await httpConnect(tunnel, proxy, target.host, target.port);
     clearTimeout(timer);
+    if (plan.header !== undefined) tunnel.write(plan.header); // first in the tunnel
     const { tls } = plan;
-    if (tls === undefined) return raw;
-    return await secureTunnel(raw, { ...plan, tls }, (made) => {
+    if (tls === undefined) {
+      if (tunnel !== raw) markProxyHop(tunnel); // TLS with the proxy, not with the target
+      return tunnel;
+    }
+    return await secureTunnel(tunnel, { ...plan, tls }, (made) => {
       secure = made;
     });
   };
@@ -106,6 +136,7 @@ export function openTunnel(socket: Socket<unknown>, plan: TunnelPlan): void {
       done = true;
       clearTimeout(timer);
       raw.destroy();
+      hop?.destroy();
       secure?.destroy();
       const peer = formatEndpoint(target);
       void socket.destroy(overriding ?? toSocketError(error, peer));
@@ -133,6 +164,28 @@ function reachProxy(raw: NetSocket, proxy: ProxySpec): Promise<void> {
     raw.once("error", onError);
     raw.once("close", onClose);
   });
+}
+
+/**
+ * TLS with an `https://` proxy over `raw` (connected): verified against the proxy's host
+ * name by default; a failure is a `TlsError` naming the proxy.
+ */
+async function secureProxy(
+  raw: NetSocket,
+  options: ConnectionOptions,
+  plan: TunnelPlan,
+  made: (secure: TLSSocket) => void,
+): Promise<TLSSocket> {
+  const { proxy } = plan;
+  const secure = tlsConnect({ ...options, socket: raw, host: proxy.host });
+  made(secure);
+  secure.on("error", () => {}); // reported through awaitHandshake
+  const peer = `proxy ${proxy.display}`;
+  const toError = (error: unknown): SocketError =>
+    toTlsError(error, peer) ?? toSocketError(error, peer);
+  const ms = plan.tls?.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT;
+  await awaitHandshake(secure, "client", ms, {}, toError);
+  return secure;
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * Proxy URLs: `socks5://user:pass@host:port`, `socks4a://…`, `socks4://…`, `http://…`,
- * parsed and checked before any I/O.
+ * `https://…` (TLS to the proxy, then `CONNECT`), parsed and checked before any I/O.
  *
  * @module
  */
@@ -11,7 +11,7 @@ import { SocketError } from "../errors.js";
  * The proxy protocols sockit speaks. `socks5h` is accepted as another name of `socks5`
  * (curl's name for "the proxy resolves host names", which is sockit's default anyway).
  */
-export type ProxyProtocol = "socks5" | "socks4a" | "socks4" | "http";
+export type ProxyProtocol = "socks5" | "socks4a" | "socks4" | "http" | "https";
 
 /** A parsed proxy URL. */
 export interface ProxySpec {
@@ -27,12 +27,13 @@ export interface ProxySpec {
   readonly display: string;
 }
 
-/** A port for a URL that gives none: IANA's 1080 for SOCKS, 80 for `http:` (the scheme's). */
+/** A port for a URL that gives none: IANA's 1080 for SOCKS, 80 for `http:`, 443 for `https:`. */
 const DEFAULT_PORTS: Readonly<Record<ProxyProtocol, number>> = {
   socks5: 1080,
   socks4a: 1080,
   socks4: 1080,
   http: 80,
+  https: 443,
 };
 
 const PROTOCOLS: Readonly<Record<string, ProxyProtocol>> = {
@@ -41,6 +42,7 @@ const PROTOCOLS: Readonly<Record<string, ProxyProtocol>> = {
   "socks4a:": "socks4a",
   "socks4:": "socks4",
   "http:": "http",
+  "https:": "https",
 };
 
 /** RFC 1929 gives the user name and the password one length byte each. */
@@ -65,11 +67,10 @@ function decode(text: string, url: string, what: string): string | undefined {
 }
 
 /**
- * Parses a proxy URL. A URL without a port gets 1080 (SOCKS) or 80 (`http:`).
+ * Parses a proxy URL. A URL without a port gets 1080 (SOCKS), 80 (`http:`) or 443 (`https:`).
  * @throws SocketError `ERR_INVALID_ADDRESS` for a malformed URL, host or port, a path, query
- * or fragment; `ERR_INVALID_ARGUMENT` for a scheme sockit does not speak (`https:` included:
- * TLS to the proxy itself is not supported), a SOCKS4 password, or SOCKS5 credentials over
- * 255 bytes.
+ * or fragment; `ERR_INVALID_ARGUMENT` for a scheme sockit does not speak, a SOCKS4
+ * password, or SOCKS5 credentials over 255 bytes.
  */
 export function parseProxyUrl(url: string): ProxySpec {
   if (typeof url !== "string") {
@@ -88,7 +89,7 @@ export function parseProxyUrl(url: string): ProxySpec {
   if (protocol === undefined) {
     throw new SocketError(
       "ERR_INVALID_ARGUMENT",
-      `unsupported proxy scheme ${JSON.stringify(parsed.protocol)}: use socks5:, socks4a:, socks4: or http:`,
+      `unsupported proxy scheme ${JSON.stringify(parsed.protocol)}: use socks5:, socks4a:, socks4:, http: or https:`,
     );
   }
   if ((parsed.pathname !== "" && parsed.pathname !== "/") || parsed.search || parsed.hash) {
@@ -117,7 +118,7 @@ function checkCredentials(
   username: string | undefined,
   password: string | undefined,
 ): void {
-  if (protocol === "http") return;
+  if (protocol === "http" || protocol === "https") return;
   if (protocol !== "socks5") {
     if (password !== undefined) {
       throw new SocketError(

@@ -179,7 +179,7 @@ describe("connect() through a proxy", () => {
 
   it.each([
     ["a malformed proxy URL", { proxy: "socks5://host:99999" }, "ERR_INVALID_ADDRESS"],
-    ["an unsupported scheme", { proxy: "https://host:443" }, "ERR_INVALID_ARGUMENT"],
+    ["an unsupported scheme", { proxy: "ftp://host:21" }, "ERR_INVALID_ARGUMENT"],
     [
       "a negative proxyTimeout",
       { proxy: "socks5://h:1", proxyTimeout: -1 },

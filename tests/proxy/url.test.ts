@@ -24,9 +24,15 @@ describe("parseProxyUrl", () => {
     expect(parseProxyUrl("http://u:p@proxy:3128")).toMatchObject({ protocol: "http", port: 3128 });
   });
 
-  it("defaults the port to 1080 for SOCKS and 80 for http", () => {
+  it("defaults the port to 1080 for SOCKS, 80 for http and 443 for https", () => {
     expect(parseProxyUrl("socks5://proxy").port).toBe(1080);
     expect(parseProxyUrl("http://proxy").port).toBe(80);
+    expect(parseProxyUrl("https://u:p@proxy")).toMatchObject({
+      protocol: "https",
+      port: 443,
+      username: "u",
+      password: "p",
+    });
     expect(parseProxyUrl("http://proxy:80").port).toBe(80);
   });
 
@@ -54,7 +60,6 @@ describe("parseProxyUrl", () => {
   });
 
   it.each([
-    ["an https proxy", "https://proxy:443"],
     ["an unknown scheme", "ftp://proxy:21"],
     ["a SOCKS4 password", "socks4://id:pw@proxy:1"],
     ["a SOCKS5 user name over 255 bytes", `socks5://${"u".repeat(256)}:pw@proxy:1`],
