@@ -227,9 +227,9 @@ export class Reconnector<Tag> {
     detach(old);
     old.on("error", ignore); // nothing it emits from now on may crash the process
     const error = new ConnectionLostError(life.describePeer(), life.reader.buffer.takeAll(), cause);
+    // The socket is between connections before any user code runs (the callbacks below may
+    // write, read or close): new writes are held, new reads wait.
     life.state = "connecting";
-    life.writer.failAll(error); // in flight: the peer may or may not have them
-    life.reader.failAll(error);
     const placeholder = new NetSocket();
     if ((old.timeout ?? 0) > 0) placeholder.setTimeout(old.timeout ?? 0);
     life.ns = placeholder;
@@ -238,7 +238,9 @@ export class Reconnector<Tag> {
     life.writer.hold();
     life.reader.hold();
     old.destroy();
-    this.#schedule(error);
+    life.writer.failUnsettled(error); // in flight: the peer may or may not have them
+    life.reader.failAll(error);
+    if (!this.#stopped) this.#schedule(error); // unless a callback closed the socket
     return true;
   }
 

@@ -294,6 +294,14 @@ export class WriteQueue<Tag> {
     if (barrier >= 0) this.#held = held.slice(barrier + 1);
   }
 
+  /**
+   * Settles with `error` the writes handed to the transport and not settled yet (a
+   * reconnecting socket's drop); held writes stay held.
+   */
+  failUnsettled(error: SocketError): void {
+    for (const fail of [...(this.#unsettled ?? [])]) fail(error);
+  }
+
   /** Settles every write still pending with `error` (the socket has closed). */
   failAll(error: SocketError): void {
     for (const fail of [...(this.#unsettled ?? [])]) fail(error);

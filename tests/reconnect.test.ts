@@ -356,6 +356,44 @@ describe("reconnect: writes", () => {
 });
 
 describe("reconnect: ending stops the retries", () => {
+  it("close() from a failed write's callback at the drop closes the socket, with no retry", async () => {
+    const server = await peer(() => {});
+    const socket = track(connect(server.target, { reconnect: fast }));
+    const seen = events(socket);
+    await socket.opened;
+    const write = new Promise<SocketError | null>((resolve) =>
+      socket.write(Buffer.alloc(8 * 1024 * 1024), "big", (error) => {
+        void socket.close(); // user code inside the drop
+        resolve(error);
+      }),
+    );
+    await sleep(30);
+    server.accepted[0]?.resetAndDestroy();
+    expect(await write).not.toBeNull();
+    const closed = await socket.closed;
+    expect(closed.hadError).toBe(false);
+    await sleep(60);
+    expect(seen).toEqual([]);
+    expect(server.accepted.length).toBe(1);
+  });
+
+  it("a write made from a failed write's callback at the drop is held for the next connection", async () => {
+    const received: string[] = [];
+    let n = 0;
+    const server = await peer((s) => {
+      n++;
+      if (n > 1) s.on("data", (c) => received.push(c.toString()));
+    });
+    const socket = track(connect(server.target, { reconnect: fast }));
+    await socket.opened;
+    socket.write(Buffer.alloc(8 * 1024 * 1024), "big", (error) => {
+      if (error !== null) socket.write("again");
+    });
+    await sleep(30);
+    server.accepted[0]?.resetAndDestroy();
+    await waitFor(() => received.join("") === "again", 5000);
+  });
+
   for (const how of ["close", "end", "destroy", "reset"] as const) {
     it(`${how}() during the backoff delay closes at once, fails what waits, and makes no more attempts`, async () => {
       const server = await peer(() => {});
