@@ -3,7 +3,8 @@
  * absent. Whichever fires first calls `expire` once with its error (the phase's timeout
  * error, or `ERR_ABORTED` with the signal's reason); `clear()` disarms both, and the
  * operation calls it when it settles first. Every deadline in sockit is one of these: a
- * read, a datagram receive, a send, a connect, a TLS handshake, a STARTTLS handshake.
+ * read, a datagram receive, a send, a connect, a TLS handshake, a STARTTLS handshake, a
+ * proxy tunnel's set-up (a {@link CustomPhase} with its own error).
  *
  * Nothing is made for an operation without a deadline ({@link startDeadline} returns
  * undefined), so the common call pays nothing.
@@ -24,7 +25,15 @@ import {
  * `"receive"` (a datagram; `ERR_READ_TIMEOUT`), `"send"` (`ERR_WRITE_TIMEOUT`), `"connect"`
  * (`ERR_CONNECT_TIMEOUT`, naming `address`), `"handshake"` (`ERR_TLS_HANDSHAKE_TIMEOUT`).
  */
-export type DeadlinePhase = "read" | "receive" | "send" | "connect" | "handshake";
+export type DeadlinePhase = "read" | "receive" | "send" | "connect" | "handshake" | CustomPhase;
+
+/** A phase that names its own timeout error (a module above this one, such as the proxies). */
+export interface CustomPhase {
+  /** What an abort names: `ERR_ABORTED` says "<name> aborted". */
+  readonly name: string;
+  /** The error when `ms` milliseconds pass first. */
+  timeoutError(ms: number): SocketError;
+}
 
 /** An armed deadline. */
 export class Deadline {
@@ -92,10 +101,12 @@ export function abortedNow(
 }
 
 function abortWhat(phase: DeadlinePhase): string {
+  if (typeof phase !== "string") return phase.name;
   return phase === "connect" ? "connection" : phase;
 }
 
 function timeoutError(phase: DeadlinePhase, ms: number, address: string | undefined): SocketError {
+  if (typeof phase !== "string") return phase.timeoutError(ms);
   switch (phase) {
     case "read":
       return readTimeoutError(ms);

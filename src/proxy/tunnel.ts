@@ -7,6 +7,7 @@
 import { type Socket as NetSocket, connect as netConnect } from "node:net";
 import { type ConnectionOptions, type TLSSocket, connect as tlsConnect } from "node:tls";
 import { formatAddress, formatEndpoint, type TcpEndpoint } from "../address.js";
+import { type CustomPhase, startDeadline } from "../deadline.js";
 import { SocketError, toSocketError } from "../errors.js";
 import { attachTunnel, type Socket } from "../socket.js";
 import type { ResolvedSocketOptions } from "../socket-options.js";
@@ -71,77 +72,115 @@ export function checkTunnel(
  * Builds the tunnel for `socket` (made with a placeholder transport) in the background and
  * hands it over once open; on failure destroys `socket` with the error, which rejects
  * `opened`. When `socket` closes first (destroyed, aborted, `connectTimeout`), the
- * half-built tunnel is torn down.
+ * half-built tunnel is torn down. `proxyTimeout` bounds the set-up up to the proxy's "yes"
+ * (`ERR_PROXY_TIMEOUT`); TLS with the target then has its own `handshakeTimeout`.
  */
 export function openTunnel(socket: Socket<unknown>, plan: TunnelPlan): void {
-  const { proxy, target, options } = plan;
-  const raw = netConnect({
-    host: proxy.host,
-    port: proxy.port,
-    allowHalfOpen: plan.allowHalfOpen,
-    ...plan.local,
-  });
-  raw.setNoDelay(options.noDelay);
-  if (options.keepAlive !== false) raw.setKeepAlive(true, options.keepAlive);
-  // Errors are taken by each step's own listener; this one keeps a late one from crashing.
-  raw.on("error", () => {});
-  let secure: NetSocket | undefined;
-  let hop: NetSocket | undefined; // TLS with an https:// proxy
-  let overriding: SocketError | undefined; // why the tunnel was cut short by us
-  let done = false;
-  const abandon = (why: SocketError | undefined): void => {
-    if (done) return;
-    overriding ??= why;
-    raw.destroy();
-    hop?.destroy();
-    secure?.destroy();
+  const build = new TunnelBuild(plan);
+  void socket.closed.then(() => build.abandon(undefined));
+  const deadline = startDeadline(proxyPhase(plan), plan.proxyTimeout, undefined, (error) =>
+    build.abandon(error),
+  );
+  build
+    .run(() => deadline?.clear())
+    .then(
+      (transport) => {
+        build.finish();
+        if (!socket[attachTunnel](transport, plan.tls !== undefined)) transport.destroy();
+      },
+      (error: unknown) => {
+        deadline?.clear();
+        const why = build.fail() ?? toSocketError(error, formatEndpoint(plan.target));
+        void socket.destroy(why);
+      },
+    );
+}
+
+/** The deadline phase of a tunnel's set-up: its timeout is `ERR_PROXY_TIMEOUT`. */
+function proxyPhase({ proxy, target }: TunnelPlan): CustomPhase {
+  return {
+    name: `tunnel through proxy ${proxy.display}`,
+    timeoutError(ms) {
+      const message = `proxy ${proxy.display} did not open the tunnel to ${formatEndpoint(target)} within ${ms} ms`;
+      const address = formatAddress(proxy.host, proxy.port);
+      return new ProxyError("ERR_PROXY_TIMEOUT", message, { proxy: proxy.display, address });
+    },
   };
-  void socket.closed.then(() => abandon(undefined));
-  const timer =
-    plan.proxyTimeout > 0
-      ? setTimeout(() => {
-          const message = `proxy ${proxy.display} did not open the tunnel to ${formatEndpoint(target)} within ${plan.proxyTimeout} ms`;
-          const address = formatAddress(proxy.host, proxy.port);
-          abandon(new ProxyError("ERR_PROXY_TIMEOUT", message, { proxy: proxy.display, address }));
-        }, plan.proxyTimeout)
-      : undefined;
-  const build = async (): Promise<NetSocket> => {
-    await reachProxy(raw, proxy);
-    let tunnel: NetSocket = raw;
-    if (plan.proxyTls !== undefined) {
-      tunnel = await secureProxy(raw, plan.proxyTls, plan, (made) => {
-        hop = made;
+}
+
+/** The sockets of one tunnel being built, torn down together when it is cut short. */
+class TunnelBuild {
+  readonly #plan: TunnelPlan;
+  readonly #raw: NetSocket;
+  #hop: NetSocket | undefined; // TLS with an https:// proxy
+  #secure: NetSocket | undefined; // TLS with the target
+  #overriding: SocketError | undefined; // why the tunnel was cut short by us
+  #done = false;
+
+  constructor(plan: TunnelPlan) {
+    const { proxy, options } = plan;
+    this.#plan = plan;
+    const raw = netConnect({
+      host: proxy.host,
+      port: proxy.port,
+      allowHalfOpen: plan.allowHalfOpen,
+      ...plan.local,
+    });
+    raw.setNoDelay(options.noDelay);
+    if (options.keepAlive !== false) raw.setKeepAlive(true, options.keepAlive);
+    // Errors are taken by each step's own listener; this one keeps a late one from crashing.
+    raw.on("error", () => {});
+    this.#raw = raw;
+  }
+
+  /** Proxy, handshake, header, TLS with the target; `opened()` once the proxy said yes. */
+  async run(opened: () => void): Promise<NetSocket> {
+    const { proxy, target, header, tls } = this.#plan;
+    await reachProxy(this.#raw, proxy);
+    let tunnel: NetSocket = this.#raw;
+    if (this.#plan.proxyTls !== undefined) {
+      tunnel = await secureProxy(tunnel, this.#plan.proxyTls, this.#plan, (made) => {
+        this.#hop = made;
       });
     }
     if (proxy.protocol === "socks5" || proxy.protocol === "socks4a" || proxy.protocol === "socks4")
       await socksConnect(tunnel, proxy, target.host, target.port);
     else await httpConnect(tunnel, proxy, target.host, target.port);
-    clearTimeout(timer);
-    if (plan.header !== undefined) tunnel.write(plan.header); // first in the tunnel
-    const { tls } = plan;
+    opened();
+    if (header !== undefined) tunnel.write(header); // first in the tunnel
     if (tls === undefined) {
-      if (tunnel !== raw) markProxyHop(tunnel); // TLS with the proxy, not with the target
+      if (tunnel !== this.#raw) markProxyHop(tunnel); // TLS with the proxy, not the target
       return tunnel;
     }
-    return await secureTunnel(tunnel, { ...plan, tls }, (made) => {
-      secure = made;
+    return await secureTunnel(tunnel, { ...this.#plan, tls }, (made) => {
+      this.#secure = made;
     });
-  };
-  build().then(
-    (transport) => {
-      done = true;
-      if (!socket[attachTunnel](transport, plan.tls !== undefined)) transport.destroy();
-    },
-    (error: unknown) => {
-      done = true;
-      clearTimeout(timer);
-      raw.destroy();
-      hop?.destroy();
-      secure?.destroy();
-      const peer = formatEndpoint(target);
-      void socket.destroy(overriding ?? toSocketError(error, peer));
-    },
-  );
+  }
+
+  /** Cuts the build short (a deadline, the socket closed); `why` wins over what follows. */
+  abandon(why: SocketError | undefined): void {
+    if (this.#done) return;
+    this.#overriding ??= why;
+    this.#destroy();
+  }
+
+  /** The tunnel was handed over: nothing to tear down any more. */
+  finish(): void {
+    this.#done = true;
+  }
+
+  /** The build failed: tears down every part; returns the error that cut it short, if any. */
+  fail(): SocketError | undefined {
+    this.#done = true;
+    this.#destroy();
+    return this.#overriding;
+  }
+
+  #destroy(): void {
+    this.#raw.destroy();
+    this.#hop?.destroy();
+    this.#secure?.destroy();
+  }
 }
 
 /** Resolves once `raw` is connected to the proxy; rejects with a {@link ProxyError}. */
