@@ -112,36 +112,3 @@ export function checkLocalAddress(address: string): string {
   }
   return address;
 }
-
-/** A local bind for an outgoing connection: what `net.connect()` takes. */
-export interface LocalBind {
-  localAddress?: string;
-  localPort?: number;
-  family?: number;
-}
-
-/**
- * Checks `localAddress` (an IP literal), `localPort` (0–65535) and `family` (4 or 6).
- * @throws SocketError `ERR_INVALID_ADDRESS` or `ERR_INVALID_ARGUMENT`.
- */
-export function checkLocalBind(options: {
-  localAddress?: string;
-  localPort?: number;
-  family?: 4 | 6;
-}): LocalBind {
-  const bind: LocalBind = {};
-  if (options.localAddress !== undefined)
-    bind.localAddress = checkLocalAddress(options.localAddress);
-  if (options.localPort !== undefined)
-    bind.localPort = checkInteger("localPort", options.localPort, 0, 65535);
-  if (options.family !== undefined) {
-    if (options.family !== 4 && options.family !== 6) {
-      throw new SocketError(
-        "ERR_INVALID_ARGUMENT",
-        `family must be 4 or 6, got ${String(options.family)}`,
-      );
-    }
-    bind.family = options.family;
-  }
-  return bind;
-}

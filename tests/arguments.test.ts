@@ -3,13 +3,13 @@ import { resolve } from "../src/address.js";
 import {
   checkInteger,
   checkLocalAddress,
-  checkLocalBind,
   checkMaxLength,
   checkReadOptions,
   checkTimeout,
 } from "../src/arguments.js";
 import { connect } from "../src/connect.js";
 import { openDatagram } from "../src/datagram.js";
+import { checkLocalBind } from "../src/local-address.js";
 import { listen } from "../src/server.js";
 import type { Socket } from "../src/socket.js";
 import { rejection, thrown } from "./helpers/errors.js";
@@ -152,6 +152,16 @@ describe("argument checks", () => {
     });
     expect(() => checkLocalBind({ localPort: 65536 })).toThrow(invalidWith("ERR_INVALID_ARGUMENT"));
     expect(() => checkLocalBind({ family: 5 as 4 })).toThrow(invalidWith("ERR_INVALID_ARGUMENT"));
-    expect(() => checkLocalBind({ localAddress: "x" })).toThrow(invalidWith("ERR_INVALID_ADDRESS"));
+    expect(() => checkLocalBind({ localAddress: "bad host!" })).toThrow(
+      invalidWith("ERR_INVALID_ADDRESS"),
+    );
+    // A name is kept for the lookup before the bind; a port after it is the local port.
+    expect(checkLocalBind({ localAddress: "lo:8082" })).toEqual({
+      localAddress: "lo",
+      localPort: 8082,
+    });
+    expect(() => checkLocalBind({ localAddress: "lo:8082", localPort: 1 })).toThrow(
+      invalidWith("ERR_INVALID_ARGUMENT"),
+    );
   });
 });
