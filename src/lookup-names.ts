@@ -21,7 +21,7 @@ export interface EndpointNames {
   readonly port: number;
 }
 
-/** Both ends with their names: what {@link lookupNames} resolves with. */
+/** Both ends with their names: what `socket.lookupNames()` resolves with. */
 export interface SocketNames {
   /** Our end (Tcl `-sockname`). */
   readonly local: EndpointNames;
