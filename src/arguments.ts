@@ -1,13 +1,12 @@
 /**
  * Checks of the arguments every public entry point takes from untyped callers (JavaScript, or
  * data that came from outside): an options bag, bytes to send, integers in a range, a
- * per-call `timeout`, a codec's `maxLength`, a local bind address. Each refuses bad input
+ * per-call `timeout`, a codec's `maxLength`. (Local bind addresses: `local-address.ts`.) Each refuses bad input
  * with a stable code (`ERR_INVALID_ARGUMENT`, `ERR_INVALID_ADDRESS`) naming what was wrong,
  * never a plain `TypeError` from deeper down.
  *
  * @module
  */
-import { isIP } from "node:net";
 import { SocketError } from "./errors.js";
 
 /** What a value is, for an error message, without echoing its contents. */
@@ -100,15 +99,4 @@ export function checkMaxLength(value: number | undefined, fallback: number): num
     );
   }
   return value;
-}
-
-/** Throws `ERR_INVALID_ADDRESS` unless `address` (a `localAddress`) is an IP literal. */
-export function checkLocalAddress(address: string): string {
-  if (isIP(address) === 0) {
-    throw new SocketError(
-      "ERR_INVALID_ADDRESS",
-      `localAddress must be an IP address, got ${JSON.stringify(address)}`,
-    );
-  }
-  return address;
 }

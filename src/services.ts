@@ -12,8 +12,11 @@ import { SocketError } from "./errors.js";
 /** The transport protocol a service name is looked up for (the services file's column). */
 export type ServiceProtocol = "tcp" | "udp";
 
-/** A service name: letters, digits and `-._+`, with at least one letter (RFC 6335 §5.1). */
-const SERVICE_NAME = /^(?=.*[A-Za-z])[A-Za-z0-9][A-Za-z0-9._+-]*$/;
+/**
+ * A service name: a letter, then letters, digits and `-._+` (RFC 6335 §5.1 lets a name start
+ * with a digit; a port such as `8o` is then a typo of a number, not a name: refused as one).
+ */
+const SERVICE_NAME = /^[A-Za-z][A-Za-z0-9._+-]*$/;
 
 /** Where the system keeps its services database on Unix-like systems. */
 const SYSTEM_SERVICES = "/etc/services";

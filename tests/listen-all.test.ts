@@ -115,8 +115,9 @@ describe("a server on every address of a name (Tcl -myaddr)", () => {
       console.warn("skipping: lo has fewer than two addresses here");
       return context.skip();
     }
-    const server = await listen("lo:0", (socket) =>
-      socket.write(`${socket.info().localAddress}\n`),
+    const server = await listen(
+      "lo:0",
+      (socket) => void socket.write(`${socket.info().localAddress}\n`),
     );
     servers.push(server);
     expect(server.addresses.map((bound) => bound.address)).toEqual(lo.map((e) => e.address));

@@ -22,7 +22,10 @@ afterEach(async () => {
 });
 
 async function server(): Promise<Server> {
-  const made = await listen("lo:0", (socket) => socket.write(`${socket.info().remoteAddress}\n`));
+  const made = await listen(
+    "lo:0",
+    (socket) => void socket.write(`${socket.info().remoteAddress}\n`),
+  );
   servers.push(made);
   return made;
 }

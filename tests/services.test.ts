@@ -116,7 +116,7 @@ describe("service names for ports (Tcl socket host http)", () => {
   });
 
   it("connects to and listens on a port given by service name", async () => {
-    const server = await listen("127.0.0.1:0", (socket) => socket.write("named\n"));
+    const server = await listen("127.0.0.1:0", (socket) => void socket.write("named\n"));
     servers.push(server);
     services(`sockit-test ${server.port}/tcp\n`);
     const socket = connect("127.0.0.1:sockit-test");
