@@ -1,3 +1,4 @@
+import { createServer, type Socket as NetSocket, connect as netConnect } from "node:net";
 import { networkInterfaces } from "node:os";
 import { afterEach, describe, expect, it } from "vitest";
 import { connect } from "../src/connect.js";
@@ -11,6 +12,7 @@ import {
 } from "../src/local-address.js";
 import { listen, type Server } from "../src/server.js";
 import type { Socket } from "../src/socket.js";
+import { cleanupCertificates, makeCertificates, opensslPeer } from "./helpers/certs.js";
 import { canUnshare, DIST_ENTRY, inNetworkNamespace } from "./helpers/namespaces.js";
 
 const servers: Server[] = [];
@@ -123,6 +125,58 @@ describe("local addresses by name (Tcl -myaddr, LiveCode from host, CocoaAsyncSo
     const { port } = await server();
     const socket = client(`[::1]:${port}`, { localAddress: "lo" });
     expect((await socket.opened).localAddress).toBe("::1");
+  });
+
+  it("binds a TLS client to a local name, verifying the target's own name", async (context) => {
+    if (opensslPeer.path === undefined) return context.skip();
+    const certs = await makeCertificates();
+    try {
+      const tls = { cert: certs.server.certPath, key: certs.server.keyPath };
+      const made = await listen("127.0.0.1:0", { tls }, (socket) => void socket.write("secure\n"));
+      servers.push(made);
+      const socket = client(`localhost:${made.port}`, {
+        localAddress: "lo",
+        tls: { ca: certs.ca.cert },
+      });
+      expect(String(await socket.readLine())).toBe("secure");
+      expect(await socket.opened).toMatchObject({ secure: true, localAddress: "127.0.0.1" });
+    } finally {
+      await cleanupCertificates();
+    }
+  });
+
+  it("binds the connection to an HTTP proxy to a local name", async () => {
+    const { port } = await server();
+    const seen: string[] = [];
+    // A minimal CONNECT proxy on loopback: it records where its client came from.
+    const proxy = createServer((incoming: NetSocket) => {
+      seen.push(`${incoming.remoteAddress}:${incoming.remotePort}`);
+      incoming.once("data", () => {
+        const upstream = netConnect(port ?? 0, "127.0.0.1", () => {
+          incoming.write("HTTP/1.1 200 Connection established\r\n\r\n");
+          incoming.pipe(upstream).pipe(incoming);
+        });
+        upstream.on("error", () => incoming.destroy());
+      });
+      incoming.on("error", () => {});
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+    try {
+      const address = proxy.address();
+      const proxyPort = typeof address === "object" && address !== null ? address.port : 0;
+      // A local port that was free a moment ago, to tell this connection to the proxy apart.
+      const spare = await listen("127.0.0.1:0");
+      const localPort = spare.port;
+      await spare.close();
+      const socket = client(`127.0.0.1:${port}`, {
+        localAddress: `localhost:${localPort}`,
+        proxy: `http://127.0.0.1:${proxyPort}`,
+      });
+      expect(String(await socket.readLine())).toBe("127.0.0.1"); // the proxy, as the server saw it
+      expect(seen).toEqual([`127.0.0.1:${localPort}`]);
+    } finally {
+      proxy.close();
+    }
   });
 
   it("takes a name from setDefaults({ localAddress }) (LiveCode defaultNetworkInterface)", async () => {
