@@ -11,6 +11,7 @@ import { networkInterfaces as osNetworkInterfaces } from "node:os";
 import { describeType } from "./arguments.js";
 import { codeOf, SocketError } from "./errors.js";
 import { checkOptionNames, RESOLVE } from "./options.js";
+import { isServiceName, type ServiceProtocol, servicePort } from "./services.js";
 
 /** A TCP endpoint: host name or IP literal (IPv6 without brackets) and port. */
 export interface TcpEndpoint {
@@ -71,7 +72,14 @@ function invalid(input: string, why: string): SocketError {
   return new SocketError("ERR_INVALID_ADDRESS", `invalid address ${JSON.stringify(input)}: ${why}`);
 }
 
-function parsePort(text: string, input: string, minPort: number): number {
+function parsePort(
+  text: string,
+  input: string,
+  minPort: number,
+  protocol: ServiceProtocol = "tcp",
+): number {
+  // Tcl: a port may be a service name (`localhost:http`), looked up for the protocol.
+  if (!DIGITS.test(text) && isServiceName(text)) return servicePort(text, protocol);
   if (!DIGITS.test(text)) throw invalid(input, `port ${JSON.stringify(text)} is not a number`);
   const port = Number(text);
   if (port < minPort || port > 65535) {
@@ -80,7 +88,8 @@ function parsePort(text: string, input: string, minPort: number): number {
   return port;
 }
 
-function checkHost(host: string, input: string): string {
+/** Checks a host: an IP literal or a well-formed name. @throws SocketError `ERR_INVALID_ADDRESS`. */
+export function checkHost(host: string, input: string): string {
   if (host === "") throw invalid(input, "empty host");
   // An IPv6 literal may carry a zone (fe80::1%eth0); isIPv6 accepts that form.
   if (isIP(host) !== 0) return host;
@@ -126,23 +135,27 @@ function unixEndpoint(path: string, input: string, name?: string): UnixEndpoint 
 /**
  * Parses a connect target. Forms (DESIGN.md "Targets"):
  * - `"host:port"`, `"[v6]:port"`: TCP; port 1–65535 is required. LiveCode's silent default
- *   of port 80 is not followed: explicit beats implicit.
+ *   of port 80 is not followed: explicit beats implicit. The port may be a service name
+ *   (`"localhost:http"`, Tcl), looked up for `protocol` (see `servicePort`).
  * - `"host:port|name"`: with a LiveCode connection name.
  * - `"unix:/path"`: a Unix-domain socket.
  *
- * @throws SocketError `ERR_INVALID_ADDRESS` for anything malformed.
+ * @param protocol Whose service names a named port is looked up in: `"tcp"` (default) or `"udp"`.
+ * @throws SocketError `ERR_INVALID_ADDRESS` for anything malformed; `ERR_UNKNOWN_SERVICE`
+ * for a port named by a service the services database does not list.
  * @example
  * ```ts
  * parseTarget("[::1]:8080"); // { kind: "tcp", host: "::1", port: 8080 }
  * parseTarget("ftp.example.org:21|sendFiles").name; // "sendFiles"
+ * parseTarget("localhost:http").port; // 80
  * ```
  */
-export function parseTarget(target: TargetInput): Endpoint {
+export function parseTarget(target: TargetInput, protocol: ServiceProtocol = "tcp"): Endpoint {
   if (typeof target !== "string") return fromObject(target, 1);
   const { body, name } = splitName(target);
   if (body.startsWith("unix:")) return unixEndpoint(body.slice(5), target, name);
   const { host, portText } = splitHostPort(body, target);
-  const port = parsePort(portText, target, 1);
+  const port = parsePort(portText, target, 1, protocol);
   const checked = checkHost(host, target);
   return name === undefined
     ? { kind: "tcp", host: checked, port }
@@ -151,17 +164,26 @@ export function parseTarget(target: TargetInput): Endpoint {
 
 /**
  * Parses a local address to listen on or bind to: `"port"`, `":port"`, `"host:port"`,
- * `"[v6]:port"` or `"unix:/path"`. Port 0 asks the OS for a free port. An empty host means
- * every interface (dual-stack IPv6 and IPv4 where the system has both, as Tcl does).
+ * `"[v6]:port"` or `"unix:/path"`. Port 0 asks the OS for a free port; a port may also be a
+ * service name (`":http"`), looked up for `protocol`. An empty host means every interface
+ * (dual-stack IPv6 and IPv4 where the system has both, as Tcl does). The host may be an IP
+ * address, a host name or an interface name (`"lo:0"`, CocoaAsyncSocket's `"en1:port"`):
+ * `listen()` and the bind resolve it.
  *
- * @throws SocketError `ERR_INVALID_ADDRESS` for anything malformed.
+ * @param protocol Whose service names a named port is looked up in: `"tcp"` (default) or `"udp"`.
+ * @throws SocketError `ERR_INVALID_ADDRESS` for anything malformed; `ERR_UNKNOWN_SERVICE`
+ * for an unknown service name.
  * @example
  * ```ts
  * parseLocal(":8080"); // { kind: "tcp", host: "", port: 8080 }: every interface
  * parseLocal("127.0.0.1:0"); // loopback only, a port the OS picks
+ * parseLocal("lo:http"); // { kind: "tcp", host: "lo", port: 80 }
  * ```
  */
-export function parseLocal(local: TargetInput | number): Endpoint {
+export function parseLocal(
+  local: TargetInput | number,
+  protocol: ServiceProtocol = "tcp",
+): Endpoint {
   if (typeof local === "number") {
     return { kind: "tcp", host: "", port: parsePort(String(local), String(local), 0) };
   }
@@ -169,7 +191,7 @@ export function parseLocal(local: TargetInput | number): Endpoint {
   if (local.startsWith("unix:")) return unixEndpoint(local.slice(5), local);
   if (DIGITS.test(local)) return { kind: "tcp", host: "", port: parsePort(local, local, 0) };
   const { host, portText } = splitHostPort(local, local);
-  const port = parsePort(portText, local, 0);
+  const port = parsePort(portText, local, 0, protocol);
   return { kind: "tcp", host: host === "" ? "" : checkHost(host, local), port };
 }
 

@@ -1,13 +1,12 @@
 /**
  * Checks of the arguments every public entry point takes from untyped callers (JavaScript, or
  * data that came from outside): an options bag, bytes to send, integers in a range, a
- * per-call `timeout`, a codec's `maxLength`, a local bind address. Each refuses bad input
+ * per-call `timeout`, a codec's `maxLength`. (Local bind addresses: `local-address.ts`.) Each refuses bad input
  * with a stable code (`ERR_INVALID_ARGUMENT`, `ERR_INVALID_ADDRESS`) naming what was wrong,
  * never a plain `TypeError` from deeper down.
  *
  * @module
  */
-import { isIP } from "node:net";
 import { SocketError } from "./errors.js";
 
 /** What a value is, for an error message, without echoing its contents. */
@@ -100,48 +99,4 @@ export function checkMaxLength(value: number | undefined, fallback: number): num
     );
   }
   return value;
-}
-
-/** Throws `ERR_INVALID_ADDRESS` unless `address` (a `localAddress`) is an IP literal. */
-export function checkLocalAddress(address: string): string {
-  if (isIP(address) === 0) {
-    throw new SocketError(
-      "ERR_INVALID_ADDRESS",
-      `localAddress must be an IP address, got ${JSON.stringify(address)}`,
-    );
-  }
-  return address;
-}
-
-/** A local bind for an outgoing connection: what `net.connect()` takes. */
-export interface LocalBind {
-  localAddress?: string;
-  localPort?: number;
-  family?: number;
-}
-
-/**
- * Checks `localAddress` (an IP literal), `localPort` (0–65535) and `family` (4 or 6).
- * @throws SocketError `ERR_INVALID_ADDRESS` or `ERR_INVALID_ARGUMENT`.
- */
-export function checkLocalBind(options: {
-  localAddress?: string;
-  localPort?: number;
-  family?: 4 | 6;
-}): LocalBind {
-  const bind: LocalBind = {};
-  if (options.localAddress !== undefined)
-    bind.localAddress = checkLocalAddress(options.localAddress);
-  if (options.localPort !== undefined)
-    bind.localPort = checkInteger("localPort", options.localPort, 0, 65535);
-  if (options.family !== undefined) {
-    if (options.family !== 4 && options.family !== 6) {
-      throw new SocketError(
-        "ERR_INVALID_ARGUMENT",
-        `family must be 4 or 6, got ${String(options.family)}`,
-      );
-    }
-    bind.family = options.family;
-  }
-  return bind;
 }

@@ -12,16 +12,12 @@ import {
   type TargetInput,
   type TcpEndpoint,
 } from "./address.js";
-import {
-  checkInteger,
-  checkLocalBind,
-  checkOptions,
-  type LocalBind,
-  MAX_TIMER,
-} from "./arguments.js";
+import { checkInteger, checkOptions, MAX_TIMER } from "./arguments.js";
+import { bindWhenResolved } from "./bind-later.js";
 import { abortedNow, startDeadline } from "./deadline.js";
 import { getDefaults } from "./defaults.js";
 import { SocketError } from "./errors.js";
+import { checkLocalBind, isName, type LocalBind } from "./local-address.js";
 import { CONNECT, checkOptionNames, TLS_CLIENT } from "./options.js";
 import { DEFAULT_PROXY_TIMEOUT, type ProxyOptions, proxyRoute } from "./proxy/env.js";
 import { checkTunnel, openTunnel } from "./proxy/tunnel.js";
@@ -40,7 +36,16 @@ import { type ClientAddress, openClient } from "./transport.js";
 
 /** Options of {@link connect}. */
 export interface ConnectOptions extends SocketOptions, ProxyOptions {
-  /** Local IP address to bind to (Tcl `-myaddr`, LiveCode `from host`). Default: the OS picks. */
+  /**
+   * Local address to bind to (Tcl `-myaddr`, LiveCode `from host`, CocoaAsyncSocket's
+   * interface): an IP address, an interface name (`"lo"`, `"eth0"`; `"loopback"`) or a host
+   * name of this machine (`"localhost"`), optionally with a port (`"en1:8082"`,
+   * `"[::1]:8082"`, `":8082"`). A name is resolved before the bind, in the family of the
+   * target (an IP literal) or of `family`; for a target given by name, the first address of
+   * the local name decides the family. A name that is no interface and does not resolve
+   * rejects `opened` with `ERR_UNKNOWN_INTERFACE`. Default: `setDefaults({ localAddress })`,
+   * else the OS picks.
+   */
   localAddress?: string;
   /** Local port to bind to (Tcl `-myport`, LiveCode `from :port`). Default: the OS picks. */
   localPort?: number;
@@ -240,13 +245,33 @@ function direct<Tag>(
   resolved: ResolvedSocketOptions,
   how: Direct,
 ): Socket<Tag> {
-  const { tlsOptions } = how;
+  if (endpoint.kind === "tcp" && isName(how.local.localAddress)) {
+    // A local name is looked up first: the socket waits on a placeholder meanwhile.
+    const placeholder = new NetSocket({ allowHalfOpen: how.allowHalfOpen });
+    const socket = new Socket<Tag>(placeholder, {
+      target: endpoint,
+      options: resolved,
+      tunnel: true,
+    });
+    bindWhenResolved(socket as Socket<unknown>, how.local, endpoint.host, (local) => {
+      const ns = opener(endpoint, resolved, { ...how, local })();
+      armTls(socket as Socket<unknown>, ns, how);
+      return ns;
+    });
+    return socket;
+  }
   const ns = opener(endpoint, resolved, how)();
   const socket = new Socket<Tag>(ns, { target: endpoint, options: resolved });
+  armTls(socket as Socket<unknown>, ns, how);
+  return socket;
+}
+
+/** The handshake deadline of a TLS connection. */
+function armTls(socket: Socket<unknown>, ns: NetSocket, how: Direct): void {
+  const { tlsOptions } = how;
   if (tlsOptions !== undefined) {
     armHandshakeTimeout(socket, ns, tlsOptions.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT);
   }
-  return socket;
 }
 
 /**
@@ -281,6 +306,10 @@ function reconnecting<Tag>(
   policy: ReconnectPolicy,
   connectTimeout: number,
 ): Socket<Tag> {
+  if (isName(how.local.localAddress)) {
+    const message = `reconnect binds each attempt at once: give localAddress as an IP address, not the name "${how.local.localAddress}"`;
+    throw new SocketError("ERR_INVALID_ARGUMENT", message);
+  }
   const handshakeTimeout = how.tlsOptions?.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT;
   return new Socket<Tag>(new NetSocket(), {
     target: endpoint,
@@ -317,7 +346,7 @@ function tunnelled<Tag>(
     options: resolved,
     tunnel: true,
   });
-  openTunnel(socket as Socket<unknown>, {
+  const plan = {
     proxy: how.proxy,
     target: endpoint,
     local: how.local,
@@ -327,7 +356,15 @@ function tunnelled<Tag>(
     tls: how.tls,
     proxyTls,
     header: how.header,
-  });
+  };
+  if (!isName(how.local.localAddress)) openTunnel(socket as Socket<unknown>, plan);
+  else {
+    // The local name is looked up in the family of the proxy's address.
+    bindWhenResolved(socket as Socket<unknown>, how.local, how.proxy.host, (local) => {
+      openTunnel(socket as Socket<unknown>, { ...plan, local });
+      return undefined;
+    });
+  }
   return socket;
 }
 

@@ -425,7 +425,7 @@ export class DatagramSocket extends EventEmitter<DatagramEvents> {
 
 /** A UDP destination: a host and port (a Unix path has no UDP form here). */
 export function udpEndpoint(target: TargetInput): TcpEndpoint {
-  const endpoint = parseTarget(target);
+  const endpoint = parseTarget(target, "udp"); // a named port is a UDP service
   if (endpoint.kind !== "tcp") {
     throw new SocketError("ERR_INVALID_ADDRESS", "a UDP destination is host:port, not a unix path");
   }

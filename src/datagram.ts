@@ -9,9 +9,10 @@
 import { createSocket, type Socket as DgramSocket } from "node:dgram";
 import { isIP } from "node:net";
 import { formatAddress, type TargetInput, type TcpEndpoint } from "./address.js";
-import { checkInteger, checkLocalAddress, checkOptions } from "./arguments.js";
+import { checkInteger, checkOptions } from "./arguments.js";
 import { DatagramSocket, type DatagramType, describe, udpEndpoint } from "./datagram-socket.js";
 import { SocketError, toSocketError } from "./errors.js";
+import { isName, localAddresses, splitLocalAddress } from "./local-address.js";
 import { checkOptionNames, DATAGRAM } from "./options.js";
 
 export {
@@ -29,7 +30,14 @@ export {
 export interface DatagramOptions {
   /** Address family. @default from `localAddress` or `remote` when either is an IP literal, else `"udp4"` */
   type?: DatagramType;
-  /** Local IP address to bind to (LiveCode `from host`). @default every interface */
+  /**
+   * Local address to bind to (LiveCode `from host`): an IP address, an interface name
+   * (`"lo"`, `"eth0"`) or a host name of this machine (`"localhost"`), resolved before the
+   * bind (its first address in the socket's family: `type`, else that of an IP `remote`),
+   * optionally with a port (CocoaAsyncSocket's `"en1:5000"`, `"[::1]:5000"`, `":5000"`).
+   * An unknown name rejects with `ERR_UNKNOWN_INTERFACE`.
+   * @default every interface
+   */
   localAddress?: string;
   /** Local port (LiveCode `from :port`, Xojo `Port`); `0` lets the OS pick. @default 0 */
   localPort?: number;
@@ -83,10 +91,8 @@ export async function openDatagram(datagramOptions?: DatagramOptions): Promise<D
   const options = checkOptions("options", datagramOptions, {});
   checkOptionNames("openDatagram()", options, DATAGRAM);
   const remote = options.remote === undefined ? undefined : udpEndpoint(options.remote);
-  const { localAddress } = options;
-  if (localAddress !== undefined) checkLocalAddress(localAddress);
-  const type = datagramType(options, remote);
-  const localPort = checkInteger("localPort", options.localPort ?? 0, 0, 65535);
+  const { localAddress, localPort } = await localBind(options, remote);
+  const type = datagramType(options.type, localAddress, remote);
   const queueLength = checkInteger(
     "receiveQueueLength",
     options.receiveQueueLength ?? 64,
@@ -168,8 +174,11 @@ function settle(
   });
 }
 
-function datagramType(options: DatagramOptions, remote: TcpEndpoint | undefined): DatagramType {
-  const { type, localAddress } = options;
+function datagramType(
+  type: DatagramType | undefined,
+  localAddress: string | undefined,
+  remote: TcpEndpoint | undefined,
+): DatagramType {
   if (type !== undefined && type !== "udp4" && type !== "udp6") {
     throw new SocketError(
       "ERR_INVALID_ARGUMENT",
@@ -191,4 +200,37 @@ function datagramType(options: DatagramOptions, remote: TcpEndpoint | undefined)
     );
   }
   return type ?? implied ?? "udp4";
+}
+
+/**
+ * The address and port to bind: `localAddress` resolved when it is a name (in the family
+ * of `type`, else of an IP `remote`), the port from `localAddress` (`"lo:5000"`) or
+ * `localPort`.
+ */
+async function localBind(
+  options: DatagramOptions,
+  remote: TcpEndpoint | undefined,
+): Promise<{ localAddress: string | undefined; localPort: number }> {
+  const spec =
+    options.localAddress === undefined ? undefined : splitLocalAddress(options.localAddress, "udp");
+  if (spec?.port !== undefined && options.localPort !== undefined) {
+    throw new SocketError(
+      "ERR_INVALID_ARGUMENT",
+      `the local port is given twice: in localAddress ${JSON.stringify(options.localAddress)} and as localPort`,
+    );
+  }
+  const localPort = spec?.port ?? checkInteger("localPort", options.localPort ?? 0, 0, 65535);
+  const host = spec?.host;
+  if (!isName(host)) return { localAddress: host, localPort };
+  const remoteFamily = remote === undefined ? 0 : isIP(remote.host);
+  const family =
+    options.type === "udp6"
+      ? 6
+      : options.type === "udp4"
+        ? 4
+        : remoteFamily === 0
+          ? undefined
+          : remoteFamily;
+  const [first] = await localAddresses(host, family === 4 || family === 6 ? family : undefined);
+  return { localAddress: first?.address, localPort };
 }

@@ -59,6 +59,10 @@ const CODES = {
     'A reconnecting socket with `writes: "fail"` is between connections: the write was refused.',
   ERR_UNSUPPORTED:
     "The running Node.js or operating system lacks what the option needs (`reusePort`).",
+  ERR_UNKNOWN_SERVICE:
+    "A port is a service name the services database (`/etc/services`, or the built-in table where it is absent) does not list for the protocol.",
+  ERR_UNKNOWN_INTERFACE:
+    "A local address names no interface of this host and no host name that resolves, or none with an address of the family needed.",
 } as const;
 
 /** One of sockit's own `ERR_*` codes: a key of {@link ERROR_CODES}. */

@@ -77,6 +77,13 @@ export {
 export type { FrameHandlerOptions } from "./frame-sink.js";
 export type { IterateOptions, OnOverflow } from "./iterate.js";
 export type { LineHandlerOptions } from "./line-sink.js";
+export { BIND_ATTEMPTS, type BoundAddress } from "./listen-all.js";
+export {
+  DEFAULT_LOOKUP_NAMES_TIMEOUT,
+  type EndpointNames,
+  type LookupNamesOptions,
+  type SocketNames,
+} from "./lookup-names.js";
 export { DEFAULT_PROXY_TIMEOUT, type ProxyOptions } from "./proxy/env.js";
 export { ProxyError, type ProxyErrorDetails } from "./proxy/error.js";
 export type { ProxyListenOptions } from "./proxy-protocol/accept.js";
@@ -125,6 +132,7 @@ export {
   type ServerEvents,
   type ServerStats,
 } from "./server.js";
+export { type ServiceProtocol, servicePort } from "./services.js";
 export type { MessageHandlerOptions } from "./sink.js";
 export {
   formatSockaddr,

@@ -225,8 +225,9 @@ export class Lifecycle<Tag> implements TransportOwner {
 
   /**
    * Puts the transport of a proxy tunnel in place of the placeholder (`connect()` through a
-   * proxy). Returns false when the socket no longer wants it (destroyed meanwhile): the
-   * caller then destroys the transport.
+   * proxy), or a transport still connecting (`connect()` once a local name is looked up).
+   * Returns false when the socket no longer wants it (destroyed meanwhile): the caller then
+   * destroys the transport.
    */
   attachTunnel(ns: NetSocket, again = false): boolean {
     if (this.#destroyed || this.state === "closed") return false;
@@ -246,7 +247,8 @@ export class Lifecycle<Tag> implements TransportOwner {
       ns.once("close", settle);
       ns.end();
     } else placeholder.destroy();
-    this.transportConnected(again);
+    if (isConnecting(ns)) awaitConnect(ns);
+    else this.transportConnected(again);
     return true;
   }
 

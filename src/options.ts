@@ -15,6 +15,7 @@ import type { ConnectOptions } from "./connect.js";
 import type { DatagramOptions } from "./datagram.js";
 import { SocketError } from "./errors.js";
 import type { IterateOptions } from "./iterate.js";
+import type { LookupNamesOptions } from "./lookup-names.js";
 import type { ReadOptions } from "./reader.js";
 import type { ReconnectOptions } from "./reconnect.js";
 import type { SendFromOptions } from "./send-progress.js";
@@ -241,3 +242,6 @@ export const TLS_SERVER: OptionNames<TlsServerOptions> = {
 export const STARTTLS_SIDE: OptionNames<{ side?: "client" | "server" }> = { side: true };
 /** `resolve()`. */
 export const RESOLVE: OptionNames<{ family?: 4 | 6 }> = { family: true };
+
+/** `socket.lookupNames()`. */
+export const LOOKUP_NAMES: OptionNames<LookupNamesOptions> = { timeout: true };

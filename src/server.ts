@@ -12,6 +12,13 @@ import { type Endpoint, formatEndpoint, parseLocal, type TargetInput } from "./a
 import { checkInteger, checkOptions } from "./arguments.js";
 import { encodeFrame, type FrameOptions } from "./codec/frame.js";
 import { abortedError, SocketError, toSocketError } from "./errors.js";
+import {
+  type BoundAddress,
+  boundAddressOf,
+  type ListenerGroup,
+  listenAll,
+  namedHostAddresses,
+} from "./listen-all.js";
 import { checkOptionNames, LISTEN, TLS_SERVER } from "./options.js";
 import { type ProxyGate, type ProxyListenOptions, proxyGate } from "./proxy-protocol/accept.js";
 import type { ProxyInfo } from "./proxy-protocol/types.js";
@@ -171,6 +178,10 @@ export class Server extends EventEmitter<ServerEvents> {
   #closing: Promise<void> | undefined;
   readonly #gate: ProxyGate | undefined;
   #proxyErrors = 0;
+  readonly #allowHalfOpen: boolean;
+  /** The listeners of a host name with several addresses (listen-all.ts); else #ns listens. */
+  #group: ListenerGroup | undefined;
+  #addresses: readonly BoundAddress[] = [];
 
   /** @internal Use {@link listen}. */
   constructor(
@@ -188,6 +199,7 @@ export class Server extends EventEmitter<ServerEvents> {
     this.#options = options;
     this.#handler = handler;
     this.#gate = transport.gate;
+    this.#allowHalfOpen = transport.allowHalfOpen;
     this.#ns = createServerTransport(transport.tls, transport.allowHalfOpen, transport.gate, {
       accept: (raw, proxy) => this.#accept(raw, proxy),
       clientError: (error) => this.#fail(error),
@@ -242,9 +254,27 @@ export class Server extends EventEmitter<ServerEvents> {
     return this.#port;
   }
 
-  /** The address listened on (`::` or `0.0.0.0` for every interface); undefined for Unix sockets. */
+  /**
+   * The address listened on (`::` or `0.0.0.0` for every interface; the first of several);
+   * undefined for Unix sockets.
+   */
   get host(): string | undefined {
     return this.#host;
+  }
+
+  /**
+   * Every address listened on, all on {@link port} (Tcl `-sockname` of a server: one entry
+   * per address): one for an IP address or the wildcard, one per address of a name that
+   * resolves to several (`listen("localhost:0")` where localhost is `127.0.0.1` and `::1`),
+   * or of an interface (`listen("lo:0")`); empty for a Unix-domain server. Kept after close.
+   * @example
+   * ```ts
+   * const server = await listen("lo:0");
+   * server.addresses; // [{ address: "127.0.0.1", family: "IPv4", port: 40123 }, { address: "::1", family: "IPv6", port: 40123 }]
+   * ```
+   */
+  get addresses(): readonly BoundAddress[] {
+    return this.#addresses;
   }
 
   /** The Unix-domain socket path; undefined for TCP. */
@@ -254,7 +284,7 @@ export class Server extends EventEmitter<ServerEvents> {
 
   /** Whether new connections are accepted. */
   get listening(): boolean {
-    return this.#closing === undefined && this.#ns.listening;
+    return this.#closing === undefined && (this.#group?.listening ?? this.#ns.listening);
   }
 
   /** The open connections, oldest first (a snapshot: it does not change under you). */
@@ -282,6 +312,17 @@ export class Server extends EventEmitter<ServerEvents> {
       );
     }
     const local = this.#local;
+    // A name (a host name, an interface) is resolved here: several addresses, several listeners.
+    const named = local.kind === "tcp" ? await namedHostAddresses(local.host) : undefined;
+    if (named !== undefined && named.length > 1 && local.kind === "tcp") {
+      const how = { port: local.port, backlog, reusePort, allowHalfOpen: this.#allowHalfOpen };
+      this.#group = await listenAll(this.#ns, named, how);
+      this.#addresses = this.#group.addresses;
+      this.#port = this.#addresses[0]?.port;
+      this.#host = this.#addresses[0]?.address;
+      return;
+    }
+    const host = named?.[0]?.address ?? (local.kind === "tcp" ? local.host : "");
     const bind =
       local.kind === "unix"
         ? { path: local.path, backlog }
@@ -290,7 +331,7 @@ export class Server extends EventEmitter<ServerEvents> {
             backlog,
             ipv6Only: options.ipv6Only ?? false,
             ...(reusePort ? { reusePort } : {}),
-            ...(local.host === "" ? {} : { host: local.host }),
+            ...(host === "" ? {} : { host }),
           };
     try {
       await this.#bind(bind);
@@ -303,6 +344,7 @@ export class Server extends EventEmitter<ServerEvents> {
       this.#port = address.port;
       this.#host = address.address;
     }
+    this.#addresses = boundAddressOf(this.#ns);
   }
 
   #bind(bind: object): Promise<void> {
@@ -395,11 +437,12 @@ export class Server extends EventEmitter<ServerEvents> {
    */
   close(): Promise<void> {
     this.#closing ??= new Promise<void>((resolve) => {
-      if (!this.#ns.listening) {
+      if (!(this.#group?.listening ?? this.#ns.listening)) {
         resolve();
         return;
       }
-      this.#ns.close();
+      if (this.#group !== undefined) this.#group.close();
+      else this.#ns.close();
       // Node's close callback waits for every connection; the listening handle is closed now.
       setImmediate(() => {
         this.emit("close");
@@ -429,12 +472,14 @@ export class Server extends EventEmitter<ServerEvents> {
   /** Lets the process exit while the server listens (Node's `unref()`). Returns the server. */
   unref(): this {
     this.#ns.unref();
+    this.#group?.unref();
     return this;
   }
 
   /** Undoes {@link unref}: the listening server keeps the process alive. Returns the server. */
   ref(): this {
     this.#ns.ref();
+    this.#group?.ref();
     return this;
   }
 
@@ -476,10 +521,17 @@ async function removeStaleUnixSocket(path: string, error: unknown): Promise<bool
  * `ServerSocket`). Resolves once listening. `target` is `"port"`, `":port"`, `"host:port"`,
  * `"[v6]:port"`, `"unix:/path"`, a port number, or an object; port 0 picks a free port
  * (read it from `server.port`). Without a host it listens on every interface, IPv6 and IPv4
- * both where the system has them. Accepted sockets get ids 1, 2, … in order.
+ * both where the system has them. The host may be an interface name (`"lo:0"`,
+ * CocoaAsyncSocket's `"en1:port"`) or a host name; one that stands for several addresses
+ * (`127.0.0.1` and `::1`) is listened on at every one of them, on one port (Tcl `-myaddr`):
+ * `server.addresses` lists them, and one handler, iterator, `maxConnections` and `stats`
+ * serve them all. The port may be a service name (`":http"`). Accepted sockets get ids 1,
+ * 2, … in order.
  *
- * @throws (rejects) `ERR_INVALID_ADDRESS`, `ERR_INVALID_ARGUMENT`, `EADDRINUSE` (also for a
- * Unix path another server is listening on), `EACCES` (a privileged port), `EADDRNOTAVAIL`.
+ * @throws (rejects) `ERR_INVALID_ADDRESS`, `ERR_INVALID_ARGUMENT`, `ERR_UNKNOWN_SERVICE`,
+ * `ERR_UNKNOWN_INTERFACE` (a name that is no interface and does not resolve), `EADDRINUSE`
+ * (also for a Unix path another server is listening on), `EACCES` (a privileged port),
+ * `EADDRNOTAVAIL`.
  * @example
  * ```ts
  * const server = await listen(0, (socket) => socket.write("hello\n"));

@@ -71,6 +71,39 @@ export interface SocketInfo {
    * `bytesRead`, `bytesWritten` and the addresses are those of the current connection.
    */
   readonly reconnect?: ReconnectInfo;
+  /**
+   * The operating system's descriptor of the socket (Xojo `Handle`), for native code or
+   * `/proc/self/fd`; `-1` where Node does not expose one: on Windows, once closed, before a
+   * connection that waits on a name lookup or a proxy has its transport, or on a runtime
+   * without the handle's `fd`. Read from Node's internal handle behind a feature check.
+   */
+  readonly fd: number;
+  /**
+   * The idle timeout in force, in milliseconds (`0`: none): the socket's `idleTimeout`
+   * option, else `setDefaults({ idleTimeout })`, else the last `setIdleTimeout()`
+   * (hs.socket's `timeout` in `info()`).
+   */
+  readonly idleTimeout: number;
+}
+
+/**
+ * The descriptor under a Node socket: `-1` unless Node's (internal) handle has a numeric
+ * `fd` of 0 or more. A TLS socket's handle wraps the TCP one, whose `fd` is used.
+ */
+export function descriptorOf(ns: object): number {
+  const handle: unknown = Reflect.get(ns, "_handle");
+  for (const candidate of [handle, parentOf(handle)]) {
+    if (typeof candidate !== "object" || candidate === null) continue;
+    const fd: unknown = Reflect.get(candidate, "fd");
+    if (typeof fd === "number" && Number.isInteger(fd) && fd >= 0) return fd;
+  }
+  return -1;
+}
+
+/** A TLS handle's TCP handle (`_parentWrap`'s handle, or `_parent`), if any. */
+function parentOf(handle: unknown): unknown {
+  if (typeof handle !== "object" || handle === null) return undefined;
+  return Reflect.get(handle, "_parent");
 }
 
 /** The address fields of {@link SocketInfo}, kept across close. */

@@ -20,6 +20,7 @@ import type { FrameHandlerOptions } from "./frame-sink.js";
 import type { IterateOptions, LinesOptions } from "./iterate.js";
 import { Lifecycle, type SocketInit } from "./lifecycle.js";
 import type { LineHandlerOptions } from "./line-sink.js";
+import { type LookupNamesOptions, lookupNames, type SocketNames } from "./lookup-names.js";
 import { MessageForms } from "./message-forms.js";
 import {
   checkOptionNames,
@@ -50,6 +51,7 @@ import {
 import type { MessageHandlerOptions } from "./sink.js";
 import type { CloseInfo, SocketEvents } from "./socket-events.js";
 import {
+  descriptorOf,
   proxiedAddresses,
   type SocketInfo,
   snapshotAddresses,
@@ -708,6 +710,23 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     return this.#life.ns.timeout ?? 0;
   }
 
+  /**
+   * Both ends with their host names (Tcl `-sockname` / `-peername`: address, host name,
+   * port), by reverse lookup (`getnameinfo`: `/etc/hosts`, then DNS); a name falls back to
+   * the address when there is none, the lookup fails or takes over `timeout` ms (default
+   * 5000). Opt-in: `info()` makes no lookups. Works after close (the addresses are kept).
+   * @throws (rejects) `ERR_INVALID_STATE` for a Unix-domain socket or one not connected
+   * yet; `ERR_INVALID_ARGUMENT` for bad options.
+   * @example
+   * ```ts
+   * const { local, remote } = await socket.lookupNames();
+   * console.log(remote.host, remote.address, remote.port); // "localhost" "127.0.0.1" 7
+   * ```
+   */
+  lookupNames(options?: LookupNamesOptions): Promise<SocketNames> {
+    return lookupNames(this.info(), options);
+  }
+
   /** `await using socket = connect(…)`: a graceful {@link close} when the scope ends. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
@@ -747,6 +766,8 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
       proxy: this.#proxy,
       ...sockaddrsOf(addresses, this.id !== undefined),
       ...(life.reconnect === undefined ? {} : { reconnect: life.reconnect.info() }),
+      fd: descriptorOf(ns),
+      idleTimeout: this.idleTimeout,
     };
   }
 }

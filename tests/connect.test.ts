@@ -107,7 +107,7 @@ describe("connect", () => {
     expect(() => connect("localhost")).toThrow(
       expect.objectContaining({ code: "ERR_INVALID_ADDRESS" }),
     );
-    expect(() => connect("127.0.0.1:80", { localAddress: "not-an-ip" })).toThrow(
+    expect(() => connect("127.0.0.1:80", { localAddress: "not an ip" })).toThrow(
       expect.objectContaining({ code: "ERR_INVALID_ADDRESS" }),
     );
     expect(() => connect("127.0.0.1:80", { localPort: 70000 })).toThrow(

@@ -501,6 +501,17 @@ describe("reconnect: options", () => {
     ).toMatch(/did you mean "initialDelay"/);
   });
 
+  it("refuses reconnect with a local host or interface name (each attempt binds at once); an IP address binds", async () => {
+    const error = thrown(() => connect("127.0.0.1:1", { reconnect: true, localAddress: "lo" }));
+    expect(error.code).toBe("ERR_INVALID_ARGUMENT");
+    expect(error.message).toMatch(/"lo"/);
+    const socket = connect("127.0.0.1:1", {
+      reconnect: { maxAttempts: 0 },
+      localAddress: "127.0.0.1",
+    });
+    await expect(socket.opened).rejects.toMatchObject({ code: "ECONNREFUSED" });
+  });
+
   it("refuses reconnect with a proxy and with allowHalfOpen", () => {
     expect(
       thrown(() => connect("127.0.0.1:1", { reconnect: true, proxy: "socks5://127.0.0.1:1" })).code,

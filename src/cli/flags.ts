@@ -6,7 +6,7 @@
  * @module
  */
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { type FrameOptions, type ProxyProtocolMode, SocketError } from "../index.js";
+import { type FrameOptions, type ProxyProtocolMode, SocketError, servicePort } from "../index.js";
 import type { TlsFlags } from "./tls-flags.js";
 
 /** Every flag of a connect or listen session, as commander hands them over. */
@@ -69,11 +69,15 @@ export function ncatTime(value: string): number {
   return ms;
 }
 
-/** A port number, 0–65535. */
+/** A port number, 0–65535, or a TCP service name (`http`, from the services database). */
 export function portNumber(value: string): number {
   const port = Number(value);
-  if (!/^\d+$/.test(value) || port > 65535) throw new InvalidArgumentError("expected a port");
-  return port;
+  if (/^\d+$/.test(value) && port <= 65535) return port;
+  try {
+    return servicePort(value);
+  } catch {
+    throw new InvalidArgumentError("expected a port or a known service name");
+  }
 }
 
 const FRAMES: Record<string, FrameOptions> = {

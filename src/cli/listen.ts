@@ -32,9 +32,15 @@ export interface ListenCommandOptions extends TlsFlags, SessionFlags {
 /** How long closing waits for a peer to close its side before dropping it. */
 const CLOSE_TIMEOUT_MS = 2000;
 
-/** Where a server listens, as `listening on` prints it: `[::]:8080`, `127.0.0.1:8080`, `unix:/p`. */
+/**
+ * Where a server listens, as `listening on` prints it: `[::]:8080`, `127.0.0.1:8080`,
+ * `unix:/p`; every address of a name with several: `127.0.0.1:8080, [::1]:8080`.
+ */
 function whereListening(server: Server): string {
   if (server.path !== undefined) return `unix:${server.path}`;
+  if (server.addresses.length > 1) {
+    return server.addresses.map((bound) => formatAddress(bound.address, bound.port)).join(", ");
+  }
   return formatAddress(server.host ?? "*", server.port ?? 0);
 }
 

@@ -110,7 +110,7 @@ export async function runUdpConnect(target: string, context: SessionContext): Pr
  */
 export async function runUdpListen(local: string, context: SessionContext): Promise<void> {
   const { flags } = context;
-  const endpoint = parseLocal(local);
+  const endpoint = parseLocal(local, "udp");
   if (endpoint.kind !== "tcp")
     throw new SocketError("ERR_INVALID_ADDRESS", "UDP binds to [host:]port");
   const host =

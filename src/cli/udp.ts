@@ -47,7 +47,7 @@ export interface UdpStreams {
 
 /** A bind address as `openDatagram` options: `"port"`, `":port"`, `"host:port"`, `"[v6]:port"`. */
 function bindOptions(local: string): { localAddress?: string; localPort: number } {
-  const endpoint = parseLocal(local);
+  const endpoint = parseLocal(local, "udp");
   if (endpoint.kind !== "tcp") {
     throw new SocketError("ERR_INVALID_ADDRESS", "UDP binds to [host:]port, not a unix path");
   }
