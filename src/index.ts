@@ -118,6 +118,12 @@ export {
   type ServerEvents,
   type ServerStats,
 } from "./server.js";
+export type {
+  BroadcastCallback,
+  BroadcastFailure,
+  BroadcastResult,
+  ServerReadWhat,
+} from "./server-io.js";
 export type { MessageHandlerOptions } from "./sink.js";
 export {
   formatSockaddr,
@@ -147,7 +153,9 @@ export {
   decodeText,
   EolConverter,
   type EolStyle,
+  encodeText,
   type InvalidText,
+  type SocketEncoding,
   type TextEncoding,
 } from "./text.js";
 export type {

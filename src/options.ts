@@ -177,6 +177,8 @@ export const CONNECT: OptionNames<ConnectOptions> = {
   noProxy: true,
   proxyTimeout: true,
   proxyHeader: true,
+  data: true,
+  encoding: true,
 };
 /** `listen()`. */
 export const LISTEN: OptionNames<ListenOptions> = {
@@ -199,6 +201,8 @@ export const LISTEN: OptionNames<ListenOptions> = {
   proxyProtocol: true,
   proxyHeaderTimeout: true,
   signal: true,
+  data: true,
+  encoding: true,
 };
 /** `connect()`'s `tls`, `startTLS()` as a client. */
 export const TLS_CLIENT: OptionNames<TlsClientOptions> = {
