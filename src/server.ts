@@ -242,6 +242,10 @@ export class Server<Data = unknown> extends EventEmitter<ServerEvents<Data>> {
     this.#ns.on("drop", (data) => {
       this.#drop("maxConnections", data?.remoteAddress, data?.remotePort, undefined);
     });
+    // A 'read' or 'readError' listener on the server brings the connections' tagged reads to it.
+    (this as EventEmitter).on("newListener", (event: string | symbol) => {
+      if (event === "read" || event === "readError") this.#serverIo().forward();
+    });
   }
 
   /** Counts what was accepted, what is open, and what was dropped, by reason. */

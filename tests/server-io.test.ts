@@ -112,6 +112,16 @@ describe("server.read (hs.socket read on a listening socket)", () => {
     expect(bodies.get(serverB)).toBe("bye");
   });
 
+  it("forwards a connection's own socket.read() to the server once a 'read' listener is on it", async () => {
+    const server = await serve("127.0.0.1:0", (socket) => void socket.read("\n", "own"));
+    const reads = recordReads(server);
+    const peer = await client(server);
+    peer.raw.write("mine\n");
+    await waitFor(() => reads.length === 1);
+    expect(reads[0]?.tag).toBe("own");
+    expect(reads[0]?.socket).toBe(accepted(server, peer.raw));
+  });
+
   it("fails a read cut by the peer's close as 'readError' with the partial bytes, and the other connections go on", async () => {
     const server = await serve("127.0.0.1:0");
     const errors: { error: SocketError; tag: unknown; socket: Socket }[] = [];

@@ -4,6 +4,7 @@
  */
 import { createConnection } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { adopt } from "../src/adopt.js";
 import { connect } from "../src/connect.js";
 import { listen } from "../src/server.js";
 import type { Socket } from "../src/socket.js";
@@ -68,6 +69,18 @@ describe("the encoding socket option, on writes", () => {
       s.write("é");
     });
     expect([...bytes]).toEqual([0xc3, 0xa9, 0xe9, 0x00]);
+  });
+
+  it("takes the encoding on an adopted net.Socket too", async () => {
+    let received: Promise<Buffer> | undefined;
+    const { port } = await rawPeer((peer) => {
+      received = collect(peer);
+    });
+    const socket = adopt(createConnection(port, "127.0.0.1"), { encoding: "latin1" });
+    socket.write("é");
+    await socket.close();
+    await waitFor(() => received !== undefined);
+    expect([...((await received) as Buffer)]).toEqual([0xe9]);
   });
 
   it("refuses an encoding that is not a text encoding, before any I/O", () => {
