@@ -294,9 +294,9 @@ export class Socket<Tag = unknown, Data = unknown> extends EventEmitter<SocketEv
   }
 
   /**
-   * Iterates over lines as text (UTF-8 by default) until the stream ends; a last line
-   * without a line ending is yielded too, as Node's readline does. Breaking out of the loop
-   * leaves unread bytes buffered. See {@link LinesOptions} for `onOverflow` and `signal`.
+   * Iterates over lines as text (the socket's `encoding`, UTF-8 by default) until the stream
+   * ends; a last line without a line ending is yielded too, as Node's readline does.
+   * Breaking out of the loop leaves unread bytes buffered. See {@link LinesOptions} for `onOverflow` and `signal`.
    * @example
    * ```ts
    * for await (const line of socket.lines({ eol: "crlf", maxLength: 998 })) handle(line);
@@ -568,8 +568,8 @@ export class Socket<Tag = unknown, Data = unknown> extends EventEmitter<SocketEv
   // ---- writing (writer.ts) ----
 
   /**
-   * Queues bytes (text is UTF-8) for the peer, also while connecting (sent once connected,
-   * as all four seeds do). `'written'` fires with `tag` once they reach the kernel, and
+   * Queues bytes (text in the socket's `encoding`, UTF-8 by default) for the peer, also while
+   * connecting (sent once connected, as all four seeds do). `'written'` fires with `tag` once they reach the kernel, and
    * `onWritten(error, tag)` is called exactly once either way. Returns false when the queue
    * is above the write high-water mark: wait for `'drain'`, or use {@link send}.
    * @throws SocketError `ERR_SOCKET_CLOSED` after `close()`, `end()` or `destroy()`;
