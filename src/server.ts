@@ -30,7 +30,7 @@ import {
   resolveSocketOptions,
   type SocketOptions,
 } from "./socket-options.js";
-import { encodeText } from "./text.js";
+import { encodeChecked } from "./text.js";
 import type { TlsServerOptions } from "./tls.js";
 import { createServerTransport } from "./transport.js";
 
@@ -452,7 +452,7 @@ export class Server<Data = unknown> extends EventEmitter<ServerEvents<Data>> {
     const { encoding } = this.#options;
     const bytes =
       typeof payload === "string" && encoding !== undefined
-        ? encodeText(payload, encoding)
+        ? encodeChecked(payload, encoding)
         : payload;
     return this.broadcast(encodeFrame(bytes, codec));
   }

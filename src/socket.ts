@@ -57,7 +57,12 @@ import {
 } from "./socket-info.js";
 import { mergeFrameOptions } from "./socket-options.js";
 import { type StartTlsOptions, upgradeToTls } from "./starttls.js";
-import { checkSocketEncoding, encodeText, type SocketEncoding, type TextOptions } from "./text.js";
+import {
+  checkSocketEncoding,
+  encodeChecked,
+  type SocketEncoding,
+  type TextOptions,
+} from "./text.js";
 import { setIdleTimer } from "./transport.js";
 import { toReadableStream, toWritableStream } from "./web-streams.js";
 import { describePeer, type SendOptions, type WriteCallback } from "./writer.js";
@@ -645,7 +650,7 @@ export class Socket<Tag = unknown, Data = unknown> extends EventEmitter<SocketEv
     const encoding = this.#encoding;
     return encoding === undefined || typeof checked !== "string"
       ? checked
-      : encodeText(checked, encoding);
+      : encodeChecked(checked, encoding);
   }
 
   /** Text read options with the socket's encoding where the call gave none. */

@@ -320,7 +320,11 @@ const NOT_ASCII = /[\u0080-\u{10ffff}]/gu;
  * ```
  */
 export function encodeText(text: string, encoding: SocketEncoding = "utf8"): Buffer {
-  const name = checkSocketEncoding(encoding) ?? "utf8";
+  return encodeChecked(text, checkSocketEncoding(encoding) ?? "utf8");
+}
+
+/** {@link encodeText} for an encoding {@link checkSocketEncoding} already returned. @internal */
+export function encodeChecked(text: string, name: SocketEncoding): Buffer {
   if (name === "latin1" || name === "binary") {
     return Buffer.from(text.replace(NOT_LATIN1, "?"), "latin1");
   }
