@@ -39,6 +39,7 @@ const KNOWN = new Set([
   "readHighWaterMark",
   "writeHighWaterMark",
   "closeTimeout",
+  "encoding",
 ]);
 
 /**

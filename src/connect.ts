@@ -34,8 +34,14 @@ import {
 import { clientTlsOptions, DEFAULT_HANDSHAKE_TIMEOUT, type TlsClientOptions } from "./tls.js";
 import { type ClientAddress, openClient } from "./transport.js";
 
-/** Options of {@link connect}. */
-export interface ConnectOptions extends SocketOptions, ProxyOptions {
+/** Options of {@link connect}. `Data` is the type of the socket's `data`. */
+export interface ConnectOptions<Data = unknown> extends SocketOptions, ProxyOptions {
+  /**
+   * The socket's own data (hs.socket `userData`): `socket.data` starts as this value and its
+   * type (`Socket<Tag, Data>`) is inferred from it. sockit never reads it.
+   * @default undefined
+   */
+  data?: Data;
   /**
    * Local address to bind to (Tcl `-myaddr`, LiveCode `from host`, CocoaAsyncSocket's
    * interface): an IP address, an interface name (`"lo"`, `"eth0"`; `"loopback"`) or a host
@@ -140,10 +146,10 @@ export interface ConnectOptions extends SocketOptions, ProxyOptions {
  * const tunnelled = connect("example.org:443", { proxy: "socks5://127.0.0.1:1080", tls: true });
  * ```
  */
-export function connect<Tag = unknown>(
+export function connect<Tag = unknown, Data = unknown>(
   target: TargetInput,
-  connectOptions?: ConnectOptions,
-): Socket<Tag> {
+  connectOptions?: ConnectOptions<Data>,
+): Socket<Tag, Data> {
   const endpoint = parseTarget(target);
   const options = checkOptions("options", connectOptions, {});
   checkOptionNames("connect()", options, CONNECT);
@@ -188,6 +194,7 @@ export function connect<Tag = unknown>(
             proxyTls: options.proxyTls,
             header,
           });
+  if (options.data !== undefined) (socket as Socket<Tag, Data>).data = options.data;
   const expire = (error: SocketError): void => void socket.destroy(error);
   // Only what was armed is watched: a plain connect makes no promises of its own. A
   // reconnecting client arms its own, per attempt.
@@ -210,7 +217,7 @@ export function connect<Tag = unknown>(
     const living = startDeadline("connect", 0, signal, expire);
     if (living !== undefined) void socket.closed.then(() => living.clear());
   }
-  return socket;
+  return socket as Socket<Tag, Data>;
 }
 
 /** How a direct connection is made. */

@@ -132,6 +132,12 @@ export {
   type ServerEvents,
   type ServerStats,
 } from "./server.js";
+export type {
+  BroadcastCallback,
+  BroadcastFailure,
+  BroadcastResult,
+  ServerReadWhat,
+} from "./server-io.js";
 export { type ServiceProtocol, servicePort } from "./services.js";
 export type { MessageHandlerOptions } from "./sink.js";
 export {
@@ -162,7 +168,9 @@ export {
   decodeText,
   EolConverter,
   type EolStyle,
+  encodeText,
   type InvalidText,
+  type SocketEncoding,
   type TextEncoding,
 } from "./text.js";
 export type {

@@ -181,6 +181,8 @@ export const CONNECT: OptionNames<ConnectOptions> = {
   proxyTls: true,
   proxyHeader: true,
   reconnect: true,
+  data: true,
+  encoding: true,
 };
 /** `connect()`'s `reconnect`. */
 export const RECONNECT: OptionNames<ReconnectOptions> = {
@@ -213,6 +215,8 @@ export const LISTEN: OptionNames<ListenOptions> = {
   proxyProtocol: true,
   proxyHeaderTimeout: true,
   signal: true,
+  data: true,
+  encoding: true,
 };
 /** `connect()`'s `tls`, `startTLS()` as a client. */
 export const TLS_CLIENT: OptionNames<TlsClientOptions> = {

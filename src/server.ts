@@ -22,8 +22,14 @@ import {
 import { checkOptionNames, LISTEN, TLS_SERVER } from "./options.js";
 import { type ProxyGate, type ProxyListenOptions, proxyGate } from "./proxy-protocol/accept.js";
 import type { ProxyInfo } from "./proxy-protocol/types.js";
-import { readsDone } from "./reader.js";
+import { type ReadOptions, readsDone } from "./reader.js";
 import { checkReusePort } from "./reuse-port.js";
+import {
+  type BroadcastCallback,
+  type BroadcastResult,
+  ServerIo,
+  type ServerReadWhat,
+} from "./server-io.js";
 import { Socket } from "./socket.js";
 import {
   mergeFrameOptions,
@@ -31,11 +37,25 @@ import {
   resolveSocketOptions,
   type SocketOptions,
 } from "./socket-options.js";
+import { encodeChecked } from "./text.js";
 import type { TlsServerOptions } from "./tls.js";
 import { createServerTransport } from "./transport.js";
 
-/** Options of {@link listen}; the socket options apply to every accepted connection. */
-export interface ListenOptions extends SocketOptions, ProxyListenOptions {
+/**
+ * Options of {@link listen}; the socket options apply to every accepted connection. `Data`
+ * is the type of each accepted socket's `data`.
+ */
+export interface ListenOptions<Data = unknown> extends SocketOptions, ProxyListenOptions {
+  /**
+   * Makes each accepted socket's `data` (hs.socket `userData`), called once per connection
+   * with the socket before `'connection'` and the handler see it; its return type types
+   * `socket.data` in the handler. A function, so that no two connections share one object.
+   * One that throws gets its connection destroyed with `ERR_HANDLER_FAILED` (the server's
+   * `'error'`); the server goes on.
+   * @throws (rejects `listen()`) `ERR_INVALID_ARGUMENT` for something that is not a function.
+   * @default none: `socket.data` is undefined
+   */
+  data?: (socket: Socket) => Data;
   /** Length of the kernel's queue of connections not yet accepted. @default 511 */
   backlog?: number;
   /** With no host or `::`, accept IPv6 only (no IPv4-mapped addresses). @default false */
@@ -94,7 +114,9 @@ export interface ListenOptions extends SocketOptions, ProxyListenOptions {
  * Called for each accepted connection (Tcl's `-server command`). A handler that throws or
  * rejects gets its connection destroyed with `ERR_HANDLER_FAILED`; the server goes on.
  */
-export type ConnectionHandler = (socket: Socket) => void | Promise<void>;
+export type ConnectionHandler<Data = unknown> = (
+  socket: Socket<unknown, Data>,
+) => void | Promise<void>;
 
 /** Why a server dropped a connection. */
 export type DropReason = "maxConnections" | "idleTimeout" | "firstMessageTimeout";
@@ -127,9 +149,22 @@ export interface ServerStats {
 }
 
 /** Events of a {@link Server}. */
-export interface ServerEvents {
+export interface ServerEvents<Data = unknown> {
   /** A connection was accepted. */
-  connection: [socket: Socket];
+  connection: [socket: Socket<unknown, Data>];
+  /**
+   * A tagged read of a connection completed (hs.socket's read callback on a listening
+   * socket): one queued by `server.read()`, or by `socket.read()` on a connection once the
+   * server forwards them (see {@link Server.read}).
+   */
+  read: [data: Buffer, tag: unknown, socket: Socket<unknown, Data>];
+  /**
+   * A forwarded tagged read failed on one connection (`ERR_END_OF_STREAM`,
+   * `ERR_INCOMPLETE_READ` with `partial`, `ECONNRESET`, …); the other connections go on.
+   */
+  readError: [error: SocketError, tag: unknown, socket: Socket<unknown, Data>];
+  /** A `server.write()` settled on every connection it went to. */
+  written: [tag: unknown, result: BroadcastResult<Data>];
   /** The server dropped a connection: over `maxConnections`, idle, or no first message in time. */
   drop: [info: DropInfo];
   /** An error (an accept failure, a failed handler). Only emitted when a listener is attached. */
@@ -155,12 +190,19 @@ export interface ServerEvents {
  * console.log(server.port); // the port the OS picked
  * ```
  */
-export class Server extends EventEmitter<ServerEvents> {
+export class Server<Data = unknown> extends EventEmitter<ServerEvents<Data>> {
   readonly #ns: NetServer;
   readonly #local: Endpoint;
   readonly #options: ResolvedSocketOptions;
-  readonly #handler: ConnectionHandler | undefined;
-  readonly #connections = new Set<Socket>();
+  /** Method syntax: a `Server<D>` is still a `Server` (a `Server<unknown>`) to TypeScript. */
+  readonly #handler:
+    | { call(socket: Socket<unknown, Data>): void | Promise<void> }["call"]
+    | undefined;
+  readonly #connections = new Set<Socket<unknown, Data>>();
+  /** Makes each accepted socket's `data` (the `data` option). */
+  #data: ((socket: Socket) => Data) | undefined;
+  /** `server.read()` and `server.write()`, made on first use. */
+  #io: ServerIo<Data> | undefined;
   /** Takes a closed connection off the list: one listener for all (`this` is the socket). */
   readonly #forget = forgetIn(this.#connections);
   /** Drops an accepted socket that timed out with no `'timeout'` listener of its own. */
@@ -192,7 +234,7 @@ export class Server extends EventEmitter<ServerEvents> {
       allowHalfOpen: boolean;
       gate: ProxyGate | undefined;
     },
-    handler?: ConnectionHandler,
+    handler?: ConnectionHandler<Data>,
   ) {
     super();
     this.#local = local;
@@ -211,6 +253,10 @@ export class Server extends EventEmitter<ServerEvents> {
     this.#ns.on("error", (error) => this.#fail(toSocketError(error, formatEndpoint(local))));
     this.#ns.on("drop", (data) => {
       this.#drop("maxConnections", data?.remoteAddress, data?.remotePort, undefined);
+    });
+    // A 'read' or 'readError' listener on the server brings the connections' tagged reads to it.
+    (this as EventEmitter).on("newListener", (event: string | symbol) => {
+      if (event === "read" || event === "readError") this.#serverIo().forward();
     });
   }
 
@@ -288,12 +334,13 @@ export class Server extends EventEmitter<ServerEvents> {
   }
 
   /** The open connections, oldest first (a snapshot: it does not change under you). */
-  get connections(): readonly Socket[] {
+  get connections(): readonly Socket<unknown, Data>[] {
     return [...this.#connections];
   }
 
   /** @internal Binds and listens; handles a stale Unix socket file once. */
-  async start(options: ListenOptions): Promise<void> {
+  async start(options: ListenOptions<Data>): Promise<void> {
+    this.#data = options.data;
     const backlog = checkInteger("backlog", options.backlog ?? 511, 0, 65535);
     const reusePort = checkReusePort(options.reusePort, this.#local);
     this.#idleTimeout = checkInteger("idleTimeout", options.idleTimeout ?? 0, 0, 2 ** 31 - 1);
@@ -361,16 +408,18 @@ export class Server extends EventEmitter<ServerEvents> {
 
   #accept(raw: NetSocket, proxy?: ProxyInfo): void {
     const path = this.path;
-    const socket = new Socket(raw, {
+    const socket = new Socket<unknown, Data>(raw, {
       id: this.#nextId++,
       options: this.#options,
       ...(path === undefined ? {} : { path }),
       ...(proxy === undefined ? {} : { proxy }),
     });
+    if (this.#data !== undefined && !this.#fillData(socket, this.#data)) return;
     this.#connections.add(socket);
     socket.on("close", this.#forget); // 'close' comes once; no closure or promise per connection
     if (this.#idleTimeout > 0) socket.on("timeout", this.#onIdle);
     if (this.#firstMessageTimeout > 0) this.#watchFirstMessage(socket);
+    this.#io?.accepted(socket);
     this.emit("connection", socket);
     if (this.#handler === undefined) return;
     const failed = (cause: unknown): void => {
@@ -390,8 +439,22 @@ export class Server extends EventEmitter<ServerEvents> {
     }
   }
 
+  /** Sets `socket.data`; a `data` function that throws destroys the socket (false). */
+  #fillData(socket: Socket<unknown, Data>, make: (socket: Socket) => Data): boolean {
+    try {
+      socket.data = make(socket);
+      return true;
+    } catch (cause) {
+      const message = `listen()'s data function failed: ${String(cause)}`;
+      const error = new SocketError("ERR_HANDLER_FAILED", message, { cause });
+      this.#fail(error);
+      void socket.destroy(error);
+      return false;
+    }
+  }
+
   /** Drops `socket` unless a read of it completes within `firstMessageTimeout`. */
-  #watchFirstMessage(socket: Socket): void {
+  #watchFirstMessage(socket: Socket<unknown, Data>): void {
     const timer = setTimeout(() => {
       if (socket[readsDone] === 0) this.dropConnection(socket, "firstMessageTimeout");
     }, this.#firstMessageTimeout);
@@ -428,7 +491,78 @@ export class Server extends EventEmitter<ServerEvents> {
    */
   broadcastFrame(payload: string | Uint8Array, options?: FrameOptions): number {
     const codec = mergeFrameOptions(this.#options.frame, options ?? {});
-    return this.broadcast(encodeFrame(payload, codec));
+    const { encoding } = this.#options;
+    const bytes =
+      typeof payload === "string" && encoding !== undefined
+        ? encodeChecked(payload, encoding)
+        : payload;
+    return this.broadcast(encodeFrame(bytes, codec));
+  }
+
+  /**
+   * A tagged read on every connection (hs.socket `read` on a listening socket: "data is read
+   * from each of them"): queued once on each open connection, and kept, so that each
+   * connection accepted later gets it queued too, in the order of the calls, before the
+   * handler runs. Each result is a `'read'`(data, tag, socket) on the server. `what` is as in
+   * `socket.read()`: a byte count or delimiters (included in the data); `options` give each
+   * connection's read a `timeout` or `signal`.
+   *
+   * From the first call on, the server also forwards the tagged reads the connections queue
+   * themselves (as it does once a `'read'` or `'readError'` listener is on the server):
+   * `socket.read()` in a `'read'` listener continues that connection's exchange, and its
+   * result comes back to the same listener (hs.socket's one callback per listening socket).
+   * To read again on every connection, call `server.read()` again.
+   *
+   * A failed read concerns one connection: it is the server's `'readError'`(error, tag,
+   * socket), not its `'error'`, and the other connections are not affected. A connection
+   * that closes with a server read pending fails it with `ERR_END_OF_STREAM` (nothing had
+   * arrived) or `ERR_INCOMPLETE_READ` with the bytes that had, on `partial`; one reset with
+   * `ECONNRESET`. With no `'readError'` listener on the server, the failure goes where the
+   * socket's own would (its `'readError'` or `'error'` listeners, else nowhere).
+   *
+   * @throws SocketError `ERR_INVALID_ARGUMENT` for a bad count, delimiter or option, before
+   * anything is queued.
+   * @returns the server, to chain.
+   * @example
+   * ```ts
+   * const server = await listen(0);
+   * server.on("read", (data, tag, socket) => {
+   *   if (tag === "hello") socket.write(`hi ${data.toString().trim()}\n`);
+   * });
+   * server.read("\n", "hello"); // the first line of every connection, now and later
+   * ```
+   */
+  read(what: ServerReadWhat, tag?: unknown, options?: ReadOptions): this {
+    this.#serverIo().read(what, tag, options);
+    return this;
+  }
+
+  /**
+   * Writes to every open connection, with a tag (hs.socket `write` on a listening socket,
+   * "broadcasted to all connected sockets"). Each connection's write is its own (text in its
+   * `encoding`, its `'written'`(tag)); when all have settled the server emits
+   * `'written'`(tag, result) and calls `onWritten(error, tag, result)` once: `error` null
+   * when every write reached the kernel, else the first failure (each failed connection is in
+   * `result.failed`; a failure on one does not stop the others). Closing connections are
+   * left out; one over its `maxWriteBuffer` is a failure with `ERR_WRITE_BUFFER_FULL`. With
+   * no open connection, `onWritten` is called on the next tick with `written: 0`.
+   * @returns how many connections the bytes were queued for.
+   * @throws SocketError `ERR_INVALID_ARGUMENT` for data that is not a string or `Uint8Array`,
+   * or an `onWritten` that is not a function (nothing written).
+   * @example
+   * ```ts
+   * server.write("shutting down\n", 7, (error, tag, { written, failed }) => {
+   *   console.log(tag, written, failed.length); // 7 3 0
+   * });
+   * ```
+   */
+  write(data: string | Uint8Array, tag?: unknown, onWritten?: BroadcastCallback<Data>): number {
+    return this.#serverIo().write(data, tag, onWritten);
+  }
+
+  #serverIo(): ServerIo<Data> {
+    this.#io ??= new ServerIo<Data>(this);
+    return this.#io;
   }
 
   /**
@@ -460,8 +594,8 @@ export class Server extends EventEmitter<ServerEvents> {
    * for await (const socket of await listen("127.0.0.1:0")) void serve(socket);
    * ```
    */
-  [Symbol.asyncIterator](): AsyncIterableIterator<Socket> {
-    return acceptIterator(this);
+  [Symbol.asyncIterator](): AsyncIterableIterator<Socket<unknown, Data>> {
+    return acceptIterator(this) as AsyncIterableIterator<Socket<unknown, Data>>;
   }
 
   /** `await using server = await listen(…)`: {@link closeAll} when the scope ends. */
@@ -539,11 +673,11 @@ async function removeStaleUnixSocket(path: string, error: unknown): Promise<bool
  * await client.readLine(); // <Buffer "hello">
  * ```
  */
-export async function listen(
+export async function listen<Data = unknown>(
   target: TargetInput | number,
-  optionsOrHandler?: ListenOptions | ConnectionHandler,
-  handler?: ConnectionHandler,
-): Promise<Server> {
+  optionsOrHandler?: ListenOptions<Data> | ConnectionHandler<Data>,
+  handler?: ConnectionHandler<Data>,
+): Promise<Server<Data>> {
   const local = parseLocal(target);
   const options =
     typeof optionsOrHandler === "function" ? {} : checkOptions("options", optionsOrHandler, {});
@@ -552,6 +686,12 @@ export async function listen(
   }
   const onConnection = typeof optionsOrHandler === "function" ? optionsOrHandler : handler;
   checkOptionNames("listen()", options, LISTEN);
+  if (options.data !== undefined && typeof options.data !== "function") {
+    throw new SocketError(
+      "ERR_INVALID_ARGUMENT",
+      "listen()'s data must be a function that makes each connection's data",
+    );
+  }
   if (options.tls !== undefined) checkOptionNames("listen() tls", options.tls, TLS_SERVER);
   const idleTimeout = checkInteger("idleTimeout", options.idleTimeout ?? 0, 0, 2 ** 31 - 1);
   if (idleTimeout > 0 && (options.timeout ?? 0) > 0) {
@@ -567,7 +707,7 @@ export async function listen(
   const transport = { tls: options.tls, allowHalfOpen, gate };
   const { signal } = options;
   if (signal?.aborted) throw abortedError("listen", signal.reason);
-  const server = new Server(local, resolved, transport, onConnection);
+  const server = new Server<Data>(local, resolved, transport, onConnection);
   await server.start(options);
   if (signal !== undefined) {
     const stop = (): void => void server.closeAll();
@@ -581,7 +721,7 @@ export async function listen(
 }
 
 /** A socket `'timeout'` listener that drops the socket unless someone else listens too. */
-function dropIdleFor(server: Server): (this: Socket) => void {
+function dropIdleFor<Data>(server: Server<Data>): (this: Socket) => void {
   return function (this: Socket) {
     if (this.listenerCount("timeout") > 1) return; // the handler decides
     server.dropConnection(this, "idleTimeout");
@@ -589,8 +729,8 @@ function dropIdleFor(server: Server): (this: Socket) => void {
 }
 
 /** A `'close'` listener that removes the socket it is called on from `connections`. */
-function forgetIn(connections: Set<Socket>): (this: Socket) => void {
+function forgetIn<Data>(connections: Set<Socket<unknown, Data>>): (this: Socket) => void {
   return function (this: Socket) {
-    connections.delete(this);
+    connections.delete(this as Socket<unknown, Data>); // called only on the server's sockets
   };
 }

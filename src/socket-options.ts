@@ -9,6 +9,7 @@ import { checkInteger, MAX_TIMER } from "./arguments.js";
 import { type FrameOptions, frameDecoder } from "./codec/frame.js";
 import { getDefaults } from "./defaults.js";
 import { SocketError } from "./errors.js";
+import { checkSocketEncoding, type SocketEncoding } from "./text.js";
 
 /** Options shared by client and accepted sockets. */
 export interface SocketOptions {
@@ -62,6 +63,17 @@ export interface SocketOptions {
   maxWriteBuffer?: number;
   /** Milliseconds `close()` waits for the peer to close after our FIN before destroying. @default 5000 */
   closeTimeout?: number;
+  /**
+   * The socket's text encoding, both ways (Tcl `fconfigure -encoding iso8859-1`): strings
+   * given to `write()`, `send()`, `writeFrame()`, `sendFrom()` and a server's `write()` /
+   * `broadcast()` are encoded with it (a character it cannot represent becomes `?`, see
+   * `encodeText`), and the reads that give text by default (`lines()`, `lineBatches()`,
+   * `onLine()`) decode with it unless given their own `encoding`. Reads that resolve with
+   * bytes stay bytes (binary by default): ask `readLine({ encoding: socket.encoding })`.
+   * Bytes written as a `Uint8Array` are never touched. `socket.setEncoding()` changes it.
+   * @default "utf8"
+   */
+  encoding?: SocketEncoding;
 }
 
 /** Socket options with defaults applied, checked. */
@@ -75,6 +87,8 @@ export interface ResolvedSocketOptions {
   /** Infinity when there is no limit. */
   maxWriteBuffer: number;
   closeTimeout: number;
+  /** The socket's text encoding; undefined for UTF-8. */
+  encoding: SocketEncoding | undefined;
 }
 
 /**
@@ -114,6 +128,7 @@ export function resolveSocketOptions(options: SocketOptions): ResolvedSocketOpti
       0,
       MAX_TIMER,
     ),
+    encoding: options.encoding === undefined ? undefined : checkSocketEncoding(options.encoding),
   };
 }
 

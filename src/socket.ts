@@ -59,7 +59,12 @@ import {
 } from "./socket-info.js";
 import { mergeFrameOptions } from "./socket-options.js";
 import { type StartTlsOptions, upgradeToTls } from "./starttls.js";
-import type { TextOptions } from "./text.js";
+import {
+  checkSocketEncoding,
+  encodeChecked,
+  type SocketEncoding,
+  type TextOptions,
+} from "./text.js";
 import { setIdleTimer } from "./transport.js";
 import { toReadableStream, toWritableStream } from "./web-streams.js";
 import { describePeer, type SendOptions, type WriteCallback } from "./writer.js";
@@ -95,9 +100,22 @@ export type { SendOptions, WriteCallback } from "./writer.js";
  * await socket.close();
  * ```
  */
-export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
+export class Socket<Tag = unknown, Data = unknown> extends EventEmitter<SocketEvents<Tag>> {
   /** The connection number a server gave this socket (1, 2, …), or undefined for a client. */
   readonly id: number | undefined;
+  /**
+   * The application's own data for this socket (hs.socket `userData`), typed by `Data`:
+   * `connect(target, { data })` sets it for a client, `listen(…, { data: (socket) => … })`
+   * for each accepted socket before the handler sees it; `undefined` when neither gave one.
+   * sockit never reads it. Settable at any time; it stays after close.
+   * @example
+   * ```ts
+   * const server = await listen(0, { data: () => ({ lines: 0 }) }, async (socket) => {
+   *   for await (const _ of socket.lines()) socket.data.lines++; // typed { lines: number }
+   * });
+   * ```
+   */
+  data: Data = undefined as Data;
   /** The LiveCode connection name from `"host:port|name"`, when given. */
   readonly name: string | undefined;
   readonly #life: Lifecycle<Tag>;
@@ -105,6 +123,8 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
   /** The PROXY header the connection came with (a `proxyProtocol` server's sockets). */
   readonly #proxy: ProxyInfo | undefined;
   #readable: ReadableStream<Uint8Array> | undefined;
+  /** The text encoding of strings written and of text reads; undefined for UTF-8. */
+  #encoding: SocketEncoding | undefined;
   #writable: WritableStream<Uint8Array> | undefined;
 
   /** @internal Use {@link connect}, or take sockets from a `Server`. */
@@ -113,6 +133,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
     this.id = init.id;
     this.name = init.target?.name;
     this.#proxy = init.proxy;
+    this.#encoding = init.options.encoding;
     this.#life = new Lifecycle<Tag>(this, ns, init);
     this.#reads = new ReadForms<Tag>(this.#life, init.options.frame);
   }
@@ -276,13 +297,13 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
   ): boolean {
     checkOptionNames("writeFrame()", options, LENGTH_PREFIX, VARINT_FRAME);
     const codec = mergeFrameOptions(this.#reads.frameOptions, options ?? {});
-    return this.write(encodeFrame(checkData(payload), codec), tag, onWritten);
+    return this.write(encodeFrame(this.#encode(payload), codec), tag, onWritten);
   }
 
   /**
-   * Iterates over lines as text (UTF-8 by default) until the stream ends; a last line
-   * without a line ending is yielded too, as Node's readline does. Breaking out of the loop
-   * leaves unread bytes buffered. See {@link LinesOptions} for `onOverflow` and `signal`.
+   * Iterates over lines as text (the socket's `encoding`, UTF-8 by default) until the stream
+   * ends; a last line without a line ending is yielded too, as Node's readline does.
+   * Breaking out of the loop leaves unread bytes buffered. See {@link LinesOptions} for `onOverflow` and `signal`.
    * @example
    * ```ts
    * for await (const line of socket.lines({ eol: "crlf", maxLength: 998 })) handle(line);
@@ -291,7 +312,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
   lines(options?: LinesOptions): AsyncIterableIterator<string, undefined, undefined> {
     const checked = checkOptions("options", options, {});
     checkOptionNames("lines()", checked, LINE, TEXT, ITERATE);
-    return this.#reads.lines(checked);
+    return this.#reads.lines(this.#textDefault(checked));
   }
 
   /**
@@ -413,7 +434,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
   onLine(handler: (line: string) => void, options?: LineHandlerOptions): () => void {
     const checked = checkOptions("options", options, {});
     checkOptionNames("onLine()", checked, LINE, TEXT, MESSAGE_HANDLER);
-    return this.#messages().onLine(handler, checked);
+    return this.#messages().onLine(handler, this.#textDefault(checked));
   }
 
   /**
@@ -449,7 +470,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
   lineBatches(options?: LinesOptions): AsyncIterableIterator<string[], undefined, undefined> {
     const checked = checkOptions("options", options, {});
     checkOptionNames("lineBatches()", checked, LINE, TEXT, ITERATE);
-    return this.#messages().lineBatches(checked);
+    return this.#messages().lineBatches(this.#textDefault(checked));
   }
 
   /**
@@ -554,8 +575,8 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
   // ---- writing (writer.ts) ----
 
   /**
-   * Queues bytes (text is UTF-8) for the peer, also while connecting (sent once connected,
-   * as all four seeds do). `'written'` fires with `tag` once they reach the kernel, and
+   * Queues bytes (text in the socket's `encoding`, UTF-8 by default) for the peer, also while
+   * connecting (sent once connected, as all four seeds do). `'written'` fires with `tag` once they reach the kernel, and
    * `onWritten(error, tag)` is called exactly once either way. Returns false when the queue
    * is above the write high-water mark: wait for `'drain'`, or use {@link send}.
    * @throws SocketError `ERR_SOCKET_CLOSED` after `close()`, `end()` or `destroy()`;
@@ -564,7 +585,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
   write(data: string | Uint8Array, tag?: Tag, onWritten?: WriteCallback<Tag>): boolean {
     if (onWritten !== undefined && typeof onWritten !== "function") throw notCallback(onWritten);
     this.#life.checkWritable();
-    return this.#life.writer.write(checkData(data), tag, onWritten);
+    return this.#life.writer.write(this.#encode(data), tag, onWritten);
   }
 
   /**
@@ -575,7 +596,7 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
   send(data: string | Uint8Array, options?: SendOptions): Promise<void> {
     try {
       this.#life.checkWritable();
-      return this.#life.writer.send(checkData(data), checkOptions("options", options, {}));
+      return this.#life.writer.send(this.#encode(data), checkOptions("options", options, {}));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -596,7 +617,50 @@ export class Socket<Tag = unknown> extends EventEmitter<SocketEvents<Tag>> {
    * ```
    */
   sendFrom(source: SendSource, options?: SendFromOptions): Promise<SendComplete> {
-    return sendWithProgress(this.#progressTarget(), source, options);
+    const bytes = typeof source === "string" ? this.#encode(source) : source;
+    return sendWithProgress(this.#progressTarget(), bytes, options);
+  }
+
+  /**
+   * The socket's text encoding (the `encoding` option, or the last {@link setEncoding}):
+   * strings written are encoded with it, and `lines()`, `lineBatches()`, `onLine()` decode
+   * with it by default. `"utf8"` unless set.
+   */
+  get encoding(): SocketEncoding {
+    return this.#encoding ?? "utf8";
+  }
+
+  /**
+   * Changes the socket's text encoding for what is written and read from now on (Tcl
+   * `chan configure -encoding`): strings given to later writes, and iterators and handlers
+   * made later (one made before keeps its encoding). Bytes are never touched. Returns the
+   * socket.
+   * @throws SocketError `ERR_INVALID_ARGUMENT` for anything but a `SocketEncoding`.
+   * @example
+   * ```ts
+   * socket.setEncoding("latin1").write("café\r\n"); // 63 61 66 e9 0d 0a
+   * ```
+   */
+  setEncoding(encoding: SocketEncoding): this {
+    this.#encoding = checkSocketEncoding(encoding);
+    return this;
+  }
+
+  /** Checks written data; a string is encoded in the socket's encoding (UTF-8: left to Node). */
+  #encode(data: string | Uint8Array): string | Uint8Array {
+    const checked = checkData(data);
+    const encoding = this.#encoding;
+    return encoding === undefined || typeof checked !== "string"
+      ? checked
+      : encodeChecked(checked, encoding);
+  }
+
+  /** Text read options with the socket's encoding where the call gave none. */
+  #textDefault<T extends { encoding?: BufferEncoding }>(options: T): T {
+    const encoding = this.#encoding;
+    return encoding === undefined || options.encoding !== undefined
+      ? options
+      : { ...options, encoding };
   }
 
   /**

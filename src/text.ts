@@ -257,3 +257,77 @@ export interface TextOptions {
    */
   invalidText?: InvalidText;
 }
+
+/**
+ * A socket's text encoding (the `encoding` socket option, `socket.setEncoding()`): one of
+ * Node's `Buffer` encodings that map text to bytes and back, with their aliases. The
+ * notations `hex` and `base64` are not text encodings and are refused.
+ */
+export type SocketEncoding =
+  | "utf8"
+  | "utf-8"
+  | "latin1"
+  | "binary"
+  | "ascii"
+  | "utf16le"
+  | "utf-16le"
+  | "ucs2"
+  | "ucs-2";
+
+const SOCKET_ENCODINGS: ReadonlySet<string> = new Set<SocketEncoding>([
+  "utf8",
+  "utf-8",
+  "latin1",
+  "binary",
+  "ascii",
+  "utf16le",
+  "utf-16le",
+  "ucs2",
+  "ucs-2",
+]);
+
+/**
+ * Checks a socket's `encoding`; returns it, or `undefined` for UTF-8 (the default, which
+ * needs no conversion of written strings).
+ * @throws SocketError `ERR_INVALID_ARGUMENT` for anything but a {@link SocketEncoding}.
+ */
+export function checkSocketEncoding(encoding: unknown): SocketEncoding | undefined {
+  const name = typeof encoding === "string" ? encoding.toLowerCase() : "";
+  if (!SOCKET_ENCODINGS.has(name)) {
+    throw invalidArgument(
+      `encoding must be one of ${[...SOCKET_ENCODINGS].join(", ")}, got ${String(encoding)}`,
+    );
+  }
+  return name === "utf8" || name === "utf-8" ? undefined : (name as SocketEncoding);
+}
+
+/** Characters outside Latin-1 (one per code point, a surrogate pair included). */
+const NOT_LATIN1 = /[\u0100-\u{10ffff}]/gu;
+/** Characters outside ASCII. */
+const NOT_ASCII = /[\u0080-\u{10ffff}]/gu;
+
+/**
+ * Encodes `text` in a socket encoding, as a socket with that `encoding` writes a string
+ * (Tcl `fconfigure -encoding iso8859-1`). A character the encoding cannot represent becomes
+ * one `?` (Latin-1 above U+00FF, ASCII above U+007F), as Tcl 8 and Java's `getBytes` do,
+ * rather than Node's low byte of the code unit (which would turn `€` into `¬`). UTF-8 writes
+ * a lone surrogate as U+FFFD; UTF-16LE writes the code units as they are.
+ * @throws SocketError `ERR_INVALID_ARGUMENT` for an encoding that is not a {@link SocketEncoding}.
+ * @example
+ * ```ts
+ * encodeText("é", "latin1"); // <Buffer e9>
+ * encodeText("€", "latin1"); // <Buffer 3f>  ("?")
+ * ```
+ */
+export function encodeText(text: string, encoding: SocketEncoding = "utf8"): Buffer {
+  return encodeChecked(text, checkSocketEncoding(encoding) ?? "utf8");
+}
+
+/** {@link encodeText} for an encoding {@link checkSocketEncoding} already returned. @internal */
+export function encodeChecked(text: string, name: SocketEncoding): Buffer {
+  if (name === "latin1" || name === "binary") {
+    return Buffer.from(text.replace(NOT_LATIN1, "?"), "latin1");
+  }
+  if (name === "ascii") return Buffer.from(text.replace(NOT_ASCII, "?"), "latin1");
+  return Buffer.from(text, name);
+}

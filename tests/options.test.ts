@@ -6,8 +6,11 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { encodeFrame, frameDecoder } from "../src/codec/frame.js";
 import {
+  type ConnectionHandler,
+  type ConnectOptions,
   connect,
   type DatagramSocket,
+  type ListenOptions,
   listen,
   openDatagram,
   resolve,
@@ -107,24 +110,31 @@ describe("a socket's calls", () => {
 
 describe("module entry points", () => {
   it("connect() throws for an unknown option and for one inside tls, opening nothing", () => {
-    expect(thrown(() => connect("127.0.0.1:1", bad({ connectTimout: 5 }))).message).toBe(
-      'connect(): unknown option "connectTimout" (did you mean "connectTimeout"?)',
+    expect(
+      thrown(() => connect("127.0.0.1:1", bad<ConnectOptions>({ connectTimout: 5 }))).message,
+    ).toBe('connect(): unknown option "connectTimout" (did you mean "connectTimeout"?)');
+    expect(
+      thrown(() => connect("127.0.0.1:1", bad<ConnectOptions>({ tls: { verfy: false } }))).message,
+    ).toContain('connect() tls: unknown option "verfy"');
+    expect(thrown(() => connect("127.0.0.1:1", bad<ConnectOptions>(5000))).code).toBe(
+      "ERR_INVALID_ARGUMENT",
     );
-    expect(thrown(() => connect("127.0.0.1:1", bad({ tls: { verfy: false } }))).message).toContain(
-      'connect() tls: unknown option "verfy"',
-    );
-    expect(thrown(() => connect("127.0.0.1:1", bad(5000))).code).toBe("ERR_INVALID_ARGUMENT");
   });
 
   it("listen() rejects an unknown option, one inside tls, and a handler that is not a function", async () => {
-    expect((await rejection(listen("127.0.0.1:0", bad({ backLog: 5 })))).message).toContain(
-      'listen(): unknown option "backLog"',
-    );
     expect(
-      (await rejection(listen("127.0.0.1:0", bad({ tls: { cert: "", key: "", sni2: {} } }))))
-        .message,
+      (await rejection(listen("127.0.0.1:0", bad<ListenOptions>({ backLog: 5 })))).message,
+    ).toContain('listen(): unknown option "backLog"');
+    expect(
+      (
+        await rejection(
+          listen("127.0.0.1:0", bad<ListenOptions>({ tls: { cert: "", key: "", sni2: {} } })),
+        )
+      ).message,
     ).toContain('listen() tls: unknown option "sni2"');
-    expect((await rejection(listen("127.0.0.1:0", {}, bad(5)))).code).toBe("ERR_INVALID_ARGUMENT");
+    expect((await rejection(listen("127.0.0.1:0", {}, bad<ConnectionHandler>(5)))).code).toBe(
+      "ERR_INVALID_ARGUMENT",
+    );
   });
 
   it("openDatagram({ tls: true }) is refused instead of quietly making plain UDP", async () => {
@@ -155,8 +165,8 @@ describe("module entry points", () => {
     expect(thrown(() => encodeFrame("x", bad({ bigEndian: true }))).message).toContain(
       '"bigEndian"',
     );
-    expect(thrown(() => connect("127.0.0.1:1", bad({ frame: { lenght: 2 } }))).message).toContain(
-      '"lenght"',
-    );
+    expect(
+      thrown(() => connect("127.0.0.1:1", bad<ConnectOptions>({ frame: { lenght: 2 } }))).message,
+    ).toContain('"lenght"');
   });
 });
