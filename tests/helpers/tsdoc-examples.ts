@@ -117,3 +117,63 @@ export function collectExamples(root: string, srcDir = join(root, "src")): Tsdoc
     return n === 1 ? example : { ...example, id: `${example.id}#${n}` };
   });
 }
+
+// ---- what an example means: its names, its checked comments, its runnable form ----
+
+/**
+ * The value a trailing comment claims for the statement before it (`expr; // <value>`), as
+ * JavaScript source, or `throws CODE`. Recognised values: `<Buffer "text">`, `<Buffer 00 ff>`,
+ * a string, a number, `null`/`true`/`false`/`undefined`, an object or array literal (compared
+ * as a subset: the keys shown must match). Anything else is prose, and `// e.g. …` too.
+ */
+export type Expected =
+  | { readonly kind: "value"; readonly source: string }
+  | { readonly kind: "throws"; readonly code: string };
+
+const STRING = /^"(?:[^"\\]|\\.)*"/;
+const STRINGS = /"(?:[^"\\]|\\.)*"/g;
+const END = /^($|[:,;]|\s\(|\s{2})/;
+
+export function expectedOf(comment: string): Expected | undefined {
+  const text = comment.replace(/^\/\/\s*/, "").trim();
+  const throws = /^throws (E[A-Z_]+)\b/.exec(text);
+  if (throws !== null) return { kind: "throws", code: throws[1] as string };
+  const bufferText = /^<Buffer ("(?:[^"\\]|\\.)*")>/.exec(text);
+  if (bufferText !== null) return { kind: "value", source: `Buffer.from(${bufferText[1]})` };
+  const bufferHex = /^<Buffer ((?:[0-9a-f]{2} )*[0-9a-f]{2})>/.exec(text);
+  if (bufferHex !== null) {
+    return { kind: "value", source: `Buffer.from("${bufferHex[1]?.replace(/ /g, "")}", "hex")` };
+  }
+  const word = /^(null|true|false|undefined|-?(?:0x[0-9a-fA-F]+|\d+(?:\.\d+)?))/.exec(text);
+  if (word !== null && END.test(text.slice(word[0].length))) {
+    return { kind: "value", source: word[0] };
+  }
+  const string = STRING.exec(text);
+  if (string !== null) return { kind: "value", source: string[0] };
+  if (text.startsWith("{") || text.startsWith("[")) {
+    const end = balancedEnd(text);
+    const literal = text.slice(0, end);
+    // `{ data, address }` names fields (prose), `{ port: 80 }` states values.
+    const shorthand = /[{,]\s*[A-Za-z_$][\w$]*\s*[,}]/.test(literal.replace(STRINGS, '""'));
+    if (end > 0 && !shorthand) return { kind: "value", source: `(${literal})` };
+  }
+  return undefined;
+}
+
+/** Where the bracket opening `text` closes (exclusive), skipping strings; -1 if it does not. */
+function balancedEnd(text: string): number {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i] as string;
+    if (c === '"') {
+      const match = STRING.exec(text.slice(i));
+      if (match === null) return -1;
+      i += match[0].length - 1;
+    } else if (c === "{" || c === "[") depth++;
+    else if (c === "}" || c === "]") {
+      depth--;
+      if (depth === 0) return i + 1;
+    }
+  }
+  return -1;
+}
