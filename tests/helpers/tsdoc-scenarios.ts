@@ -22,6 +22,7 @@ import {
   parseProxyHeader,
   type Socket,
 } from "../../src/index.js";
+import { cleanupCertificates, makeCertificates, opensslPeer } from "./certs.js";
 import { makeTempDir } from "./peers.js";
 import { rawPeer, waitFor } from "./raw-peer.js";
 
@@ -469,7 +470,28 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
     },
   },
   "src/socket.ts:startTLS": {
-    skip: "needs a STARTTLS server whose certificate Node's root store trusts for the host (tests/socket-tls.test.ts covers startTLS with a test CA)",
+    ...(opensslPeer.path === undefined ? { skip: "openssl is not installed" } : {}),
+    async setup() {
+      // A STARTTLS server whose certificate names localhost, signed by the test CA: the run
+      // trusts that CA where the example trusts Node's root store.
+      const certs = await makeCertificates();
+      const server = await listen("127.0.0.1:0", async (peer) => {
+        await peer.readLine();
+        peer.write("220 Ready to start TLS\r\n");
+        await peer.startTLS({ cert: certs.server.cert, key: certs.server.key });
+      });
+      const socket = await socketTo(`localhost:${server.port}`);
+      return {
+        given: { socket, __ca: certs.ca.cert },
+        replace: [["socket.startTLS()", "socket.startTLS({ ca: __ca })"]],
+        async check() {
+          assert.equal(socket.info().secure, true);
+          await socket.destroy();
+          await server.closeAll();
+          await cleanupCertificates();
+        },
+      };
+    },
   },
   "src/socket.ts:setIdleTimeout": {
     async setup() {
