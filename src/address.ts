@@ -290,7 +290,7 @@ export interface ResolvedAddress {
  * `addresses` the list, or `error` the `SocketError` above and `addresses` empty.
  * @example
  * ```ts
- * await resolve("localhost"); // [{ address: "::1", family: "IPv6" }, { address: "127.0.0.1", family: "IPv4" }]
+ * await resolve("localhost"); // e.g. [{ address: "::1", family: "IPv6" }, { address: "127.0.0.1", family: "IPv4" }]
  * resolve("localhost", (error, addresses) => console.log(error ?? addresses));
  * ```
  */

@@ -58,8 +58,9 @@ const KNOWN = new Set([
  * ended, or its TLS handshake is half done).
  * @example
  * ```ts
+ * import type { Socket as NetSocket } from "node:net";
  * httpServer.on("upgrade", async (request, netSocket, head) => {
- *   const socket = adopt(netSocket, { head });
+ *   const socket = adopt(netSocket as NetSocket, { head }); // Node types it a Duplex
  *   socket.write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: line\r\nConnection: Upgrade\r\n\r\n");
  *   for await (const line of socket.lines()) socket.write(`${line.toUpperCase()}\n`);
  * });

@@ -668,7 +668,9 @@ async function removeStaleUnixSocket(path: string, error: unknown): Promise<bool
  * `EADDRNOTAVAIL`.
  * @example
  * ```ts
- * const server = await listen(0, (socket) => socket.write("hello\n"));
+ * const server = await listen(0, (socket) => {
+ *   socket.write("hello\n");
+ * });
  * const client = connect(`127.0.0.1:${server.port}`);
  * await client.readLine(); // <Buffer "hello">
  * ```

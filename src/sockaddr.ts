@@ -68,7 +68,7 @@ function invalid(message: string): SocketError {
  * path without its NUL in a full-size `sockaddr_un`.
  * @example
  * ```ts
- * parseSockaddr(Buffer.from("02001f90 7f000001 0000000000000000", "hex"));
+ * parseSockaddr(Buffer.from("02001f907f0000010000000000000000", "hex"));
  * // { family: "IPv4", address: "127.0.0.1", port: 8080 } (Linux, little-endian host)
  * ```
  */

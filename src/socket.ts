@@ -702,7 +702,7 @@ export class Socket<Tag = unknown, Data = unknown> extends EventEmitter<SocketEv
    * @example
    * ```ts
    * await socket.send("STARTTLS\r\n");
-   * await socket.readLine(); // "220 Ready to start TLS"
+   * await socket.readLine(); // <Buffer "220 Ready to start TLS">
    * await socket.startTLS(); // verified against the host connected to
    * ```
    */

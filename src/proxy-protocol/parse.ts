@@ -36,7 +36,7 @@ import {
  * const result = parseProxyHeader(Buffer.from("PROXY TCP4 192.0.2.1 198.51.100.1 56324 443\r\nGET /"));
  * if (result.status === "header") {
  *   result.header.source; // { family: "IPv4", address: "192.0.2.1", port: 56324 }
- *   result.consumed; // 46: "GET /" is the application's
+ *   result.consumed; // 45: "GET /" is the application's
  * }
  * ```
  */
