@@ -141,6 +141,8 @@ export class Lifecycle<Tag> implements TransportOwner {
   }
   /** Closes the socket should the transport never emit `'close'` (see `#boundClose`). */
   #closeFallback: NodeJS.Timeout | undefined;
+  #built = false;
+  #traceWhenBuilt = false;
   /** A reconnecting client's reconnector; undefined for every other socket. */
   readonly reconnect: Reconnector<Tag> | undefined;
 
@@ -201,7 +203,11 @@ export class Lifecycle<Tag> implements TransportOwner {
     // The addresses now, while Node can still report them; an info object only for those
     // waiting (a server's thousands of accepted sockets are spared one each).
     this.addresses = snapshotAddresses(this.ns, this.addresses);
-    if (tracing("connect") || tracing("tls")) this.#traceConnect();
+    if (tracing("connect") || tracing("tls")) {
+      // An accepted socket is open from its first line: its trace waits for the Socket.
+      if (this.#built) this.#traceConnect();
+      else this.#traceWhenBuilt = true;
+    }
     if (again) {
       this.host.emit("reconnected", this.host.info());
       return;
@@ -217,6 +223,16 @@ export class Lifecycle<Tag> implements TransportOwner {
   }
 
   /** Tells the debug log and `sockit:connect` (and `sockit:tls`) subscribers, if any. */
+  /**
+   * The `Socket` around this lifecycle is built (its constructor's last step): a connect
+   * trace held back since the transport was already open is published now.
+   */
+  built(): void {
+    this.#built = true;
+    if (this.#traceWhenBuilt) this.#traceConnect();
+    this.#traceWhenBuilt = false;
+  }
+
   #traceConnect(): void {
     if (tracing("connect")) traceConnect(this.host, this.describePeer(), this.host.info());
     if (this.tls !== undefined && tracing("tls"))

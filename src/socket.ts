@@ -136,6 +136,7 @@ export class Socket<Tag = unknown, Data = unknown> extends EventEmitter<SocketEv
     this.#encoding = init.options.encoding;
     this.#life = new Lifecycle<Tag>(this, ns, init);
     this.#reads = new ReadForms<Tag>(this.#life, init.options.frame);
+    this.#life.built();
   }
 
   /**

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { connect } from "../src/connect.js";
+import { listen } from "../src/server.js";
 import { CHANNELS } from "../src/diagnostics.js";
 import { rawPeer } from "./helpers/raw-peer.js";
 import { skipOn } from "./helpers/runtime.js";
@@ -28,6 +29,28 @@ describe("diagnostics", () => {
       expect(mine[2]?.[1]).toMatchObject({ info: { hadError: true } });
     } finally {
       for (const off of listeners) off();
+    }
+  });
+
+  it("publishes connect for a socket a server accepts, with its info, without breaking the accept", async () => {
+    const seen: { socket: unknown; info: { remotePort: number } }[] = [];
+    const listener = (message: unknown) => seen.push(message as (typeof seen)[number]);
+    subscribe(CHANNELS.connect, listener);
+    try {
+      const accepted: unknown[] = [];
+      const server = await listen("127.0.0.1:0", (socket) => {
+        accepted.push(socket);
+        socket.write("hi\n");
+        void socket.end();
+      });
+      const client = connect(`127.0.0.1:${server.port}`);
+      expect(String(await client.readLine())).toBe("hi");
+      await client.close();
+      await server.close();
+      const forAccepted = seen.find((message) => message.socket === accepted[0]);
+      expect(forAccepted?.info.remotePort).toBe((await client.opened).localPort);
+    } finally {
+      unsubscribe(CHANNELS.connect, listener);
     }
   });
 
