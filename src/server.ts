@@ -11,6 +11,7 @@ import { acceptIterator } from "./accept-iterator.js";
 import { type Endpoint, formatEndpoint, parseLocal, type TargetInput } from "./address.js";
 import { checkInteger, checkOptions } from "./arguments.js";
 import { encodeFrame, type FrameOptions } from "./codec/frame.js";
+import { guardConnections } from "./connection-guard.js";
 import { abortedError, SocketError, toSocketError } from "./errors.js";
 import { checkOptionNames, LISTEN, TLS_SERVER } from "./options.js";
 import { type ProxyGate, type ProxyListenOptions, proxyGate } from "./proxy-protocol/accept.js";
@@ -197,9 +198,6 @@ export class Server extends EventEmitter<ServerEvents> {
       },
     });
     this.#ns.on("error", (error) => this.#fail(toSocketError(error, formatEndpoint(local))));
-    this.#ns.on("drop", (data) => {
-      this.#drop("maxConnections", data?.remoteAddress, data?.remotePort, undefined);
-    });
   }
 
   /** Counts what was accepted, what is open, and what was dropped, by reason. */
@@ -273,14 +271,14 @@ export class Server extends EventEmitter<ServerEvents> {
       0,
       2 ** 31 - 1,
     );
-    if (options.maxConnections !== undefined) {
-      this.#ns.maxConnections = checkInteger(
-        "maxConnections",
-        options.maxConnections,
-        1,
-        2 ** 31 - 1,
-      );
-    }
+    guardConnections(this.#ns, {
+      maxConnections:
+        options.maxConnections === undefined
+          ? 0
+          : checkInteger("maxConnections", options.maxConnections, 1, 2 ** 31 - 1),
+      ipv6Only: options.ipv6Only ?? false,
+      drop: (raw) => this.#drop("maxConnections", raw.remoteAddress, raw.remotePort, undefined),
+    });
     const local = this.#local;
     const bind =
       local.kind === "unix"
