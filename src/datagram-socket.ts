@@ -17,6 +17,7 @@ import {
   unmapIPv4,
 } from "./address.js";
 import { checkInteger, checkReadOptions } from "./arguments.js";
+import { broadcastRefusal } from "./broadcast.js";
 import { abortedNow, type Deadline, startDeadline } from "./deadline.js";
 import { SocketError, socketClosedError, toSocketError } from "./errors.js";
 import { checkOptionNames, MEMBERSHIP, READ } from "./options.js";
@@ -110,6 +111,8 @@ export class DatagramSocket extends EventEmitter<DatagramEvents> {
   readonly #type: DatagramType;
   readonly #local: { address: string; port: number };
   readonly #remote: DatagramPeer | undefined;
+  /** `SO_BROADCAST`, as last set. */
+  #broadcast = false;
   readonly #queueLength: number;
   readonly #queue: Datagram[] = [];
   readonly #waiters: Waiter[] = [];
@@ -183,7 +186,9 @@ export class DatagramSocket extends EventEmitter<DatagramEvents> {
         const done = (error: Error | null): void => {
           if (error !== null) {
             const peer = target ?? this.#remote;
-            reject(toSocketError(error, peer === undefined ? undefined : describe(peer)));
+            const host = target?.host ?? this.#remote?.address;
+            const refusal = broadcastRefusal(error, host, this.#broadcast); // Deno: UNKNOWN
+            reject(toSocketError(refusal, peer === undefined ? undefined : describe(peer)));
             return;
           }
           this.#sent++;
@@ -388,6 +393,7 @@ export class DatagramSocket extends EventEmitter<DatagramEvents> {
   /** `SO_BROADCAST` on or off. */
   setBroadcast(on: boolean): void {
     this.#call(() => this.#ds.setBroadcast(on));
+    this.#broadcast = on;
   }
 
   /** Unicast hops, 1–255. @throws SocketError `ERR_INVALID_ARGUMENT` out of range. */

@@ -12,6 +12,13 @@ export const runtime: "node" | "bun" | "deno" =
   "Bun" in globalThis ? "bun" : "Deno" in globalThis ? "deno" : "node";
 
 /**
+ * The command line that runs a script file on the current runtime when it is started by a
+ * shell (tmux, `sh -c`), not by Node's child_process: `deno run -A`, `bun`, `node`.
+ */
+export const runtimeCommand: readonly string[] =
+  runtime === "deno" ? [process.execPath, "run", "-A"] : [process.execPath];
+
+/**
  * Skips the calling test on `on`, printing `reason`: a documented difference of that runtime.
  * Call it first in the test, with the test's context.
  */
