@@ -113,6 +113,8 @@ export class DatagramSocket extends EventEmitter<DatagramEvents> {
   readonly #remote: DatagramPeer | undefined;
   /** `SO_BROADCAST`, as last set. */
   #broadcast = false;
+  /** The multicast memberships joined: source, group and interface. */
+  readonly #groups = new Set<string>();
   readonly #queueLength: number;
   readonly #queue: Datagram[] = [];
   readonly #waiters: Waiter[] = [];
@@ -381,6 +383,12 @@ export class DatagramSocket extends EventEmitter<DatagramEvents> {
     }
     checkOptionNames(`${what}Group()`, options, MEMBERSHIP);
     const { iface, source } = options;
+    // The kernel refuses a second identical join with EADDRINUSE (Node, Bun); Deno says
+    // EINVAL, so sockit refuses it itself.
+    const key = `${source ?? ""}>${group}%${iface ?? ""}`;
+    if (what === "join" && this.#groups.has(key)) {
+      throw new SocketError("EADDRINUSE", `already a member of ${group} there`);
+    }
     this.#call(() => {
       if (source === undefined) {
         if (what === "join") this.#ds.addMembership(group, iface);
@@ -388,6 +396,8 @@ export class DatagramSocket extends EventEmitter<DatagramEvents> {
       } else if (what === "join") this.#ds.addSourceSpecificMembership(source, group, iface);
       else this.#ds.dropSourceSpecificMembership(source, group, iface);
     });
+    if (what === "join") this.#groups.add(key);
+    else this.#groups.delete(key);
   }
 
   /** `SO_BROADCAST` on or off. */
