@@ -12,7 +12,8 @@
 #
 # Vitest itself runs under the runtime (`bun --bun`, `deno run -A`), so do its workers and
 # every child a test starts with process.execPath. Tests for a difference a runtime cannot
-# even out skip there with the reason (tests/helpers/runtime.ts; README "Runtimes").
+# even out assert what that runtime does, or skip there with the reason where the capability
+# is missing (tests/helpers/runtime.ts; README "Runtimes"). CI (.ci/run) runs both.
 # Exits non-zero when a runtime fails; prints each runtime's summary line.
 set -euo pipefail
 cd "$(dirname "$0")/.."

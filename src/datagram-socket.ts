@@ -17,6 +17,7 @@ import {
   unmapIPv4,
 } from "./address.js";
 import { checkInteger, checkReadOptions } from "./arguments.js";
+import { broadcastRefusal } from "./broadcast.js";
 import { abortedNow, type Deadline, startDeadline } from "./deadline.js";
 import { SocketError, socketClosedError, toSocketError } from "./errors.js";
 import { checkOptionNames, MEMBERSHIP, READ } from "./options.js";
@@ -110,6 +111,10 @@ export class DatagramSocket extends EventEmitter<DatagramEvents> {
   readonly #type: DatagramType;
   readonly #local: { address: string; port: number };
   readonly #remote: DatagramPeer | undefined;
+  /** `SO_BROADCAST`, as last set. */
+  #broadcast = false;
+  /** The multicast memberships joined: source, group and interface. */
+  readonly #groups = new Set<string>();
   readonly #queueLength: number;
   readonly #queue: Datagram[] = [];
   readonly #waiters: Waiter[] = [];
@@ -183,7 +188,9 @@ export class DatagramSocket extends EventEmitter<DatagramEvents> {
         const done = (error: Error | null): void => {
           if (error !== null) {
             const peer = target ?? this.#remote;
-            reject(toSocketError(error, peer === undefined ? undefined : describe(peer)));
+            const host = target?.host ?? this.#remote?.address;
+            const refusal = broadcastRefusal(error, host, this.#broadcast); // Deno: UNKNOWN
+            reject(toSocketError(refusal, peer === undefined ? undefined : describe(peer)));
             return;
           }
           this.#sent++;
@@ -376,6 +383,12 @@ export class DatagramSocket extends EventEmitter<DatagramEvents> {
     }
     checkOptionNames(`${what}Group()`, options, MEMBERSHIP);
     const { iface, source } = options;
+    // The kernel refuses a second identical join with EADDRINUSE (Node, Bun); Deno says
+    // EINVAL, so sockit refuses it itself.
+    const key = `${source ?? ""}>${group}%${iface ?? ""}`;
+    if (what === "join" && this.#groups.has(key)) {
+      throw new SocketError("EADDRINUSE", `already a member of ${group} there`);
+    }
     this.#call(() => {
       if (source === undefined) {
         if (what === "join") this.#ds.addMembership(group, iface);
@@ -383,11 +396,14 @@ export class DatagramSocket extends EventEmitter<DatagramEvents> {
       } else if (what === "join") this.#ds.addSourceSpecificMembership(source, group, iface);
       else this.#ds.dropSourceSpecificMembership(source, group, iface);
     });
+    if (what === "join") this.#groups.add(key);
+    else this.#groups.delete(key);
   }
 
   /** `SO_BROADCAST` on or off. */
   setBroadcast(on: boolean): void {
     this.#call(() => this.#ds.setBroadcast(on));
+    this.#broadcast = on;
   }
 
   /** Unicast hops, 1–255. @throws SocketError `ERR_INVALID_ARGUMENT` out of range. */

@@ -74,9 +74,9 @@ function familyOf(info: AddressInfo): "IPv4" | "IPv6" {
 /**
  * Listens on every one of `addresses` on one port and hands each accepted connection to
  * `primary` (which does not listen itself) as its own `'connection'`, so a plain, TLS or
- * PROXY-protocol server treats them as its own. `primary.maxConnections` bounds the
- * connections of all listeners together; one over it is closed and reported as `primary`'s
- * `'drop'`. A listener's later error is `primary`'s `'error'`.
+ * PROXY-protocol server treats them as its own, and the guard in front of `primary`'s
+ * listeners (`connection-guard.ts`: `maxConnections`) counts the connections of all the
+ * listeners together. A listener's later error is `primary`'s `'error'`.
  *
  * With port 0 the first address gets a port from the OS and the others bind that port; if
  * one of them finds it taken (`EADDRINUSE`), every listener is closed and the whole set tried
@@ -138,19 +138,9 @@ function group(
   servers: readonly NetServer[],
   addresses: readonly BoundAddress[],
 ): ListenerGroup {
-  let open = 0;
+  // Through the primary's own 'connection' listeners, so its guard (maxConnections) counts
+  // the connections of every address together.
   const forward = (raw: NetSocket): void => {
-    const max = primary.maxConnections;
-    if (typeof max === "number" && max > 0 && open >= max) {
-      const { remoteAddress, remotePort } = raw;
-      raw.destroy();
-      primary.emit("drop", { remoteAddress, remotePort });
-      return;
-    }
-    open++;
-    raw.once("close", () => {
-      open--;
-    });
     primary.emit("connection", raw);
   };
   for (const server of servers) {

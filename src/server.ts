@@ -11,6 +11,7 @@ import { acceptIterator } from "./accept-iterator.js";
 import { type Endpoint, formatEndpoint, parseLocal, type TargetInput } from "./address.js";
 import { checkInteger, checkOptions } from "./arguments.js";
 import { encodeFrame, type FrameOptions } from "./codec/frame.js";
+import { guardConnections } from "./connection-guard.js";
 import { abortedError, SocketError, toSocketError } from "./errors.js";
 import {
   type BoundAddress,
@@ -251,9 +252,6 @@ export class Server<Data = unknown> extends EventEmitter<ServerEvents<Data>> {
       },
     });
     this.#ns.on("error", (error) => this.#fail(toSocketError(error, formatEndpoint(local))));
-    this.#ns.on("drop", (data) => {
-      this.#drop("maxConnections", data?.remoteAddress, data?.remotePort, undefined);
-    });
     // A 'read' or 'readError' listener on the server brings the connections' tagged reads to it.
     (this as EventEmitter).on("newListener", (event: string | symbol) => {
       if (event === "read" || event === "readError") this.#serverIo().forward();
@@ -350,14 +348,14 @@ export class Server<Data = unknown> extends EventEmitter<ServerEvents<Data>> {
       0,
       2 ** 31 - 1,
     );
-    if (options.maxConnections !== undefined) {
-      this.#ns.maxConnections = checkInteger(
-        "maxConnections",
-        options.maxConnections,
-        1,
-        2 ** 31 - 1,
-      );
-    }
+    guardConnections(this.#ns, {
+      maxConnections:
+        options.maxConnections === undefined
+          ? 0
+          : checkInteger("maxConnections", options.maxConnections, 1, 2 ** 31 - 1),
+      ipv6Only: options.ipv6Only ?? false,
+      drop: (raw) => this.#drop("maxConnections", raw.remoteAddress, raw.remotePort, undefined),
+    });
     const local = this.#local;
     // A name (a host name, an interface) is resolved here: several addresses, several listeners.
     const named = local.kind === "tcp" ? await namedHostAddresses(local.host) : undefined;

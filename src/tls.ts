@@ -306,8 +306,8 @@ const CERTIFICATE = /CERT|UNKNOWN_CA|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ALTNAME|
  * `ERR_TLS_HANDSHAKE`; Node's code is kept as `reason`, the original as `cause`.
  */
 export function toTlsError(error: unknown, address: string | undefined): SocketError | undefined {
-  const code = (error as { code?: unknown }).code;
-  if (typeof code !== "string") return undefined;
+  const code = tlsCode(error);
+  if (code === undefined) return undefined;
   const tlsish =
     CERTIFICATE.test(code) || code.startsWith("ERR_SSL_") || code.startsWith("ERR_TLS_");
   if (!tlsish) return undefined;
@@ -319,6 +319,16 @@ export function toTlsError(error: unknown, address: string | undefined): SocketE
         : "ERR_TLS_HANDSHAKE";
   const message = `${(error as Error).message ?? code}${address === undefined ? "" : ` (${address})`}`;
   return new TlsError(kind, tlsReason(code), message, error, address);
+}
+
+/**
+ * The error's code, or Node's code for Deno's server handshake timeout, which comes without
+ * one (an `Error` whose message is Node's, "TLS handshake timeout").
+ */
+function tlsCode(error: unknown): string | undefined {
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  if (typeof code === "string") return code;
+  return message === "TLS handshake timeout" ? "ERR_TLS_HANDSHAKE_TIMEOUT" : undefined;
 }
 
 /**

@@ -15,8 +15,8 @@ import {
   opensslPeer,
 } from "./helpers/certs.js";
 import { thrown } from "./helpers/errors.js";
-import { rawPeer, waitFor } from "./helpers/raw-peer.js";
-import { skipOn } from "./helpers/runtime.js";
+import { rawPeer, sleep, waitFor } from "./helpers/raw-peer.js";
+import { runtime, skipOn } from "./helpers/runtime.js";
 
 const READ = { timeout: 5000 };
 const sockets: Socket[] = [];
@@ -105,7 +105,13 @@ describe("adopt()", () => {
     client.pause();
     await waitFor(() => server !== undefined);
     server.write("buffered\n");
-    await waitFor(() => client.readableLength > 0); // read by Node, not by anyone yet
+    if (runtime === "deno") {
+      // Deno does not read a paused socket into its buffer: the bytes wait in its handle
+      // until adopt() resumes it, so here only the order is checked.
+      await sleep(50);
+    } else {
+      await waitFor(() => client.readableLength > 0); // read by Node, not by anyone yet
+    }
     const socket = track(adopt(client, { head: Buffer.from("head\n") }));
     server.write("later\n");
     const got = [];

@@ -4,10 +4,10 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { connect } from "../src/connect.js";
-import { listen } from "../src/server.js";
 import { CHANNELS } from "../src/diagnostics.js";
+import { listen } from "../src/server.js";
 import { rawPeer } from "./helpers/raw-peer.js";
-import { skipOn } from "./helpers/runtime.js";
+import { scriptCommand, skipOn } from "./helpers/runtime.js";
 
 describe("diagnostics", () => {
   it("publishes connect, error and close on their channels, each with the socket", async () => {
@@ -67,7 +67,8 @@ describe("diagnostics", () => {
         await socket.closed;
         server.close();
       });`;
-    const run = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
+    const [command = "", ...args] = scriptCommand(script);
+    const run = spawnSync(command, args, {
       env: { ...process.env, NODE_DEBUG: "sockit" },
       encoding: "utf8",
       timeout: 10_000,

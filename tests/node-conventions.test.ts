@@ -7,14 +7,14 @@ import { openDatagram } from "../src/datagram.js";
 import { listen } from "../src/server.js";
 import type { Socket } from "../src/socket.js";
 import { rejection } from "./helpers/errors.js";
+import { scriptCommand } from "./helpers/runtime.js";
 
 const dist = pathToFileURL(join(process.cwd(), "dist/index.js")).href;
 
 /** Runs an ES module script with the built package; its exit code, or null if it hung. */
 function runScript(script: string): number | null {
-  const run = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
-    timeout: 8000,
-  });
+  const [command = "", ...args] = scriptCommand(script);
+  const run = spawnSync(command, args, { timeout: 8000 });
   return run.status;
 }
 

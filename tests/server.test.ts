@@ -8,6 +8,7 @@ import type { SocketError } from "../src/errors.js";
 import { listen, type Server } from "../src/server.js";
 import type { Socket } from "../src/socket.js";
 import { sleep, waitFor } from "./helpers/raw-peer.js";
+import { runtime } from "./helpers/runtime.js";
 
 const servers: Server[] = [];
 const clients: Socket[] = [];
@@ -119,9 +120,20 @@ describe("listen", () => {
       console.warn(`skipping: this machine cannot listen on [::] (${String(error)})`);
       return;
     }
+    const seen: string[] = [];
+    server.on("connection", (s) => seen.push(s.info().remoteAddress ?? ""));
     await client(`[::1]:${server.port}`).opened;
     const v4 = client(`127.0.0.1:${server.port}`);
-    await expect(v4.opened).rejects.toMatchObject({ code: "ECONNREFUSED" });
+    if (runtime === "deno") {
+      // Deno binds [::] dual-stack whatever ipv6Only says; sockit resets the IPv4 client
+      // before it is accepted (README, "Runtimes").
+      const closed = await v4.closed;
+      expect(closed).toMatchObject({ hadError: true, error: { code: "ECONNRESET" } });
+    } else {
+      await expect(v4.opened).rejects.toMatchObject({ code: "ECONNREFUSED" });
+    }
+    expect(seen).toEqual(["::1"]);
+    expect(server.stats.accepted).toBe(1);
   });
 
   it("gives an accepted socket's opened info with its addresses, even read after it closed", async () => {

@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { connect } from "../src/connect.js";
 import { SocketError } from "../src/errors.js";
 import { collect, rawPeer, sleep, waitFor } from "./helpers/raw-peer.js";
+import { scriptCommand } from "./helpers/runtime.js";
 
 describe("closing a socket", () => {
   it("flushes queued writes before the FIN on a graceful close", async () => {
@@ -119,7 +120,8 @@ describe("closing a socket", () => {
         server.close();
         console.log("closed");
       });`;
-    const child = spawn(process.execPath, ["--input-type=module", "-e", script]);
+    const [command = "", ...args] = scriptCommand(script);
+    const child = spawn(command, args);
     let out = "";
     child.stdout.on("data", (chunk: Buffer) => {
       out += chunk.toString();

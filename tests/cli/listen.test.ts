@@ -93,7 +93,7 @@ describe("sockit listen", () => {
     await b.send("last");
     await b.end();
     expect((await readToEnd(b)).toString()).toBe("last");
-    child.process.kill("SIGTERM");
+    child.signal("SIGTERM");
     expect((await readToEnd(a)).length).toBe(0); // closed by the server
     const result = await child.exited;
     expect(result.code).toBe(0);
@@ -111,7 +111,7 @@ describe("sockit listen", () => {
     socket.write("over unix\n");
     expect((await socket.readLine(T)).toString()).toBe("over unix");
     await socket.close();
-    child.process.kill("SIGINT");
+    child.signal("SIGINT");
     const result = await child.exited;
     expect(result.code).toBe(0);
     expect(existsSync(path)).toBe(false);
@@ -126,7 +126,7 @@ describe("sockit listen", () => {
     const peer = client(`unix:${path}`);
     await peer.send("mid-session");
     await child.waitForStdout("mid-session");
-    child.process.kill("SIGTERM");
+    child.signal("SIGTERM");
     const result = await child.exited;
     expect(result.code).toBe(143);
     expect(existsSync(path)).toBe(false);

@@ -249,7 +249,7 @@ describe("ncat's flags", () => {
       await peer.end();
       expect(await readToEnd(peer)).toMatch(new RegExp(`^hello 127\\.0\\.0\\.1:\\d+\\n${text}$`));
     }
-    child.process.kill("SIGTERM");
+    child.signal("SIGTERM");
     expect((await child.exited).code).toBe(0);
   });
 
@@ -288,7 +288,7 @@ describe("ncat's flags", () => {
     await child.waitForStdout("from c\n");
     child.send("", true); // end of stdin: every client is half-closed
     expect(await readToEnd(b)).toBe("");
-    child.process.kill("SIGINT");
+    child.signal("SIGINT");
     const result = await child.exited;
     expect(result.code).toBe(0);
   });
@@ -366,7 +366,7 @@ describe("ncat's flags", () => {
     for (let i = 0; i < 200 && replies.length === 0; i++)
       await new Promise((r) => setTimeout(r, 10));
     expect(replies).toEqual(["back to you\n"]);
-    child.process.kill("SIGTERM");
+    child.signal("SIGTERM");
     expect((await child.exited).code).toBe(0);
   });
 });

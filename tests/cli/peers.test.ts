@@ -94,7 +94,7 @@ describe("sockit listen with socat and nc as clients", () => {
     const result = await nc.exited;
     expect(result.code).toBe(0);
     expect(result.stdout.equals(input)).toBe(true);
-    sockit.process.kill("SIGTERM");
+    sockit.signal("SIGTERM");
     expect((await sockit.exited).code).toBe(0);
   });
 
@@ -106,7 +106,7 @@ describe("sockit listen with socat and nc as clients", () => {
     socat.send("hello unix", true);
     const result = await socat.exited;
     expect(result.stdout.toString()).toBe("hello unix");
-    sockit.process.kill("SIGINT");
+    sockit.signal("SIGINT");
     expect((await sockit.exited).code).toBe(0);
   });
 });

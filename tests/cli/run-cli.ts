@@ -40,6 +40,15 @@ export class Child {
   readonly #waiters = new Set<() => void>();
   readonly exited: Promise<Finished>;
 
+  /**
+   * Sends `signal` to the child as a shell's `kill` would. Not `ChildProcess.kill()`: Deno's
+   * reports a child it signalled as killed by that signal (code null) even when the child
+   * handled it and exited with a code of its own.
+   */
+  signal(signal: NodeJS.Signals): void {
+    if (this.process.pid !== undefined) process.kill(this.process.pid, signal);
+  }
+
   /** `stdinFile`: the child's stdin is this file (as a shell's `< file`), not a pipe. */
   constructor(command: string, args: readonly string[], options: ChildOptions = {}) {
     if (command === process.execPath && !existsSync(CLI)) {

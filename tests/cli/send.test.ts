@@ -68,7 +68,7 @@ describe("sockit send", () => {
     });
     const child = startCli(["-v", "send", path, `127.0.0.1:${server.port}`]);
     await child.waitForStderr(/^connected to /m);
-    child.process.kill("SIGINT");
+    child.signal("SIGINT");
     const result = await child.exited;
     expect(result.code).toBe(130);
     expect(result.stderr).toMatch(/^aborted after \d+( of 67108864)? bytes$/m);

@@ -5,6 +5,7 @@
 import { spawnSync } from "node:child_process";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { connect, listen, type Server, type Socket } from "../../src/index.js";
+import { runtimeCommand } from "../helpers/runtime.js";
 import { BOUND_MS, CLI } from "./run-cli.js";
 
 const hasTmux = spawnSync("tmux", ["-V"], { encoding: "utf8" }).status === 0;
@@ -46,7 +47,7 @@ afterAll(() => {
   if (hasTmux) spawnSync("tmux", ["-L", SERVER, "kill-server"], { timeout: 5000 });
 });
 
-const node = `${process.execPath} ${CLI}`;
+const node = [...runtimeCommand, CLI].join(" ");
 
 describe.skipIf(!hasTmux)("sockit in a terminal (tmux)", () => {
   it("a typed session: lines go out as typed, replies show, and the server's close ends it", async () => {

@@ -12,6 +12,13 @@ export const runtime: "node" | "bun" | "deno" =
   "Bun" in globalThis ? "bun" : "Deno" in globalThis ? "deno" : "node";
 
 /**
+ * The command line that runs a script file on the current runtime when it is started by a
+ * shell (tmux, `sh -c`), not by Node's child_process: `deno run -A`, `bun`, `node`.
+ */
+export const runtimeCommand: readonly string[] =
+  runtime === "deno" ? [process.execPath, "run", "-A"] : [process.execPath];
+
+/**
  * Skips the calling test on `on`, printing `reason`: a documented difference of that runtime.
  * Call it first in the test, with the test's context.
  */
@@ -28,11 +35,24 @@ export function skipOn(
 /**
  * Writes an ES module script to a temporary file and returns the command line that runs it
  * on the current runtime, when that command is started directly (not by Node's
- * child_process translating it, as Deno does for its own binary): `deno run -A FILE`,
- * `bun FILE`, `node FILE`.
+ * child_process translating it, as Deno does for its own binary): `deno run -A
+ * --node-modules-dir=manual FILE`, `bun FILE`, `node FILE`. Deno finds its configuration
+ * beside the script, here in the temporary directory, so without that flag it refuses the
+ * bare imports in dist/ (`socks`, `commander`) as "not a dependency".
  */
 export function scriptCommand(source: string): string[] {
   const file = join(tmpdir(), `sockit-script-${process.pid}-${Date.now()}-${Math.random()}.mjs`);
   writeFileSync(file, source);
-  return runtime === "deno" ? [process.execPath, "run", "-A", file] : [process.execPath, file];
+  return runtime === "deno"
+    ? [process.execPath, "run", "-A", "--node-modules-dir=manual", file]
+    : [process.execPath, file];
 }
+
+/**
+ * The `reason` of the `ERR_TLS_CERT` a verifying client gets for an expired server
+ * certificate: `CERT_HAS_EXPIRED` from OpenSSL and BoringSSL; Deno's TLS (rustls) reports
+ * it as `UNABLE_TO_VERIFY_LEAF_SIGNATURE`, with nothing in the error that tells an expired
+ * certificate apart (README, "Runtimes").
+ */
+export const EXPIRED_REASON =
+  runtime === "deno" ? "UNABLE_TO_VERIFY_LEAF_SIGNATURE" : "CERT_HAS_EXPIRED";

@@ -37,7 +37,7 @@ import {
   startPostgres,
   startupMessage,
 } from "../helpers/postgres.js";
-import { skipOn } from "../helpers/runtime.js";
+import { EXPIRED_REASON } from "../helpers/runtime.js";
 
 /** Every wait on a socket in this file gives up after this long. */
 const WAIT = 5000;
@@ -249,15 +249,10 @@ describe.skipIf(opensslPeer.path === undefined)("TLS test infrastructure, raw no
       expect(pinned.authorized).toBe(true);
     });
 
-    it("(c) the expired certificate is refused with CERT_HAS_EXPIRED", async (context) => {
-      skipOn(
-        "deno",
-        "Deno's TLS (rustls) reports an expired certificate as UNABLE_TO_VERIFY_LEAF_SIGNATURE, not CERT_HAS_EXPIRED",
-        context,
-      );
+    it("(c) the expired certificate is refused with CERT_HAS_EXPIRED", async () => {
       const s = await server({ cert: certs.expired.certPath, key: certs.expired.keyPath });
       const error = record("expired", await tlsAttempt(at(s, { ca: certs.ca.cert })));
-      expect(error.code).toBe("CERT_HAS_EXPIRED");
+      expect(error.code).toBe(EXPIRED_REASON);
       expect(error.phase).toBe("handshake");
     });
 
@@ -339,16 +334,11 @@ describe.skipIf(opensslPeer.path === undefined)("TLS test infrastructure, raw no
       expect(outcome.reply).toBe("ssap\n");
     });
 
-    it("without rejectUnauthorized the handshake completes and authorizationError keeps the code", async (context) => {
-      skipOn(
-        "deno",
-        "Deno's TLS (rustls) reports an expired certificate as UNABLE_TO_VERIFY_LEAF_SIGNATURE, not CERT_HAS_EXPIRED",
-        context,
-      );
+    it("without rejectUnauthorized the handshake completes and authorizationError keeps the code", async () => {
       const expired = await server({ cert: certs.expired.certPath, key: certs.expired.keyPath });
       const good = await server();
       const cases: [string, ConnectionOptions, string][] = [
-        ["expired", at(expired, { ca: certs.ca.cert }), "CERT_HAS_EXPIRED"],
+        ["expired", at(expired, { ca: certs.ca.cert }), EXPIRED_REASON],
         ["untrusted CA", at(good), "UNABLE_TO_VERIFY_LEAF_SIGNATURE"],
         [
           "wrong host",

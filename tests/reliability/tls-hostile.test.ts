@@ -10,6 +10,7 @@ import type { SocketError } from "../../src/errors.js";
 import { listen, type Server } from "../../src/server.js";
 import { cleanupCertificates, makeCertificates, opensslPeer } from "../helpers/certs.js";
 import { rejection } from "../helpers/errors.js";
+import { EXPIRED_REASON } from "../helpers/runtime.js";
 import { prng } from "./fault-proxy.js";
 import { recordFigures } from "./figures.js";
 
@@ -100,7 +101,7 @@ describe.skipIf(opensslPeer.path === undefined)("a TLS server against hostile cl
       tls: { ca: certs.ca.cert, verifyHost: "localhost" },
     });
     const error = await rejection(socket.opened);
-    expect(error).toMatchObject({ code: "ERR_TLS_CERT", reason: "CERT_HAS_EXPIRED" });
+    expect(error).toMatchObject({ code: "ERR_TLS_CERT", reason: EXPIRED_REASON }); // Deno: README, Runtimes
     figures.expiredCertificate = {
       code: error.code,
       reason: (error as SocketError & { reason?: string }).reason,

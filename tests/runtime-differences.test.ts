@@ -1,0 +1,53 @@
+/**
+ * Differences of a runtime that sockit cannot even out (README, "Runtimes"): each test states
+ * what Node and Bun do, and asserts what the other runtime does instead.
+ */
+import { connect as netConnect } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { listen, type Server } from "../src/server.js";
+import { sleep, waitFor } from "./helpers/raw-peer.js";
+import { runtime } from "./helpers/runtime.js";
+
+const servers: Server[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.closeAll()));
+});
+
+describe("what a runtime cannot even out", () => {
+  it("delivers a queued send to a peer that half-closes meanwhile (Deno: EPIPE, the rest lost)", async () => {
+    const SIZE = 16 * 1024 * 1024; // far over the kernel's buffers: most of it stays queued
+    let outcome: Promise<string> | undefined;
+    const server = await listen("127.0.0.1:0", { allowHalfOpen: true }, (socket) => {
+      outcome = socket.send(Buffer.alloc(SIZE, 0x5a)).then(
+        async () => {
+          await socket.close();
+          return "sent";
+        },
+        (error: { code?: string }) => error.code ?? "uncoded",
+      );
+    });
+    servers.push(server);
+    const client = netConnect({ port: server.port ?? 0, host: "127.0.0.1", allowHalfOpen: true });
+    client.on("error", () => {});
+    client.pause(); // reads nothing yet: the server's data waits in its queue
+    await waitFor(() => outcome !== undefined);
+    await sleep(100);
+    client.end(); // FIN while the server's send is still queued
+    await sleep(200);
+    let received = 0;
+    client.on("data", (chunk: Buffer) => {
+      received += chunk.length;
+    });
+    client.resume();
+    const closed = new Promise<void>((resolve) => client.once("close", () => resolve()));
+    const result = await outcome;
+    await closed;
+    if (runtime === "deno") {
+      expect(result).toBe("EPIPE");
+      expect(received).toBeLessThan(SIZE);
+    } else {
+      expect(result).toBe("sent");
+      expect(received).toBe(SIZE);
+    }
+  });
+});
