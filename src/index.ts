@@ -77,6 +77,7 @@ export {
 export type { FrameHandlerOptions } from "./frame-sink.js";
 export type { IterateOptions, OnOverflow } from "./iterate.js";
 export type { LineHandlerOptions } from "./line-sink.js";
+export { listen } from "./listen.js";
 export { BIND_ATTEMPTS, type BoundAddress } from "./listen-all.js";
 export {
   DEFAULT_LOOKUP_NAMES_TIMEOUT,
@@ -127,7 +128,6 @@ export {
   type DropInfo,
   type DropReason,
   type ListenOptions,
-  listen,
   Server,
   type ServerEvents,
   type ServerStats,

@@ -5,180 +5,41 @@
  * @module
  */
 import { EventEmitter } from "node:events";
-import { lstat, unlink } from "node:fs/promises";
-import { createConnection, type Server as NetServer, type Socket as NetSocket } from "node:net";
+import type { Server as NetServer, Socket as NetSocket } from "node:net";
 import { acceptIterator } from "./accept-iterator.js";
-import { type Endpoint, formatEndpoint, parseLocal, type TargetInput } from "./address.js";
-import { checkInteger, checkOptions } from "./arguments.js";
+import { type Endpoint, formatEndpoint } from "./address.js";
+import { checkInteger } from "./arguments.js";
 import { encodeFrame, type FrameOptions } from "./codec/frame.js";
 import { guardConnections } from "./connection-guard.js";
-import { abortedError, SocketError, toSocketError } from "./errors.js";
-import {
-  type BoundAddress,
-  boundAddressOf,
-  type ListenerGroup,
-  listenAll,
-  namedHostAddresses,
-} from "./listen-all.js";
-import { checkOptionNames, LISTEN, TLS_SERVER } from "./options.js";
-import { type ProxyGate, type ProxyListenOptions, proxyGate } from "./proxy-protocol/accept.js";
+import { SocketError, toSocketError } from "./errors.js";
+import type { BoundAddress, ListenerGroup } from "./listen-all.js";
+import type { ProxyGate } from "./proxy-protocol/accept.js";
 import type { ProxyInfo } from "./proxy-protocol/types.js";
-import { type ReadOptions, readsDone } from "./reader.js";
+import type { ReadOptions } from "./reader.js";
 import { checkReusePort } from "./reuse-port.js";
-import {
-  type BroadcastCallback,
-  type BroadcastResult,
-  ServerIo,
-  type ServerReadWhat,
-} from "./server-io.js";
+import { bindServer } from "./server-bind.js";
+import { Connections } from "./server-connections.js";
+import { type BroadcastCallback, ServerIo, type ServerReadWhat } from "./server-io.js";
+import type {
+  ConnectionHandler,
+  ListenOptions,
+  ServerEvents,
+  ServerStats,
+} from "./server-types.js";
 import { Socket } from "./socket.js";
-import {
-  mergeFrameOptions,
-  type ResolvedSocketOptions,
-  resolveSocketOptions,
-  type SocketOptions,
-} from "./socket-options.js";
+import { mergeFrameOptions, type ResolvedSocketOptions } from "./socket-options.js";
 import { encodeChecked } from "./text.js";
 import type { TlsServerOptions } from "./tls.js";
 import { createServerTransport } from "./transport.js";
 
-/**
- * Options of {@link listen}; the socket options apply to every accepted connection. `Data`
- * is the type of each accepted socket's `data`.
- */
-export interface ListenOptions<Data = unknown> extends SocketOptions, ProxyListenOptions {
-  /**
-   * Makes each accepted socket's `data` (hs.socket `userData`), called once per connection
-   * with the socket before `'connection'` and the handler see it; its return type types
-   * `socket.data` in the handler. A function, so that no two connections share one object.
-   * One that throws gets its connection destroyed with `ERR_HANDLER_FAILED` (the server's
-   * `'error'`); the server goes on.
-   * @throws (rejects `listen()`) `ERR_INVALID_ARGUMENT` for something that is not a function.
-   * @default none: `socket.data` is undefined
-   */
-  data?: (socket: Socket) => Data;
-  /** Length of the kernel's queue of connections not yet accepted. @default 511 */
-  backlog?: number;
-  /** With no host or `::`, accept IPv6 only (no IPv4-mapped addresses). @default false */
-  ipv6Only?: boolean;
-  /**
-   * Open connections beyond which a new one is closed at once, before any byte is read or
-   * sent (Node's `server.maxConnections`; nginx `worker_connections`). Each one closed so is
-   * counted in `server.stats.dropped.maxConnections` and reported as a `'drop'` event. A TLS
-   * server counts connections still in their handshake. At least 1.
-   * @default no limit (as asyncio and Netty)
-   */
-  maxConnections?: number;
-  /**
-   * Milliseconds a connection may go without sending or receiving a byte before the server
-   * drops it with `ERR_IDLE_TIMEOUT` (counted in `stats.dropped.idleTimeout`, reported as a
-   * `'drop'`). A handler that listens for the socket's `'timeout'` decides instead, as with
-   * Node's `http.Server`. It is the accepted sockets' idle timer (the socket option of the same
-   * name); giving the deprecated `timeout` too is refused.
-   * `0`: none.
-   * @default 0 (none, as asyncio and Netty)
-   */
-  idleTimeout?: number;
-  /**
-   * Milliseconds from accept (after the TLS handshake on a TLS server) within which the
-   * connection's first read must complete: a read of any kind (`readLine()`, `readFrame()`,
-   * an iterator's first item, …) that resolves. Otherwise the server drops it with
-   * `ERR_FIRST_MESSAGE_TIMEOUT` (counted in `stats.dropped.firstMessageTimeout`, reported as
-   * a `'drop'`). Unlike `idleTimeout`, a trickle of bytes does not extend it: it is a total
-   * deadline, the slowloris defence (Node's `http.Server` `headersTimeout`, HAProxy
-   * `timeout http-request`). `0`: none.
-   * @default 0 (none)
-   */
-  firstMessageTimeout?: number;
-  /**
-   * Serve TLS: a certificate and key (PEM text or paths), client certificates, SNI, ALPN
-   * (see {@link TlsServerOptions}). A client whose handshake fails or does not finish within
-   * `handshakeTimeout` never becomes a connection and is dropped; the failure is the
-   * server's `'error'` (`ERR_TLS_CERT`, `ERR_TLS_HANDSHAKE`, `ERR_TLS_HANDSHAKE_TIMEOUT`).
-   */
-  tls?: TlsServerOptions;
-  /**
-   * Let other processes listen on the same port (`SO_REUSEPORT`): the kernel spreads the
-   * connections among them. Node.js 22.12 / 23.1 or later, on Linux, FreeBSD, Solaris, AIX.
-   * @throws (rejects) `ERR_UNSUPPORTED` elsewhere, and for a Unix-domain path.
-   * @default false
-   */
-  reusePort?: boolean;
-  /**
-   * Stops the server when aborted: `closeAll()` (as Node's `server.listen({ signal })`). An
-   * already aborted signal rejects `listen()` with `ERR_ABORTED`, before anything is bound.
-   */
-  signal?: AbortSignal;
-}
-
-/**
- * Called for each accepted connection (Tcl's `-server command`). A handler that throws or
- * rejects gets its connection destroyed with `ERR_HANDLER_FAILED`; the server goes on.
- */
-export type ConnectionHandler<Data = unknown> = (
-  socket: Socket<unknown, Data>,
-) => void | Promise<void>;
-
-/** Why a server dropped a connection. */
-export type DropReason = "maxConnections" | "idleTimeout" | "firstMessageTimeout";
-
-/** A connection the server dropped, as its `'drop'` event reports it. */
-export interface DropInfo {
-  /** Why the connection was dropped. */
-  reason: DropReason;
-  /** The peer's address, when known. */
-  remoteAddress: string | undefined;
-  /** The peer's port, when known. */
-  remotePort: number | undefined;
-  /** The connection's id; undefined for one closed before it was accepted (`maxConnections`). */
-  id: number | undefined;
-}
-
-/** A server's counts since it started listening (`server.stats`). */
-export interface ServerStats {
-  /** Connections accepted (handed to the handler). */
-  accepted: number;
-  /** Connections open now. */
-  open: number;
-  /** Connections the server dropped, by reason. */
-  dropped: Record<DropReason, number>;
-  /**
-   * Connections a `proxyProtocol` server closed for their PROXY header, before they reached
-   * the application (each also a `'proxyError'` event); 0 for other servers.
-   */
-  proxyErrors: number;
-}
-
-/** Events of a {@link Server}. */
-export interface ServerEvents<Data = unknown> {
-  /** A connection was accepted. */
-  connection: [socket: Socket<unknown, Data>];
-  /**
-   * A tagged read of a connection completed (hs.socket's read callback on a listening
-   * socket): one queued by `server.read()`, or by `socket.read()` on a connection once the
-   * server forwards them (see {@link Server.read}).
-   */
-  read: [data: Buffer, tag: unknown, socket: Socket<unknown, Data>];
-  /**
-   * A forwarded tagged read failed on one connection (`ERR_END_OF_STREAM`,
-   * `ERR_INCOMPLETE_READ` with `partial`, `ECONNRESET`, …); the other connections go on.
-   */
-  readError: [error: SocketError, tag: unknown, socket: Socket<unknown, Data>];
-  /** A `server.write()` settled on every connection it went to. */
-  written: [tag: unknown, result: BroadcastResult<Data>];
-  /** The server dropped a connection: over `maxConnections`, idle, or no first message in time. */
-  drop: [info: DropInfo];
-  /** An error (an accept failure, a failed handler). Only emitted when a listener is attached. */
-  error: [error: SocketError];
-  /**
-   * A connection to a `proxyProtocol` server was closed before reaching the application: no
-   * header, a bad one (`ERR_PROXY_HEADER`), none in time (`ERR_PROXY_HEADER_TIMEOUT`), or the
-   * socket failed first (its own code). Counted in `server.stats.proxyErrors`.
-   */
-  proxyError: [error: SocketError];
-  /** The server has stopped listening. */
-  close: [];
-}
+export type {
+  ConnectionHandler,
+  DropInfo,
+  DropReason,
+  ListenOptions,
+  ServerEvents,
+  ServerStats,
+} from "./server-types.js";
 
 /**
  * A listening TCP or Unix-domain server. Made by {@link listen}.
@@ -199,23 +60,11 @@ export class Server<Data = unknown> extends EventEmitter<ServerEvents<Data>> {
   readonly #handler:
     | { call(socket: Socket<unknown, Data>): void | Promise<void> }["call"]
     | undefined;
-  readonly #connections = new Set<Socket<unknown, Data>>();
+  readonly #connections = new Connections<Data>((info) => this.emit("drop", info));
   /** Makes each accepted socket's `data` (the `data` option). */
   #data: ((socket: Socket) => Data) | undefined;
   /** `server.read()` and `server.write()`, made on first use. */
   #io: ServerIo<Data> | undefined;
-  /** Takes a closed connection off the list: one listener for all (`this` is the socket). */
-  readonly #forget = forgetIn(this.#connections);
-  /** Drops an accepted socket that timed out with no `'timeout'` listener of its own. */
-  readonly #onIdle = dropIdleFor(this);
-  #idleTimeout = 0;
-  #firstMessageTimeout = 0;
-  readonly #dropped: Record<DropReason, number> = {
-    maxConnections: 0,
-    idleTimeout: 0,
-    firstMessageTimeout: 0,
-  };
-  #nextId = 1;
   #port: number | undefined;
   #host: string | undefined;
   #closing: Promise<void> | undefined;
@@ -260,37 +109,7 @@ export class Server<Data = unknown> extends EventEmitter<ServerEvents<Data>> {
 
   /** Counts what was accepted, what is open, and what was dropped, by reason. */
   get stats(): ServerStats {
-    return {
-      accepted: this.#nextId - 1,
-      open: this.#connections.size,
-      dropped: { ...this.#dropped },
-      proxyErrors: this.#proxyErrors,
-    };
-  }
-
-  #drop(
-    reason: DropReason,
-    remoteAddress: string | undefined,
-    remotePort: number | undefined,
-    id: number | undefined,
-  ): void {
-    this.#dropped[reason]++;
-    this.emit("drop", { reason, remoteAddress, remotePort, id });
-  }
-
-  /** @internal Drops `socket` for `reason` (an idle or first-message deadline passed). */
-  dropConnection(socket: Socket, reason: Exclude<DropReason, "maxConnections">): void {
-    if (!socket.connected) return; // already closing: nothing to drop
-    const { remoteAddress, remotePort } = socket.info();
-    const error =
-      reason === "idleTimeout"
-        ? new SocketError("ERR_IDLE_TIMEOUT", `no traffic for ${this.#idleTimeout} ms`)
-        : new SocketError(
-            "ERR_FIRST_MESSAGE_TIMEOUT",
-            `no message read within ${this.#firstMessageTimeout} ms`,
-          );
-    this.#drop(reason, remoteAddress, remotePort, socket.id);
-    void socket.destroy(error);
+    return this.#connections.stats(this.#proxyErrors);
   }
 
   /** The port listened on (the real one when 0 was asked for); undefined for Unix sockets. */
@@ -333,7 +152,7 @@ export class Server<Data = unknown> extends EventEmitter<ServerEvents<Data>> {
 
   /** The open connections, oldest first (a snapshot: it does not change under you). */
   get connections(): readonly Socket<unknown, Data>[] {
-    return [...this.#connections];
+    return this.#connections.list();
   }
 
   /** @internal Binds and listens; handles a stale Unix socket file once. */
@@ -341,8 +160,13 @@ export class Server<Data = unknown> extends EventEmitter<ServerEvents<Data>> {
     this.#data = options.data;
     const backlog = checkInteger("backlog", options.backlog ?? 511, 0, 65535);
     const reusePort = checkReusePort(options.reusePort, this.#local);
-    this.#idleTimeout = checkInteger("idleTimeout", options.idleTimeout ?? 0, 0, 2 ** 31 - 1);
-    this.#firstMessageTimeout = checkInteger(
+    this.#connections.idleTimeout = checkInteger(
+      "idleTimeout",
+      options.idleTimeout ?? 0,
+      0,
+      2 ** 31 - 1,
+    );
+    this.#connections.firstMessageTimeout = checkInteger(
       "firstMessageTimeout",
       options.firstMessageTimeout ?? 0,
       0,
@@ -354,69 +178,30 @@ export class Server<Data = unknown> extends EventEmitter<ServerEvents<Data>> {
           ? 0
           : checkInteger("maxConnections", options.maxConnections, 1, 2 ** 31 - 1),
       ipv6Only: options.ipv6Only ?? false,
-      drop: (raw) => this.#drop("maxConnections", raw.remoteAddress, raw.remotePort, undefined),
+      drop: (raw) => this.#connections.drop("maxConnections", raw.remoteAddress, raw.remotePort),
     });
-    const local = this.#local;
-    // A name (a host name, an interface) is resolved here: several addresses, several listeners.
-    const named = local.kind === "tcp" ? await namedHostAddresses(local.host) : undefined;
-    if (named !== undefined && named.length > 1 && local.kind === "tcp") {
-      const how = { port: local.port, backlog, reusePort, allowHalfOpen: this.#allowHalfOpen };
-      this.#group = await listenAll(this.#ns, named, how);
-      this.#addresses = this.#group.addresses;
-      this.#port = this.#addresses[0]?.port;
-      this.#host = this.#addresses[0]?.address;
-      return;
-    }
-    const host = named?.[0]?.address ?? (local.kind === "tcp" ? local.host : "");
-    const bind =
-      local.kind === "unix"
-        ? { path: local.path, backlog }
-        : {
-            port: local.port,
-            backlog,
-            ipv6Only: options.ipv6Only ?? false,
-            ...(reusePort ? { reusePort } : {}),
-            ...(host === "" ? {} : { host }),
-          };
-    try {
-      await this.#bind(bind);
-    } catch (error) {
-      if (local.kind !== "unix" || !(await removeStaleUnixSocket(local.path, error))) throw error;
-      await this.#bind(bind);
-    }
-    const address = this.#ns.address();
-    if (address !== null && typeof address === "object") {
-      this.#port = address.port;
-      this.#host = address.address;
-    }
-    this.#addresses = boundAddressOf(this.#ns);
-  }
-
-  #bind(bind: object): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const onError = (error: Error): void =>
-        reject(toSocketError(error, formatEndpoint(this.#local)));
-      this.#ns.once("error", onError);
-      this.#ns.listen(bind, () => {
-        this.#ns.removeListener("error", onError);
-        resolve();
-      });
+    const bound = await bindServer(this.#ns, this.#local, {
+      backlog,
+      reusePort,
+      ipv6Only: options.ipv6Only ?? false,
+      allowHalfOpen: this.#allowHalfOpen,
     });
+    this.#group = bound.group;
+    this.#addresses = bound.addresses;
+    this.#port = bound.port;
+    this.#host = bound.host;
   }
 
   #accept(raw: NetSocket, proxy?: ProxyInfo): void {
     const path = this.path;
     const socket = new Socket<unknown, Data>(raw, {
-      id: this.#nextId++,
+      id: this.#connections.nextId(),
       options: this.#options,
       ...(path === undefined ? {} : { path }),
       ...(proxy === undefined ? {} : { proxy }),
     });
     if (this.#data !== undefined && !this.#fillData(socket, this.#data)) return;
-    this.#connections.add(socket);
-    socket.on("close", this.#forget); // 'close' comes once; no closure or promise per connection
-    if (this.#idleTimeout > 0) socket.on("timeout", this.#onIdle);
-    if (this.#firstMessageTimeout > 0) this.#watchFirstMessage(socket);
+    this.#connections.track(socket);
     this.#io?.accepted(socket);
     this.emit("connection", socket);
     if (this.#handler === undefined) return;
@@ -449,15 +234,6 @@ export class Server<Data = unknown> extends EventEmitter<ServerEvents<Data>> {
       void socket.destroy(error);
       return false;
     }
-  }
-
-  /** Drops `socket` unless a read of it completes within `firstMessageTimeout`. */
-  #watchFirstMessage(socket: Socket<unknown, Data>): void {
-    const timer = setTimeout(() => {
-      if (socket[readsDone] === 0) this.dropConnection(socket, "firstMessageTimeout");
-    }, this.#firstMessageTimeout);
-    timer.unref(); // the connection keeps the process alive, not its deadline
-    socket.once("close", () => clearTimeout(timer));
   }
 
   #fail(error: SocketError): void {
@@ -623,114 +399,6 @@ export class Server<Data = unknown> extends EventEmitter<ServerEvents<Data>> {
       pending?.delete(raw);
       raw.destroy();
     }
-    await Promise.all([...this.#connections].map((socket) => socket.close()));
+    await Promise.all(this.#connections.list().map((socket) => socket.close()));
   }
-}
-
-/**
- * A Unix socket file left by a process that died refuses connections: remove it. A file
- * that accepts connections (in use), or that is not a socket, is left alone.
- */
-async function removeStaleUnixSocket(path: string, error: unknown): Promise<boolean> {
-  if (!(error instanceof SocketError) || error.code !== "EADDRINUSE") return false;
-  const stats = await lstat(path).catch(() => undefined);
-  if (stats === undefined || !stats.isSocket()) return false;
-  const alive = await new Promise<boolean>((resolve) => {
-    const probe = createConnection({ path });
-    probe.once("connect", () => {
-      probe.destroy();
-      resolve(true);
-    });
-    probe.once("error", () => resolve(false));
-  });
-  if (alive) return false;
-  await unlink(path).catch(() => undefined);
-  return true;
-}
-
-/**
- * Listens for connections (Tcl `socket -server`, hs.socket `server`/`listen`, Xojo
- * `ServerSocket`). Resolves once listening. `target` is `"port"`, `":port"`, `"host:port"`,
- * `"[v6]:port"`, `"unix:/path"`, a port number, or an object; port 0 picks a free port
- * (read it from `server.port`). Without a host it listens on every interface, IPv6 and IPv4
- * both where the system has them. The host may be an interface name (`"lo:0"`,
- * CocoaAsyncSocket's `"en1:port"`) or a host name; one that stands for several addresses
- * (`127.0.0.1` and `::1`) is listened on at every one of them, on one port (Tcl `-myaddr`):
- * `server.addresses` lists them, and one handler, iterator, `maxConnections` and `stats`
- * serve them all. The port may be a service name (`":http"`). Accepted sockets get ids 1,
- * 2, … in order.
- *
- * @throws (rejects) `ERR_INVALID_ADDRESS`, `ERR_INVALID_ARGUMENT`, `ERR_UNKNOWN_SERVICE`,
- * `ERR_UNKNOWN_INTERFACE` (a name that is no interface and does not resolve), `EADDRINUSE`
- * (also for a Unix path another server is listening on), `EACCES` (a privileged port),
- * `EADDRNOTAVAIL`.
- * @example
- * ```ts
- * const server = await listen(0, (socket) => {
- *   socket.write("hello\n");
- * });
- * const client = connect(`127.0.0.1:${server.port}`);
- * await client.readLine(); // <Buffer "hello">
- * ```
- */
-export async function listen<Data = unknown>(
-  target: TargetInput | number,
-  optionsOrHandler?: ListenOptions<Data> | ConnectionHandler<Data>,
-  handler?: ConnectionHandler<Data>,
-): Promise<Server<Data>> {
-  const local = parseLocal(target);
-  const options =
-    typeof optionsOrHandler === "function" ? {} : checkOptions("options", optionsOrHandler, {});
-  if (handler !== undefined && typeof handler !== "function") {
-    throw new SocketError("ERR_INVALID_ARGUMENT", "the connection handler must be a function");
-  }
-  const onConnection = typeof optionsOrHandler === "function" ? optionsOrHandler : handler;
-  checkOptionNames("listen()", options, LISTEN);
-  if (options.data !== undefined && typeof options.data !== "function") {
-    throw new SocketError(
-      "ERR_INVALID_ARGUMENT",
-      "listen()'s data must be a function that makes each connection's data",
-    );
-  }
-  if (options.tls !== undefined) checkOptionNames("listen() tls", options.tls, TLS_SERVER);
-  const idleTimeout = checkInteger("idleTimeout", options.idleTimeout ?? 0, 0, 2 ** 31 - 1);
-  if (idleTimeout > 0 && (options.timeout ?? 0) > 0) {
-    throw new SocketError(
-      "ERR_INVALID_ARGUMENT",
-      "give idleTimeout (the server drops idle connections) or timeout (it only emits 'timeout'), not both",
-    );
-  }
-  // Checked once, not per connection; `idleTimeout` is also the accepted sockets' idle timer.
-  const resolved = resolveSocketOptions(options);
-  const gate = proxyGate(options);
-  const allowHalfOpen = options.allowHalfOpen ?? false;
-  const transport = { tls: options.tls, allowHalfOpen, gate };
-  const { signal } = options;
-  if (signal?.aborted) throw abortedError("listen", signal.reason);
-  const server = new Server<Data>(local, resolved, transport, onConnection);
-  await server.start(options);
-  if (signal !== undefined) {
-    const stop = (): void => void server.closeAll();
-    if (signal.aborted) stop();
-    else {
-      signal.addEventListener("abort", stop, { once: true });
-      server.once("close", () => signal.removeEventListener("abort", stop));
-    }
-  }
-  return server;
-}
-
-/** A socket `'timeout'` listener that drops the socket unless someone else listens too. */
-function dropIdleFor<Data>(server: Server<Data>): (this: Socket) => void {
-  return function (this: Socket) {
-    if (this.listenerCount("timeout") > 1) return; // the handler decides
-    server.dropConnection(this, "idleTimeout");
-  };
-}
-
-/** A `'close'` listener that removes the socket it is called on from `connections`. */
-function forgetIn<Data>(connections: Set<Socket<unknown, Data>>): (this: Socket) => void {
-  return function (this: Socket) {
-    connections.delete(this as Socket<unknown, Data>); // called only on the server's sockets
-  };
 }

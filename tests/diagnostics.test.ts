@@ -5,7 +5,7 @@ import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { connect } from "../src/connect.js";
 import { CHANNELS } from "../src/diagnostics.js";
-import { listen } from "../src/server.js";
+import { listen } from "../src/listen.js";
 import { rawPeer } from "./helpers/raw-peer.js";
 import { scriptCommand, skipOn } from "./helpers/runtime.js";
 

@@ -3,7 +3,8 @@ import { networkInterfaces, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { connect } from "../src/connect.js";
-import { listen, type Server } from "../src/server.js";
+import { listen } from "../src/listen.js";
+import type { Server } from "../src/server.js";
 import { canUnshare, DIST_ENTRY, withHostsFile } from "./helpers/namespaces.js";
 
 const servers: Server[] = [];

@@ -4,13 +4,14 @@ import { afterEach, describe, expect, it } from "vitest";
 import { connect } from "../src/connect.js";
 import { openDatagram } from "../src/datagram.js";
 import { setDefaults } from "../src/defaults.js";
+import { listen } from "../src/listen.js";
 import {
   interfaceAddresses,
   localAddresses,
   resolveLocalBind,
   splitLocalAddress,
 } from "../src/local-address.js";
-import { listen, type Server } from "../src/server.js";
+import type { Server } from "../src/server.js";
 import type { Socket } from "../src/socket.js";
 import { cleanupCertificates, makeCertificates, opensslPeer } from "./helpers/certs.js";
 import { canUnshare, DIST_ENTRY, inNetworkNamespace } from "./helpers/namespaces.js";

@@ -3,8 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { connect } from "../src/connect.js";
+import { listen } from "../src/listen.js";
 import { hostOf } from "../src/lookup-names.js";
-import { listen, type Server } from "../src/server.js";
+import type { Server } from "../src/server.js";
 import type { Socket } from "../src/socket.js";
 import { canUnshare, DIST_ENTRY, inNetworkNamespace } from "./helpers/namespaces.js";
 

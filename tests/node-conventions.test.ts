@@ -4,7 +4,7 @@ import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { connect } from "../src/connect.js";
 import { openDatagram } from "../src/datagram.js";
-import { listen } from "../src/server.js";
+import { listen } from "../src/listen.js";
 import type { Socket } from "../src/socket.js";
 import { rejection } from "./helpers/errors.js";
 import { scriptCommand } from "./helpers/runtime.js";

@@ -2,8 +2,9 @@ import { createServer, type Server as NetServer, type Socket as NetSocket } from
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { connect } from "../src/connect.js";
 import { ConnectionLostError, type SocketError } from "../src/errors.js";
+import { listen } from "../src/listen.js";
 import { backoffDelay, type ReconnectingEvent } from "../src/reconnect.js";
-import { listen, type Server } from "../src/server.js";
+import type { Server } from "../src/server.js";
 import type { Socket } from "../src/socket.js";
 import {
   type Certificates,

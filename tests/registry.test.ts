@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { connect } from "../src/connect.js";
+import { listen } from "../src/listen.js";
 import { findSocket, openSockets } from "../src/registry.js";
-import { listen, type Server } from "../src/server.js";
+import type { Server } from "../src/server.js";
 import type { Socket } from "../src/socket.js";
 import { thrown } from "./helpers/errors.js";
 import { waitFor } from "./helpers/raw-peer.js";

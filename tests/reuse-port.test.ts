@@ -6,8 +6,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { connect } from "../src/connect.js";
+import { listen } from "../src/listen.js";
 import { reusePortUnsupported } from "../src/reuse-port.js";
-import { listen, type Server } from "../src/server.js";
+import type { Server } from "../src/server.js";
 import { rejection } from "./helpers/errors.js";
 
 const servers: Server[] = [];

@@ -4,7 +4,8 @@
  */
 import { connect as netConnect } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { listen, type Server } from "../src/server.js";
+import { listen } from "../src/listen.js";
+import type { Server } from "../src/server.js";
 import { sleep, waitFor } from "./helpers/raw-peer.js";
 import { runtime } from "./helpers/runtime.js";
 

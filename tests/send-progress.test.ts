@@ -8,12 +8,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { connect } from "../src/connect.js";
+import { listen } from "../src/listen.js";
 import {
   PROGRESS_CHUNK_BYTES,
   type SendComplete,
   type SendProgress,
 } from "../src/send-progress.js";
-import { listen, type Server } from "../src/server.js";
+import type { Server } from "../src/server.js";
 import type { Socket } from "../src/socket.js";
 import { rejection } from "./helpers/errors.js";
 

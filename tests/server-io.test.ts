@@ -5,7 +5,8 @@
 import { type Socket as NetSocket, connect as netConnect } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import type { IncompleteReadError, SocketError } from "../src/errors.js";
-import { listen, type Server } from "../src/server.js";
+import { listen } from "../src/listen.js";
+import type { Server } from "../src/server.js";
 import type { BroadcastResult } from "../src/server-io.js";
 import type { Socket } from "../src/socket.js";
 import { sleep, waitFor } from "./helpers/raw-peer.js";

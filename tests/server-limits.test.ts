@@ -1,7 +1,8 @@
 import { type Socket as NetSocket, connect as netConnect } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { connect } from "../src/connect.js";
-import { type DropInfo, listen, type Server } from "../src/server.js";
+import { listen } from "../src/listen.js";
+import type { DropInfo, Server } from "../src/server.js";
 import type { Socket } from "../src/socket.js";
 import { rejection } from "./helpers/errors.js";
 import { sleep, waitFor } from "./helpers/raw-peer.js";

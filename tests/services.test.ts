@@ -5,7 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseLocal, parseTarget } from "../src/address.js";
 import { connect } from "../src/connect.js";
 import { openDatagram } from "../src/datagram.js";
-import { listen, type Server } from "../src/server.js";
+import { listen } from "../src/listen.js";
+import type { Server } from "../src/server.js";
 import { parseServices, servicePort, useServicesFile } from "../src/services.js";
 
 let dir = "";

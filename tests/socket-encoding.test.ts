@@ -6,7 +6,7 @@ import { createConnection } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adopt } from "../src/adopt.js";
 import { connect } from "../src/connect.js";
-import { listen } from "../src/server.js";
+import { listen } from "../src/listen.js";
 import type { Socket } from "../src/socket.js";
 import { encodeText } from "../src/text.js";
 import { findPeer, type RunningProcess, startProcess } from "./helpers/peers.js";

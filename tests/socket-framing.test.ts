@@ -2,7 +2,8 @@ import { randomBytes } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
 import { encodeFrame } from "../src/codec/frame.js";
 import { connect } from "../src/connect.js";
-import { listen, type Server } from "../src/server.js";
+import { listen } from "../src/listen.js";
+import type { Server } from "../src/server.js";
 import type { Socket } from "../src/socket.js";
 import { rawPeer, sleep } from "./helpers/raw-peer.js";
 

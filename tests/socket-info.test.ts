@@ -2,7 +2,8 @@ import { existsSync, readlinkSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { connect } from "../src/connect.js";
 import { setDefaults } from "../src/defaults.js";
-import { listen, type Server } from "../src/server.js";
+import { listen } from "../src/listen.js";
+import type { Server } from "../src/server.js";
 import type { Socket } from "../src/socket.js";
 import { descriptorOf } from "../src/socket-info.js";
 

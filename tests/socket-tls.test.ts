@@ -4,7 +4,8 @@ import { connect as tlsConnect } from "node:tls";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { connect } from "../src/connect.js";
 import type { SocketError, TlsError } from "../src/errors.js";
-import { listen, type Server } from "../src/server.js";
+import { listen } from "../src/listen.js";
+import type { Server } from "../src/server.js";
 import type { Socket } from "../src/socket.js";
 import {
   type Certificates,

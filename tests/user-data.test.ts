@@ -5,7 +5,8 @@
 import { afterEach, describe, expect, expectTypeOf, it } from "vitest";
 import { connect } from "../src/connect.js";
 import type { SocketError } from "../src/errors.js";
-import { type ConnectionHandler, listen, type Server } from "../src/server.js";
+import { listen } from "../src/listen.js";
+import type { ConnectionHandler, Server } from "../src/server.js";
 import type { Socket } from "../src/socket.js";
 import { waitFor } from "./helpers/raw-peer.js";
 

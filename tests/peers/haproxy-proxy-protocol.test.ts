@@ -9,7 +9,8 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { connect } from "../../src/connect.js";
-import { listen, type Server } from "../../src/server.js";
+import { listen } from "../../src/listen.js";
+import type { Server } from "../../src/server.js";
 import type { Socket } from "../../src/socket.js";
 import type { SocketInfo } from "../../src/socket-info.js";
 import {

@@ -8,9 +8,10 @@ import { type Socket as NetSocket, connect as netConnect } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { connect } from "../../src/connect.js";
 import type { SocketError } from "../../src/errors.js";
+import { listen } from "../../src/listen.js";
 import { encodeProxyHeader, type ProxyHeaderInit } from "../../src/proxy-protocol/encode.js";
 import { ProxyHeaderError } from "../../src/proxy-protocol/types.js";
-import { type ListenOptions, listen, type Server } from "../../src/server.js";
+import type { ListenOptions, Server } from "../../src/server.js";
 import type { Socket } from "../../src/socket.js";
 import {
   type Certificates,
