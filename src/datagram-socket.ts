@@ -9,81 +9,32 @@
 import type { Socket as DgramSocket, RemoteInfo } from "node:dgram";
 import { EventEmitter } from "node:events";
 import { isIP } from "node:net";
-import {
-  formatAddress,
-  parseTarget,
-  type TargetInput,
-  type TcpEndpoint,
-  unmapIPv4,
-} from "./address.js";
+import { type TargetInput, type TcpEndpoint, unmapIPv4 } from "./address.js";
 import { checkInteger, checkReadOptions } from "./arguments.js";
 import { broadcastRefusal } from "./broadcast.js";
+import { connectedPeer, describe, isMulticast, udpEndpoint } from "./datagram-address.js";
+import type {
+  Datagram,
+  DatagramEvents,
+  DatagramInfo,
+  DatagramPeer,
+  DatagramType,
+} from "./datagram-types.js";
+import { MAX_DATAGRAM_IPV4, MAX_DATAGRAM_IPV6 } from "./datagram-types.js";
 import { abortedNow, type Deadline, startDeadline } from "./deadline.js";
 import { SocketError, socketClosedError, toSocketError } from "./errors.js";
 import { checkOptionNames, MEMBERSHIP, READ } from "./options.js";
 import type { ReadOptions } from "./reader.js";
 
-/** `"udp4"` (IPv4) or `"udp6"` (IPv6, and IPv4-mapped unless `ipv6Only`). */
-export type DatagramType = "udp4" | "udp6";
-
-/** The largest UDP payload in bytes: 65,535 less the IPv4 (20) and UDP (8) headers. */
-export const MAX_DATAGRAM_IPV4 = 65_507;
-/** The largest UDP payload over IPv6 without jumbograms: 65,535 less the UDP header (8). */
-export const MAX_DATAGRAM_IPV6 = 65_527;
-
-/** Who sent a datagram. */
-export interface DatagramPeer {
-  /** The sender's IP address. */
-  readonly address: string;
-  /** The sender's port. */
-  readonly port: number;
-  /** `"IPv4"` or `"IPv6"`. */
-  readonly family: "IPv4" | "IPv6";
-}
-
-/** A received datagram: its bytes and its sender. */
-export interface Datagram extends DatagramPeer {
-  /** The payload, whole: a datagram is never split or truncated. */
-  readonly data: Buffer;
-}
-
-/** What {@link DatagramSocket.info} reports; kept after close. */
-export interface DatagramInfo {
-  /** `"udp4"` or `"udp6"`. */
-  readonly type: DatagramType;
-  /** The bound address (`0.0.0.0` or `::` for every interface). */
-  readonly localAddress: string;
-  /** The bound port: the real one when `0` was asked for (Xojo `Port` after `Connect`). */
-  readonly localPort: number;
-  /** The peer of a connected socket (`remote`), else undefined. */
-  readonly remoteAddress: string | undefined;
-  /** The port of a connected socket's peer, else undefined. */
-  readonly remotePort: number | undefined;
-  /** Whether the socket is open (Xojo `IsConnected`: bound to its port). */
-  readonly open: boolean;
-  /** Datagrams received, and their payload bytes. */
-  readonly received: number;
-  /** Payload bytes of the datagrams received. */
-  readonly bytesReceived: number;
-  /** Datagrams sent (handed to the kernel), and their payload bytes. */
-  readonly sent: number;
-  /** Payload bytes of the datagrams sent. */
-  readonly bytesSent: number;
-  /** Datagrams dropped because the receive queue was full. */
-  readonly dropped: number;
-  /** Datagrams waiting for `receive()`. */
-  readonly queued: number;
-}
-
-/** Events of a {@link DatagramSocket}. */
-export interface DatagramEvents {
-  /** Every datagram, as it arrives (LiveCode's callback message, hs.socket.udp's read callback). */
-  message: [data: Buffer, sender: DatagramPeer];
-  /** An error the socket survives (an ICMP error on a connected socket, say); listeners only. */
-  error: [error: SocketError];
-  /** The socket is closed. */
-  close: [];
-}
+export {
+  type Datagram,
+  type DatagramEvents,
+  type DatagramInfo,
+  type DatagramPeer,
+  type DatagramType,
+  MAX_DATAGRAM_IPV4,
+  MAX_DATAGRAM_IPV6,
+} from "./datagram-types.js";
 
 /** A `receive()` waiting for a datagram. */
 interface Waiter {
@@ -164,15 +115,16 @@ export class DatagramSocket extends EventEmitter<DatagramEvents> {
   }
 
   /**
-   * Sends one datagram. `to` is `"host:port"`, `"[v6]:port"` or `{ host, port }`; it is
-   * required unless the socket was opened with `remote`, and refused when it was.
+   * Sends one datagram. `to` is `"host:port"`, `"[v6]:port"`, `{ host, port }`, or a sender
+   * as `'message'` and `receive()` give it (`{ address, port }`: a reply); it is required
+   * unless the socket was opened with `remote`, and refused when it was.
    * Resolves once the kernel took the datagram (UDP says nothing of its arrival).
    * @throws (rejects) `ERR_DATAGRAM_TOO_LARGE` over {@link MAX_DATAGRAM_IPV4} /
    * {@link MAX_DATAGRAM_IPV6} bytes (nothing is sent, nothing truncated);
    * `ERR_INVALID_ADDRESS`, `ERR_INVALID_ARGUMENT`, `ERR_SOCKET_CLOSED`, or the system's code
    * (`EACCES` for a broadcast address without `broadcast`, `ENOTFOUND`, `EMSGSIZE`, …).
    */
-  send(data: string | Uint8Array, to?: TargetInput): Promise<void> {
+  send(data: string | Uint8Array, to?: TargetInput | DatagramPeer): Promise<void> {
     try {
       const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
       const max = this.#type === "udp4" ? MAX_DATAGRAM_IPV4 : MAX_DATAGRAM_IPV6;
@@ -218,7 +170,7 @@ export class DatagramSocket extends EventEmitter<DatagramEvents> {
   }
 
   /** Where a datagram goes: `to`, or the connected peer (undefined). */
-  #destination(to: TargetInput | undefined): TcpEndpoint | undefined {
+  #destination(to: TargetInput | DatagramPeer | undefined): TcpEndpoint | undefined {
     if (to === undefined) {
       if (this.#remote !== undefined) return undefined;
       throw new SocketError(
@@ -437,36 +389,4 @@ export class DatagramSocket extends EventEmitter<DatagramEvents> {
       throw toSocketError(error);
     }
   }
-}
-
-/** A UDP destination: a host and port (a Unix path has no UDP form here). */
-export function udpEndpoint(target: TargetInput): TcpEndpoint {
-  const endpoint = parseTarget(target, "udp"); // a named port is a UDP service
-  if (endpoint.kind !== "tcp") {
-    throw new SocketError("ERR_INVALID_ADDRESS", "a UDP destination is host:port, not a unix path");
-  }
-  return endpoint;
-}
-
-function connectedPeer(ds: DgramSocket): DatagramPeer | undefined {
-  try {
-    const { address: raw, port, family } = ds.remoteAddress();
-    const address = unmapIPv4(raw);
-    return { address, port, family: family === "IPv6" && address === raw ? "IPv6" : "IPv4" };
-  } catch {
-    return undefined; // not connected
-  }
-}
-
-export function describe(peer: { host: string; port: number } | DatagramPeer): string {
-  return formatAddress("host" in peer ? peer.host : peer.address, peer.port);
-}
-
-function isMulticast(address: string): boolean {
-  const family = isIP(address);
-  if (family === 4) {
-    const first = Number(address.slice(0, address.indexOf(".")));
-    return first >= 224 && first <= 239;
-  }
-  return family === 6 && /^ff[0-9a-f]{2}:/i.test(address);
 }

@@ -86,6 +86,18 @@ describe("openDatagram", () => {
 });
 
 describe("DatagramSocket send and receive", () => {
+  it("replies to a sender given as receive() and 'message' give it ({ address, port })", async () => {
+    const server = await open();
+    const client = await open();
+    await client.send("ping", target(server));
+    const { data, ...sender } = await server.receive({ timeout: 5000 });
+    expect(String(data)).toBe("ping");
+    await server.send("pong", sender);
+    const reply = await client.receive({ timeout: 5000 });
+    expect(String(reply.data)).toBe("pong");
+    expect(reply.port).toBe(server.localPort);
+  });
+
   it("delivers a datagram whole, with its sender's address and port", async () => {
     const receiver = await open();
     const sender = await open();
