@@ -6,7 +6,7 @@
  * (`offset`, `adjustment`, `strip`, 8-byte fields, varints) goes through the frame decoder.
  * Views of a chunk stay valid after the handler returns (Node gives each `'data'` read a
  * fresh buffer); a payload kept keeps its chunk (up to 64 KiB) in memory. From the recycled
- * read buffer (client sockets), each payload is a copy of its own instead.
+ * read buffer (client sockets), the chunk is copied once and payloads are views of the copy.
  *
  * @module
  */
@@ -72,6 +72,12 @@ export class FrameSink extends Sink {
   }
 
   feed(buffer: ReceiveBuffer, chunk: Buffer | undefined, transient = false): void {
+    if (transient && chunk !== undefined && this.#plain !== undefined) {
+      // Payloads outlive the read: one copy of the chunk, payloads as views of it, is cheaper
+      // than a copy per payload (a 64 KiB read holds ≈ 125 of W4's frames).
+      chunk = copyOf(chunk);
+      transient = false;
+    }
     try {
       if (chunk === undefined || this.#plain === undefined) {
         if (chunk !== undefined) keep(buffer, chunk, transient);
@@ -151,9 +157,9 @@ export class FrameSink extends Sink {
         }
         const end = at + width + length;
         if (end > size) break;
-        const view = chunk.subarray(at + width, end);
+        const payload = chunk.subarray(at + width, end);
         at = end;
-        handler(transient ? copyOf(view) : view);
+        handler(transient ? copyOf(payload) : payload);
         if (this.halted) break;
       }
     } catch (error) {

@@ -10,6 +10,7 @@
 import { checkMaxLength, DEFAULT_MAX_LINE_LENGTH } from "./codec/delimiter.js";
 import { LineDecoder, type LineOptions } from "./codec/line.js";
 import { FrameTooLongError, IncompleteReadError } from "./errors.js";
+import { chunkText } from "./line-text.js";
 import type { ReceiveBuffer } from "./receive-buffer.js";
 import {
   asError,
@@ -141,7 +142,7 @@ export class LineSink extends Sink {
       this.#keep(buffer, chunk, from, transient);
       return;
     }
-    const text = chunk.toString(this.#fast, from, last + 1);
+    const text = chunkText(chunk, this.#fast ?? "utf8", from, last + 1);
     if (text.length !== last + 1 - from) {
       // Some characters took more than a byte: text positions are not byte positions.
       keep(buffer, chunk.subarray(from), transient);
