@@ -236,8 +236,10 @@ function makeCells(impls, workloads, runs) {
       if (!impl.workloads.includes(w)) continue;
       const mine = runs.filter((r) => r.impl === impl.name && r.workload === w);
       const good = mine.filter((r) => r.ok);
-      // The receive path a sockit server reports, when it does ("recycled" | "data").
-      const paths = [...new Set(good.map((r) => r.server?.receivePath).filter(Boolean))];
+      // The receive path the receiving side reports, when it does ("recycled" | "data").
+      const paths = [
+        ...new Set(good.map((r) => r.server?.receivePath ?? r.client?.receivePath).filter(Boolean)),
+      ];
       for (const m of WORKLOADS[w].metrics) {
         const vals = good.map((r) => r.values[m.id]);
         const disturbed = good.filter((r) => r.disturbed).length;

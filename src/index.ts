@@ -113,7 +113,11 @@ export {
   type ProxyTlvs,
   type ProxyTransport,
 } from "./proxy-protocol/types.js";
-export { DEFAULT_READ_HIGH_WATER_MARK, type ReadOptions } from "./reader.js";
+export {
+  DEFAULT_READ_HIGH_WATER_MARK,
+  type ReadOptions,
+  type TaggedReadOptions,
+} from "./reader.js";
 export { ReceiveBuffer } from "./receive-buffer.js";
 export {
   backoffDelay,

@@ -8,10 +8,13 @@
  */
 import { BytesSkipper } from "./codec/bytes.js";
 import type { Decoder } from "./codec/decoder.js";
+import { checkMaxLength, DEFAULT_MAX_LINE_LENGTH } from "./codec/delimiter.js";
 import { type FrameOptions, frameDecoder } from "./codec/frame.js";
 import { LineDecoder, type LineOptions } from "./codec/line.js";
 import { FrameTooLongError, IncompleteReadError, type SocketError } from "./errors.js";
+import { LineText } from "./line-text.js";
 import { type ReadOptions, type ReadSettle, toDecoderError } from "./reader.js";
+import type { ReceiveBuffer } from "./receive-buffer.js";
 import { decodeText, type TextOptions } from "./text.js";
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
@@ -244,20 +247,34 @@ export function iterateLines(
   source: FrameSource,
   options: LinesOptions,
 ): AsyncIterableIterator<string, undefined, undefined> {
-  const { encoding = "utf8", invalidText = "replace" } = options;
+  const { encoding = "utf8", invalidText = "replace", eol = "any" } = options;
   const lines = new LineDecoder(options);
   // UTF-8 with replacement is Node's own decoding: straight from the receive buffer.
   const utf8 = invalidText === "replace" && (encoding === "utf8" || encoding === "utf-8");
   const text = utf8
     ? (line: Buffer): string => line.toString()
     : (line: Buffer): string => decodeText(line, encoding, invalidText);
+  const one: (buffer: ReceiveBuffer) => string | null = utf8
+    ? (buffer) => lines.decodeText(buffer)
+    : (buffer) => mapFrame(lines.decode(buffer), text);
+  // The fast path: a chunk's lines decoded to text once, cut one by one (line-text.ts).
+  const fast = invalidText !== "replace" ? undefined : textEncoding(encoding);
+  const cursor =
+    fast === undefined || eol === "cr"
+      ? undefined
+      : new LineText({
+          eol,
+          encoding: fast,
+          maxLength: checkMaxLength(options.maxLength, DEFAULT_MAX_LINE_LENGTH),
+        });
   // The line decoder, handing out text: the same scan state whichever path takes a line.
   const decoder: Decoder<string> = {
-    decode: utf8
-      ? (buffer) => lines.decodeText(buffer)
-      : (buffer) => mapFrame(lines.decode(buffer), text),
+    decode: cursor === undefined ? one : (buffer) => cursor.take(buffer) ?? one(buffer),
     decodeEof: (buffer, cause) => mapFrame(lines.decodeEof(buffer, cause), text),
-    reset: () => lines.reset(),
+    reset: () => {
+      lines.reset();
+      cursor?.reset();
+    },
   };
   const last = (error: IncompleteReadError): string | undefined =>
     error.cause === undefined ? text(error.partial) : undefined;
@@ -276,6 +293,13 @@ export function iterateLengthFrames(
   const skip = (error: FrameTooLongError) =>
     error.frameLength === undefined ? undefined : new BytesSkipper(error.frameLength);
   return iterateFrames(source, frameDecoder(codec), skip, options);
+}
+
+/** The encodings whose characters the line-text fast path can count as bytes. */
+function textEncoding(encoding: string): "utf8" | "latin1" | undefined {
+  const name = encoding.toLowerCase();
+  if (name === "utf8" || name === "utf-8") return "utf8";
+  return name === "latin1" || name === "binary" ? "latin1" : undefined;
 }
 
 function mapFrame<T>(frame: Buffer | null, map: (frame: Buffer) => T): T | null {

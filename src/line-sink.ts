@@ -10,11 +10,13 @@
 import { checkMaxLength, DEFAULT_MAX_LINE_LENGTH } from "./codec/delimiter.js";
 import { LineDecoder, type LineOptions } from "./codec/line.js";
 import { FrameTooLongError, IncompleteReadError } from "./errors.js";
+import { chunkText } from "./line-text.js";
 import type { ReceiveBuffer } from "./receive-buffer.js";
 import {
   asError,
   callHandler,
   handlerFailed,
+  keep,
   type MessageHandlerOptions,
   Sink,
   type SinkHost,
@@ -69,15 +71,15 @@ export class LineSink extends Sink {
     this.#text(Buffer.alloc(0));
   }
 
-  feed(buffer: ReceiveBuffer, chunk: Buffer | undefined): void {
+  feed(buffer: ReceiveBuffer, chunk: Buffer | undefined, transient = false): void {
     try {
       if (chunk === undefined || this.#fast === undefined || this.#needsDecoder(buffer, chunk)) {
-        if (chunk !== undefined) buffer.append(chunk);
+        if (chunk !== undefined) keep(buffer, chunk, transient);
         this.#slow(buffer);
       } else if (buffer.length === 0) {
-        this.#chunk(buffer, chunk, 0);
+        this.#chunk(buffer, chunk, 0, transient);
       } else {
-        this.#straddle(buffer, chunk);
+        this.#straddle(buffer, chunk, transient);
       }
     } catch (error) {
       this.fail(asError(error));
@@ -94,26 +96,26 @@ export class LineSink extends Sink {
   }
 
   /** A partial line waits in the buffer: complete it with the chunk, then go fast again. */
-  #straddle(buffer: ReceiveBuffer, chunk: Buffer): void {
+  #straddle(buffer: ReceiveBuffer, chunk: Buffer, transient: boolean): void {
     const lf = chunk.indexOf(LF);
     if (lf < 0) {
-      buffer.append(chunk);
+      keep(buffer, chunk, transient);
       this.#slow(buffer); // checks the growing line against maxLength
       return;
     }
     const rest = lf + 1;
-    buffer.append(chunk.subarray(0, rest));
+    keep(buffer, chunk.subarray(0, rest), transient);
     try {
       this.#slow(buffer);
     } catch (error) {
-      buffer.append(chunk.subarray(rest)); // nothing after the failure is lost
+      keep(buffer, chunk.subarray(rest), transient); // nothing after the failure is lost
       throw error;
     }
     if (buffer.length === 0 && !this.halted) {
-      this.#chunk(buffer, chunk, rest);
+      this.#chunk(buffer, chunk, rest, transient);
       return;
     }
-    buffer.append(chunk.subarray(rest)); // halted, or a CRLF line still open
+    keep(buffer, chunk.subarray(rest), transient); // halted, or a CRLF line still open
     if (!this.halted) this.#slow(buffer);
   }
 
@@ -134,16 +136,16 @@ export class LineSink extends Sink {
    * The fast path over `chunk` from `from`, with nothing buffered: decode the bytes up to
    * the last LF once, cut the lines from the text; what follows stays buffered.
    */
-  #chunk(buffer: ReceiveBuffer, chunk: Buffer, from: number): void {
+  #chunk(buffer: ReceiveBuffer, chunk: Buffer, from: number, transient: boolean): void {
     const last = chunk.lastIndexOf(LF);
     if (last < from) {
-      this.#keep(buffer, chunk, from);
+      this.#keep(buffer, chunk, from, transient);
       return;
     }
-    const text = chunk.toString(this.#fast, from, last + 1);
+    const text = chunkText(chunk, this.#fast ?? "utf8", from, last + 1);
     if (text.length !== last + 1 - from) {
       // Some characters took more than a byte: text positions are not byte positions.
-      buffer.append(chunk.subarray(from));
+      keep(buffer, chunk.subarray(from), transient);
       this.#slow(buffer);
       return;
     }
@@ -157,7 +159,7 @@ export class LineSink extends Sink {
         if (at < 0) break;
         const end = this.#stripCr && at > start && text.charCodeAt(at - 1) === 0x0d ? at - 1 : at;
         if (end - start > max) {
-          buffer.append(chunk.subarray(from + start));
+          keep(buffer, chunk.subarray(from + start), transient);
           throw new FrameTooLongError(max); // the line stays buffered, as readLine() leaves it
         }
         const line = text.slice(start, end);
@@ -166,16 +168,17 @@ export class LineSink extends Sink {
         if (this.halted) break;
       }
     } catch (error) {
-      if (!(error instanceof FrameTooLongError)) buffer.append(chunk.subarray(from + start));
+      if (!(error instanceof FrameTooLongError))
+        keep(buffer, chunk.subarray(from + start), transient);
       throw error instanceof FrameTooLongError ? error : handlerFailed(error);
     }
-    this.#keep(buffer, chunk, from + start);
+    this.#keep(buffer, chunk, from + start, transient);
   }
 
   /** Buffers the rest of `chunk` from `from`: a partial line (checked against maxLength). */
-  #keep(buffer: ReceiveBuffer, chunk: Buffer, from: number): void {
+  #keep(buffer: ReceiveBuffer, chunk: Buffer, from: number, transient: boolean): void {
     if (from >= chunk.length) return;
-    buffer.append(chunk.subarray(from));
+    keep(buffer, chunk.subarray(from), transient);
     // A partial line: the decoder refuses it once it is proven too long; halted: left as is.
     if (!this.halted && buffer.length > this.#maxLength) this.#slow(buffer);
   }

@@ -16,7 +16,7 @@ import type { DatagramOptions } from "./datagram.js";
 import { SocketError } from "./errors.js";
 import type { IterateOptions } from "./iterate.js";
 import type { LookupNamesOptions } from "./lookup-names.js";
-import type { ReadOptions } from "./reader.js";
+import type { ReadOptions, TaggedReadOptions } from "./reader.js";
 import type { ReconnectOptions } from "./reconnect.js";
 import type { SendFromOptions } from "./send-progress.js";
 import type { ListenOptions } from "./server.js";
@@ -106,6 +106,8 @@ function distance(a: string, b: string): number {
 
 /** `timeout`, `signal`: every read, `receive()`. */
 export const READ: OptionNames<ReadOptions> = { timeout: true, signal: true };
+/** The tagged `read()`: a read's options and `repeat`. */
+export const TAGGED_READ: OptionNames<TaggedReadOptions> = { ...READ, repeat: true };
 /** `readUntil()`, `read()`'s delimiter. */
 export const DELIMITER: OptionNames<DelimiterOptions> = { maxLength: true, include: true };
 /** `readLine()`, `lines()`. */

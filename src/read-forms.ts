@@ -24,7 +24,13 @@ import {
   iterateMessages,
   type LinesOptions,
 } from "./iterate.js";
-import { type Reader, type ReadOptions, type ReadSettle, toDecoderError } from "./reader.js";
+import {
+  type Reader,
+  type ReadOptions,
+  type ReadSettle,
+  type TaggedReadOptions,
+  toDecoderError,
+} from "./reader.js";
 import { mergeFrameOptions } from "./socket-options.js";
 import { decodeText, type TextOptions } from "./text.js";
 
@@ -153,7 +159,7 @@ export class ReadForms<Tag> {
   tagged(
     what: number | Delimiter | readonly Delimiter[],
     tag: Tag | undefined,
-    options?: ReadOptions,
+    options?: TaggedReadOptions,
   ): void {
     const decoder =
       typeof what === "number"

@@ -56,6 +56,19 @@ export class ReceiveBuffer {
     return this.#length;
   }
 
+  /**
+   * The first chunk holding unread bytes (undefined when empty), for a decoder that reads in
+   * place; its unread bytes start at {@link headOffset}. Chunks are never changed.
+   */
+  get head(): Buffer | undefined {
+    return this.#length === 0 ? undefined : this.#chunks[this.#head];
+  }
+
+  /** Where the unread bytes of {@link head} start. */
+  get headOffset(): number {
+    return this.#offset;
+  }
+
   /** Adds bytes at the end. The chunk is kept by reference: the caller must not reuse it. */
   append(chunk: Buffer): void {
     if (chunk.length === 0) return;

@@ -56,8 +56,10 @@ export abstract class Sink {
   /**
    * Delivers every complete message of what `buffer` holds followed by `chunk` (new bytes,
    * or undefined to drain the buffer alone), and leaves what it did not deliver in `buffer`.
+   * `transient`: `chunk` is valid during this call only (the recycled read buffer), so what
+   * the sink keeps or hands out of it is a copy ({@link keep}).
    */
-  abstract feed(buffer: ReceiveBuffer, chunk: Buffer | undefined): void;
+  abstract feed(buffer: ReceiveBuffer, chunk: Buffer | undefined, transient?: boolean): void;
 
   /** The buffer changed under the sink (purged, taken by a TLS upgrade): forget scan state. */
   reset(): void {}
@@ -108,6 +110,16 @@ export abstract class Sink {
   }
 }
 
+/** A copy of `bytes` (small ones from Node's shared pool), for bytes that must outlive a read. */
+export function copyOf(bytes: Buffer): Buffer {
+  return Buffer.from(bytes);
+}
+
+/** Appends `bytes` to `buffer`; a copy when they are `transient` (a view of a recycled buffer). */
+export function keep(buffer: ReceiveBuffer, bytes: Buffer, transient: boolean): void {
+  if (bytes.length > 0) buffer.append(transient ? Buffer.from(bytes) : bytes);
+}
+
 /** The error of a handler that threw: `ERR_HANDLER_FAILED`, the throw on `cause`. */
 export function handlerFailed(cause: unknown): SocketError {
   return new SocketError("ERR_HANDLER_FAILED", "a message handler threw", { cause });
@@ -142,8 +154,8 @@ export class DecoderSink<T> extends Sink {
     this.#decoder.reset?.();
   }
 
-  feed(buffer: ReceiveBuffer, chunk: Buffer | undefined): void {
-    if (chunk !== undefined) buffer.append(chunk);
+  feed(buffer: ReceiveBuffer, chunk: Buffer | undefined, transient = false): void {
+    if (chunk !== undefined) keep(buffer, chunk, transient);
     try {
       this.drain(buffer, this.#decoder, (message) => callHandler(this.#handler, message));
     } catch (error) {

@@ -32,6 +32,7 @@ import {
   MESSAGE_HANDLER,
   READ,
   STARTTLS_SIDE,
+  TAGGED_READ,
   TEXT,
   TLS_CLIENT,
   TLS_SERVER,
@@ -39,7 +40,7 @@ import {
 } from "./options.js";
 import type { ProxyInfo } from "./proxy-protocol/types.js";
 import { checkDecoder, ReadForms } from "./read-forms.js";
-import { type ReadOptions, readsDone } from "./reader.js";
+import { type ReadOptions, readsDone, type TaggedReadOptions } from "./reader.js";
 import {
   type ProgressTarget,
   type SendComplete,
@@ -269,9 +270,21 @@ export class Socket<Tag = unknown, Data = unknown> extends EventEmitter<SocketEv
    * Tagged read (hs.socket `read`, CocoaAsyncSocket): `what` is a byte count or a delimiter
    * (or several). The result arrives as a `'read'` event with `tag`; a failure as
    * `'readError'` (or `'error'` when only that has a listener). Returns the socket, to chain.
+   * With `{ repeat: true }` the read stands: every frame of its kind comes as `'read'`
+   * with `tag`, with no re-arming, until it fails or its `signal` aborts it
+   * (see {@link TaggedReadOptions}).
+   * @example
+   * ```ts
+   * socket.on("read", (line, tag) => handle(line));
+   * socket.read("\n", LINE, { repeat: true }); // every line, until the end of stream
+   * ```
    */
-  read(what: number | Delimiter | readonly Delimiter[], tag?: Tag, options?: ReadOptions): this {
-    checkOptionNames("read()", options, READ);
+  read(
+    what: number | Delimiter | readonly Delimiter[],
+    tag?: Tag,
+    options?: TaggedReadOptions,
+  ): this {
+    checkOptionNames("read()", options, TAGGED_READ);
     this.#reads.tagged(what, tag, options);
     return this;
   }

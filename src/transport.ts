@@ -90,6 +90,60 @@ const events: readonly [string, TransportListener][] = [
   ],
 ];
 
+/**
+ * The recycled read buffer (Node's `onread` option of `net.connect()` and `tls.connect()`,
+ * public and documented for client sockets): the kernel's bytes land in this one buffer,
+ * shared by every client transport of the process, and the callback hands a view of them to
+ * the reader, which copies what must outlive the call (the receive buffer's bytes, payloads
+ * handed out) and decodes lines straight from it. Sharing one buffer is safe: a read fills it
+ * and calls back synchronously before any other read, and nothing keeps the view. 64 KiB, as
+ * Node's own reads; it beat a 1 MiB one (issue #15). Accepted sockets ignore `onread` (Node
+ * 20–24), so servers keep the `'data'` path; so do STARTTLS layers and proxied connections.
+ */
+const RECYCLED_SIZE = 64 * 1024;
+let recycledBuffer: Buffer | undefined;
+
+/**
+ * Whether new client transports read into the recycled buffer: on Node, unless the
+ * environment says `SOCKIT_RECEIVE_PATH=data` (every read then a fresh Buffer through
+ * `'data'`). Bun and Deno keep `'data'`: their `onread` emulations differ from Node's when a
+ * callback pauses (oven-sh/bun#42444) and are not what sockit is tested against there.
+ */
+let recycledReads =
+  process.env.SOCKIT_RECEIVE_PATH !== "data" &&
+  process.versions.bun === undefined &&
+  !("Deno" in globalThis);
+
+/** Turns the recycled read buffer on or off for client transports made from now on. @internal */
+export function useRecycledReads(on: boolean): void {
+  recycledReads = on;
+}
+
+/** Which receive path new client transports take: `"recycled"` (onread) or `"data"`. @internal */
+export function clientReceivePath(): "recycled" | "data" {
+  return recycledReads ? "recycled" : "data";
+}
+
+/** Node's `onread` option for a client transport whose socket `ns()` will return. */
+function recycledRead(ns: () => NetSocket | undefined): {
+  buffer: Buffer;
+  callback: (bytes: number, buffer: Buffer) => boolean;
+} {
+  recycledBuffer ??= Buffer.allocUnsafe(RECYCLED_SIZE);
+  return {
+    buffer: recycledBuffer,
+    callback: (bytes, buffer) => {
+      const transport = ns();
+      const owner = transport === undefined ? undefined : owners.get(transport);
+      if (owner === undefined) return true;
+      // A view valid during this call only: the reader copies what it keeps.
+      owner.reader.push(buffer.subarray(0, bytes), true);
+      owner.host.emit("dataAvailable");
+      return true; // backpressure goes through the reader's pause(), as on the 'data' path
+    },
+  };
+}
+
 /** Listened to only when an idle timeout is set: an unused listener costs every socket. */
 const onTimeout = function (this: NetSocket): void {
   owners.get(this)?.host.emit("timeout");
@@ -185,16 +239,29 @@ export type ClientAddress =
 /**
  * Starts a client transport: plain TCP or Unix, or TLS when `tls` (Node's options, already
  * checked) is given. `noDelay` given to Node applies once connected; set later, it costs a
- * second system call.
+ * second system call. Its bytes come through the recycled read buffer (see
+ * {@link useRecycledReads}); the `'data'` listener stays, so a runtime that ignores `onread`
+ * delivers them there.
  */
 export function openClient(
   address: ClientAddress,
   noDelay: boolean,
   tls: ConnectionOptions | undefined,
 ): NetSocket {
-  return tls === undefined
-    ? netConnect({ ...address, noDelay })
-    : tlsConnect({ ...address, ...tls });
+  if (!recycledReads) {
+    return tls === undefined
+      ? netConnect({ ...address, noDelay })
+      : tlsConnect({ ...address, ...tls });
+  }
+  let ns: NetSocket | undefined;
+  const onread = recycledRead(() => ns);
+  ns =
+    tls === undefined
+      ? netConnect({ ...address, noDelay, onread })
+      : // Node takes `onread` for a TLS client it dials too (since v15, nodejs/node#35753);
+        // @types/node does not list it.
+        tlsConnect({ ...address, ...tls, onread } as unknown as ConnectionOptions);
+  return ns;
 }
 
 /**

@@ -10,13 +10,18 @@ function frameSink(
   codec: FrameOptions,
   chunks: readonly Buffer[],
   handler?: (payload: Buffer, sink: Sink) => void,
+  recycled = false,
 ): Sunk<Buffer> {
   return sinkAll<Buffer>(
     (host, deliver, options) => new FrameSink(host, deliver, codec, options),
     chunks,
     handler,
+    recycled,
   );
 }
+
+/** Fed fresh chunks ('data'), and views of a recycled buffer overwritten after each read. */
+const PATHS = [false, true] as const;
 
 /** The sink's outcome as the decoder's test helper spells it. */
 function summary(got: Sunk<Buffer>) {
@@ -62,9 +67,11 @@ describe("onFrame's sink", () => {
           const codec = maxLength === undefined ? layout : { ...layout, maxLength };
           const want = decodeAll(() => frameDecoder(codec), [input]);
           for (const chunks of [[input], cut(input, at), bytewise(input)]) {
-            const got = frameSink(codec, chunks);
-            expect(summary(got)).toEqual(want);
-            expect(got.outcomes).toBe(1);
+            for (const recycled of PATHS) {
+              const got = frameSink(codec, chunks, undefined, recycled);
+              expect(summary(got)).toEqual(want);
+              expect(got.outcomes).toBe(1);
+            }
           }
         },
       ),
@@ -72,41 +79,64 @@ describe("onFrame's sink", () => {
     );
   });
 
-  it("keeps the payload views valid after the handler returns", () => {
-    const kept: Buffer[] = [];
-    const input = Buffer.concat([encodeFrame("first"), encodeFrame("second")]);
-    frameSink({}, [input, encodeFrame("third")], (payload) => kept.push(payload));
-    expect(kept.map(String)).toEqual(["first", "second", "third"]);
+  it("keeps the payloads valid after the handler returns, from a recycled buffer too", () => {
+    for (const recycled of PATHS) {
+      const kept: Buffer[] = [];
+      const input = Buffer.concat([encodeFrame("first"), encodeFrame("second")]);
+      const third = encodeFrame("third");
+      const chunks = [input, third.subarray(0, 6), third.subarray(6)];
+      frameSink({}, chunks, (payload) => kept.push(payload), recycled);
+      expect(kept.map(String)).toEqual(["first", "second", "third"]);
+    }
   });
 
   it("refuses a declared length over maxLength from the header, keeping the frame's bytes", () => {
     const huge = Buffer.from([0xff, 0xff, 0xff, 0xf0, 0x61]); // 4 GiB declared, 1 byte sent
-    const got = frameSink({ maxLength: 1024 }, [Buffer.concat([encodeFrame("ok"), huge])]);
-    expect(summary(got)).toEqual({
-      frames: ["ok"],
-      end: "ERR_FRAME_TOO_LONG",
-      rest: "\xff\xff\xff\xf0a",
-    });
+    const input = Buffer.concat([encodeFrame("ok"), huge]);
+    for (const chunks of [[input], bytewise(input)]) {
+      for (const recycled of PATHS) {
+        const got = frameSink({ maxLength: 1024 }, chunks, undefined, recycled);
+        expect(summary(got)).toEqual({
+          frames: ["ok"],
+          end: "ERR_FRAME_TOO_LONG",
+          rest: "\xff\xff\xff\xf0a",
+        });
+      }
+    }
   });
 
   it("stops at a payload whose handler throws: ERR_HANDLER_FAILED once, later frames kept", () => {
     const input = Buffer.concat(["a", "b", "c"].map((p) => encodeFrame(p)));
-    for (const chunks of [[input], bytewise(input)]) {
-      const got = frameSink({}, chunks, (payload) => {
-        if (String(payload) === "b") throw new Error("boom");
-      });
-      expect(got).toMatchObject({ end: "ERR_HANDLER_FAILED", outcomes: 1 });
-      expect(got.rest.equals(encodeFrame("c"))).toBe(true);
+    for (const chunks of [[input], bytewise(input), cut(input, [3, 7])]) {
+      for (const recycled of PATHS) {
+        const got = frameSink(
+          {},
+          chunks,
+          (payload) => {
+            if (String(payload) === "b") throw new Error("boom");
+          },
+          recycled,
+        );
+        expect(got).toMatchObject({ end: "ERR_HANDLER_FAILED", outcomes: 1 });
+        expect(got.rest.equals(encodeFrame("c"))).toBe(true);
+      }
     }
   });
 
   it("stops mid-chunk when the handler pauses, and hands a cut frame back at the end", () => {
     const input = Buffer.concat(["a", "b", "c"].map((p) => encodeFrame(p)));
-    const paused = frameSink({}, [input], (payload, sink) => {
-      if (String(payload) === "a") sink.halted = true;
-    });
-    expect(summary(paused)).toMatchObject({ frames: ["a"], end: "open" });
-    expect(paused.rest.equals(input.subarray(5))).toBe(true);
+    for (const recycled of PATHS) {
+      const paused = frameSink(
+        {},
+        [input],
+        (payload, sink) => {
+          if (String(payload) === "a") sink.halted = true;
+        },
+        recycled,
+      );
+      expect(summary(paused)).toMatchObject({ frames: ["a"], end: "open" });
+      expect(paused.rest.equals(input.subarray(5))).toBe(true);
+    }
     const cutShort = frameSink({}, [encodeFrame("abcdef").subarray(0, 7)]);
     expect(summary(cutShort)).toEqual({
       frames: [],

@@ -5,15 +5,23 @@ import { type LineHandlerOptions, LineSink } from "../src/line-sink.js";
 import { bytewise, cut, decodeAll } from "./helpers/chunking.js";
 import { sinkAll } from "./helpers/sinks.js";
 
-const lineSink = (options: LineHandlerOptions) =>
-  sinkAll.bind(
-    null,
-    (host, handler: (line: string) => void, handlers) =>
-      new LineSink(host, handler, { ...options, ...handlers }),
-  ) as (
+const lineSink =
+  (options: LineHandlerOptions) =>
+  (
     chunks: readonly Buffer[],
     handler?: (line: string, sink: import("../src/sink.js").Sink) => void,
-  ) => ReturnType<typeof sinkAll<string>>;
+    recycled = false,
+  ): ReturnType<typeof sinkAll<string>> =>
+    sinkAll(
+      (host, deliver: (line: string) => void, handlers) =>
+        new LineSink(host, deliver, { ...options, ...handlers }),
+      chunks,
+      handler,
+      recycled,
+    );
+
+/** Fed fresh chunks ('data'), and views of a recycled buffer overwritten after each read. */
+const PATHS = [false, true] as const;
 
 /** What readLine() in a loop gives for the same bytes, with a last unterminated line kept. */
 function expected(bytes: Buffer, eol: LineEnding, maxLength?: number) {
@@ -48,9 +56,12 @@ describe("onLine's sink", () => {
           const want = expected(input, eol, maxLength);
           const options = maxLength === undefined ? { eol } : { eol, maxLength };
           for (const chunks of [[input], cut(input, at), bytewise(input)]) {
-            const got = lineSink(options)(chunks);
-            expect({ messages: got.messages, end: got.end, rest: text(got.rest) }).toEqual(want);
-            expect(got.outcomes).toBe(1);
+            for (const recycled of PATHS) {
+              const got = lineSink(options)(chunks, undefined, recycled);
+              const summary = { messages: got.messages, end: got.end, rest: text(got.rest) };
+              expect(summary).toEqual(want);
+              expect(got.outcomes).toBe(1);
+            }
           }
         },
       ),
@@ -61,29 +72,45 @@ describe("onLine's sink", () => {
   it("stops at a line that throws: ERR_HANDLER_FAILED once, the bytes after that line kept", () => {
     const input = Buffer.from("one\ntwo\nthree\nfour\n");
     for (const chunks of [[input], bytewise(input), cut(input, [5, 9])]) {
-      const got = lineSink({})(chunks, (line) => {
-        if (line === "two") throw new Error("boom");
-      });
-      expect(got.messages).toEqual(["one", "two"]);
-      expect(got).toMatchObject({ end: "ERR_HANDLER_FAILED", outcomes: 1 });
-      expect(text(got.rest)).toBe("three\nfour\n");
+      for (const recycled of PATHS) {
+        const got = lineSink({})(
+          chunks,
+          (line) => {
+            if (line === "two") throw new Error("boom");
+          },
+          recycled,
+        );
+        expect(got.messages).toEqual(["one", "two"]);
+        expect(got).toMatchObject({ end: "ERR_HANDLER_FAILED", outcomes: 1 });
+        expect(text(got.rest)).toBe("three\nfour\n");
+      }
     }
   });
 
   it("stops mid-chunk when the handler pauses, keeping the rest buffered", () => {
     const input = Buffer.from("a\nb\nc\nd");
-    const got = lineSink({})([input], (line, sink) => {
-      if (line === "b") sink.halted = true; // what socket.pause() does to the sink
-    });
-    expect(got).toMatchObject({ messages: ["a", "b"], end: "open", outcomes: 0 });
-    expect(text(got.rest)).toBe("c\nd");
+    for (const chunks of [[input], cut(input, [3])]) {
+      for (const recycled of PATHS) {
+        const got = lineSink({})(
+          chunks,
+          (line, sink) => {
+            if (line === "b") sink.halted = true; // what socket.pause() does to the sink
+          },
+          recycled,
+        );
+        expect(got).toMatchObject({ messages: ["a", "b"], end: "open", outcomes: 0 });
+        expect(text(got.rest)).toBe("c\nd");
+      }
+    }
   });
 
   it("refuses a line longer than maxLength before its line ending arrives, keeping it", () => {
     const chunks = [Buffer.from("ok\nxxxx"), Buffer.from("xxxx"), Buffer.from("x\n")];
-    const got = lineSink({ maxLength: 8 })(chunks);
-    expect(got).toMatchObject({ messages: ["ok"], end: "ERR_FRAME_TOO_LONG", outcomes: 1 });
-    expect(text(got.rest)).toBe("xxxxxxxxx\n"); // buffered bytes and the chunk not fed yet
+    for (const recycled of PATHS) {
+      const got = lineSink({ maxLength: 8 })(chunks, undefined, recycled);
+      expect(got).toMatchObject({ messages: ["ok"], end: "ERR_FRAME_TOO_LONG", outcomes: 1 });
+      expect(text(got.rest)).toBe("xxxxxxxxx\n"); // buffered bytes and the chunk not fed yet
+    }
   });
 
   it("decodes latin1 and UTF-16 lines, and multi-byte UTF-8 split across chunks", () => {

@@ -6,6 +6,7 @@ import { SocketError } from "../src/errors.js";
 import { LineSink } from "../src/line-sink.js";
 import { Reader, type ReadOptions } from "../src/reader.js";
 import type { Sink } from "../src/sink.js";
+import { bytewise, cut } from "./helpers/chunking.js";
 
 function setup(highWaterMark = 1024) {
   const flow = { paused: false, pauses: 0, resumes: 0 };
@@ -316,5 +317,87 @@ describe("Reader with a message handler attached", () => {
     expect(flow.paused).toBe(false);
     reader.push(Buffer.from("\n"));
     expect(lines).toEqual(["0123456789abcdef"]);
+  });
+});
+
+describe("a repeating tagged read", () => {
+  /** A standing line read on a reader fed `chunks`; what it delivered and how it failed. */
+  function standing(chunks: readonly Buffer[], options: { maxLength?: number; end?: boolean }) {
+    const { reader, flow } = setup(64);
+    const frames: string[] = [];
+    const failures: string[] = [];
+    const tags = new Set<unknown>();
+    const decoder = new DelimiterDecoder("\n", { maxLength: options.maxLength ?? 1024 });
+    const settle = {
+      resolve: (data: Buffer, tag: unknown) => {
+        frames.push(data.toString("latin1"));
+        tags.add(tag);
+      },
+      reject: (error: SocketError, tag: unknown) => {
+        failures.push(error.code);
+        tags.add(tag);
+      },
+    };
+    reader.enqueue(decoder, settle, { repeat: true }, "LINE");
+    for (const chunk of chunks) reader.push(Buffer.from(chunk));
+    if (options.end !== false) reader.end();
+    return { reader, flow, frames, failures, tags };
+  }
+
+  it("delivers every frame with its tag, then fails once at the end, however cut", () => {
+    const input = Buffer.from("a\nbb\n\nccc\ntail");
+    for (const chunks of [[input], bytewise(input), cut(input, [1, 5, 9])]) {
+      const got = standing(chunks, {});
+      expect(got.frames).toEqual(["a\n", "bb\n", "\n", "ccc\n"]);
+      expect(got.failures).toEqual(["ERR_INCOMPLETE_READ"]);
+      expect([...got.tags]).toEqual(["LINE"]);
+      expect(got.reader.pending).toBe(0);
+    }
+    const clean = standing([Buffer.from("x\ny\n")], {});
+    expect(clean).toMatchObject({ frames: ["x\n", "y\n"], failures: ["ERR_END_OF_STREAM"] });
+  });
+
+  it("fails once on an over-long frame, leaving its bytes for the next read", () => {
+    const input = Buffer.from("ok\nxxxxxxxxxx\nmore\n");
+    for (const chunks of [[input], bytewise(input)]) {
+      const got = standing(chunks, { maxLength: 4, end: false });
+      expect(got).toMatchObject({ frames: ["ok\n"], failures: ["ERR_FRAME_TOO_LONG"] });
+      expect(got.reader.pending).toBe(0);
+      expect(got.reader.buffer.peek(got.reader.buffer.length).toString()).toBe(
+        "xxxxxxxxxx\nmore\n",
+      );
+    }
+  });
+
+  it("holds later reads until its signal stops it; never pauses the kernel meanwhile", async () => {
+    const { reader, flow, read } = setup(8);
+    const controller = new AbortController();
+    const frames: string[] = [];
+    const failures: string[] = [];
+    reader.enqueue(
+      new DelimiterDecoder("\n"),
+      {
+        resolve: (data: Buffer) => frames.push(data.toString()),
+        reject: (error: SocketError) => failures.push(error.code),
+      },
+      { repeat: true, signal: controller.signal },
+    );
+    const after = text(read(new BytesDecoder(3)));
+    reader.push(Buffer.from("one\ntwo\nthree\npartial"));
+    expect(frames).toEqual(["one\n", "two\n", "three\n"]);
+    expect(flow.pauses).toBe(0);
+    controller.abort();
+    expect(failures).toEqual(["ERR_ABORTED"]);
+    expect(await after).toBe("par");
+  });
+
+  it("refuses a timeout and a repeat that is not a boolean", () => {
+    const { reader } = setup();
+    const failures: string[] = [];
+    const settle = { resolve: () => {}, reject: (e: SocketError) => failures.push(e.code) };
+    reader.enqueue(new DelimiterDecoder("\n"), settle, { repeat: true, timeout: 50 });
+    reader.enqueue(new DelimiterDecoder("\n"), settle, { repeat: "yes" as never });
+    expect(failures).toEqual(["ERR_INVALID_ARGUMENT", "ERR_INVALID_ARGUMENT"]);
+    expect(reader.pending).toBe(0);
   });
 });

@@ -183,13 +183,13 @@ const countLines = {
     return new Promise((resolve) => {
       let lines = 0,
         lineBytes = 0;
+      // A standing read (repeat): hs.socket's read loop without re-arming per line.
       socket.on("read", (line) => {
         lines++;
         lineBytes += line.length - 1; // the delimiter is included
-        socket.read("\n", LINE_TAG);
       });
       socket.on("readError", (e) => (isEnd(e) ? resolve({ lines, lineBytes }) : fail(e)));
-      socket.read("\n", LINE_TAG);
+      socket.read("\n", LINE_TAG, { repeat: true });
     });
   },
   online(socket) {
@@ -249,10 +249,9 @@ const echoLines = {
       socket.on("read", (line) => {
         n++;
         socket.write(line);
-        socket.read("\n", LINE_TAG);
       });
       socket.on("readError", (e) => (isEnd(e) ? resolve(n) : fail(e)));
-      socket.read("\n", LINE_TAG);
+      socket.read("\n", LINE_TAG, { repeat: true });
     });
   },
   online(socket) {
@@ -420,6 +419,9 @@ async function server() {
     const count = async (reader, line) => {
       const obj = await reader[style](socket);
       obj.seconds = now() - t0;
+      // An accepted socket reads through 'data' (Node ignores onread for it); W2r/W4r
+      // (impl/reverse.mjs) measure a client socket's recycled read buffer.
+      obj.receivePath = "data";
       socket.write(line(obj));
       void socket.close();
       result(obj);

@@ -32,6 +32,8 @@ const COLOR = {
 const TITLES = {
   W1: "W1 bulk, 1 GiB",
   W2: "W2 lines, 2 M × 64 B",
+  W2r: "W2r lines to a client (recycled read buffer)",
+  "W4r-frames": "W4r frames to a client (recycled read buffer)",
   W3: "W3 ping-pong, 1 connection",
   W3c: "W3c ping-pong, 16 connections",
   "W4-frames": "W4 length-prefixed frames, 1 M",

@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { REPO } from "./constants.mjs";
 import { which } from "./environment.mjs";
-import { ALL, PLAIN, TLS } from "./workloads.mjs";
+import { ALL, PLAIN, REVERSE, TLS } from "./workloads.mjs";
 
 const TLS_SKIP = { W6: "TLS: compared with node-tls", W7: "TLS: compared with node-tls" };
 const NOT_LINES = {
@@ -18,25 +18,50 @@ const NOT_LINES = {
   ...TLS_SKIP,
 };
 
+// W2r/W4r (a client receives) run from impl/reverse.mjs, for raw Node and the styles below.
+const REVERSE_STYLES = ["online"]; // the 10-minute budget: one style, the fastest
+const reverse = (style) =>
+  Object.fromEntries(
+    REVERSE.map((w) => [
+      w,
+      {
+        server: ["node", "--expose-gc", "bench/impl/reverse.mjs", "--style", style, "server"],
+        client: ["node", "--expose-gc", "bench/impl/reverse.mjs", "--style", style, "client"],
+      },
+    ]),
+  );
+const REVERSE_SKIP = Object.fromEntries(
+  REVERSE.map((w) => [w, `run for ${REVERSE_STYLES.join(" and ")} only`]),
+);
+
 const sockit = (style) => ({
   name: `sockit-${style}`,
   style,
   sockit: true,
   server: ["node", "--expose-gc", "bench/impl/sockit.mjs", "--style", style, "server"],
   client: ["node", "--expose-gc", "bench/impl/sockit.mjs", "--style", style, "client"],
-  workloads: ALL,
+  ...(REVERSE_STYLES.includes(style)
+    ? { workloads: ALL, commands: reverse(style) }
+    : { workloads: ALL.filter((w) => !REVERSE.includes(w)), skip: REVERSE_SKIP }),
   cwd: REPO,
 });
 // The message-rate styles (onLine/onFrame, a batch per read) on the per-message workloads.
 export const MESSAGE_RATE = ["W2", "W3", "W3c", "W4"];
-const messageRate = (style) => ({
-  ...sockit(style),
-  workloads: MESSAGE_RATE,
-  estimateLike: "sockit-iter", // for a time estimate before its first run
-  skip: Object.fromEntries(
-    ALL.filter((w) => !MESSAGE_RATE.includes(w)).map((w) => [w, "reads as sockit-iter does"]),
-  ),
-});
+const messageRate = (style) => {
+  const base = sockit(style);
+  const workloads = base.commands ? [...MESSAGE_RATE, ...REVERSE] : MESSAGE_RATE;
+  return {
+    ...base,
+    workloads,
+    estimateLike: "sockit-iter", // for a time estimate before its first run
+    skip: Object.fromEntries(
+      ALL.filter((w) => !workloads.includes(w)).map((w) => [
+        w,
+        REVERSE.includes(w) ? REVERSE_SKIP[w] : "reads as sockit-iter does",
+      ]),
+    ),
+  };
+};
 
 export const IMPLEMENTATIONS = [
   sockit("iter"),
@@ -48,7 +73,8 @@ export const IMPLEMENTATIONS = [
     name: "node-net",
     server: ["node", "--expose-gc", "bench/impl/node-net.mjs", "server"],
     client: ["node", "--expose-gc", "bench/impl/node-net.mjs", "client"],
-    workloads: PLAIN,
+    workloads: [...PLAIN, ...REVERSE],
+    commands: reverse("node-net"),
     skip: TLS_SKIP,
     cwd: REPO,
   },

@@ -145,7 +145,9 @@ export async function runOnce(impl, workload, port, logBase) {
 async function runOnceInner(impl, workload, port, logBase) {
   const t0 = Date.now();
   const deadline = t0 + RUN_TIMEOUT_MS;
-  const server = start(impl, impl.server, port, workload, `${logBase}.server.log`);
+  // A workload may have commands of its own (W2r/W4r: impl/reverse.mjs).
+  const commands = impl.commands?.[workload] ?? impl;
+  const server = start(impl, commands.server, port, workload, `${logBase}.server.log`);
   let client = null;
   try {
     const ok = await waitFor(
@@ -158,7 +160,7 @@ async function runOnceInner(impl, workload, port, logBase) {
           ? `server exited before READY (code ${server.code}): ${server.err.trim().slice(-500)}`
           : "server not READY in time",
       );
-    client = start(impl, impl.client, port, workload, `${logBase}.client.log`);
+    client = start(impl, commands.client, port, workload, `${logBase}.client.log`);
     if (!(await waitFor(() => client.exited, deadline)))
       throw new Error(`timeout: killed after ${RUN_TIMEOUT_MS / 1000} s (client still running)`);
     if (client.code !== 0)

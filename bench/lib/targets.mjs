@@ -20,6 +20,20 @@ export const TARGETS = {
       "*": { target: 0.75, stretch: 0.8 },
     },
   },
+  // W2/W4 received by a client socket: the recycled read buffer (issue 15's first target).
+  W2r: {
+    base: "node-net",
+    source: "issue 15",
+    styles: {
+      online: { target: 1.5, stretch: 1.8, fallback: 1.25 },
+      "*": { target: 0.75, stretch: 0.8 },
+    },
+  },
+  "W4r-frames": {
+    base: "node-net",
+    source: "issue 15",
+    styles: { online: { target: 1.05, stretch: 1.15 }, "*": { target: 0.95, stretch: 1.0 } },
+  },
   W3: { base: "node-net", source: "issue 15", styles: { "*": { target: 0.95, stretch: 1.0 } } },
   W3c: { base: "node-net", source: "issue 15", styles: { "*": { target: 0.95, stretch: 1.0 } } },
   "W4-frames": {

@@ -25,7 +25,10 @@ import {
 
 export const PLAIN = ["W1", "W2", "W3", "W3c", "W4", "W5"];
 export const TLS = ["W6", "W7"];
-export const ALL = [...PLAIN, ...TLS];
+// W2 and W4 with the roles swapped: a client socket receives (impl/reverse.mjs), which is
+// where Node's recycled read buffer (`onread`) works.
+export const REVERSE = ["W2r", "W4r"];
+export const ALL = [...PLAIN, ...REVERSE, ...TLS];
 // The raw Node reference of each workload: sockit's ratios are to it.
 export const baselineOf = (w) => (TLS.includes(w) ? "node-tls" : "node-net");
 export const BASELINES = ["node-net", "node-tls", "node-readline"];
@@ -79,6 +82,42 @@ export const WORKLOADS = {
         label: "W2 lines (M lines/s, server)",
         digits: 2,
         value: (s) => s.lines / s.seconds / 1e6,
+      },
+    ],
+  },
+  W2r: {
+    title: `W2r lines to a client: ${W2_LINES} x (${W2_LINE_CONTENT} B + \\n), the server sends`,
+    check: (s, c) =>
+      firstErr(
+        eq("server lines sent", s.sent, W2_LINES),
+        eq("client lines", c.lines, W2_LINES),
+        eq("client lineBytes", c.lineBytes, W2_LINES * W2_LINE_CONTENT),
+        num("client seconds", c.seconds),
+      ),
+    metrics: [
+      {
+        id: "W2r",
+        label: "W2r lines to a client (M lines/s, client)",
+        digits: 2,
+        value: (_s, c) => c.lines / c.seconds / 1e6,
+      },
+    ],
+  },
+  W4r: {
+    title: `W4r frames to a client: ${W4_FRAMES} frames, payload ${W4_MIN_PAYLOAD}-${W4_MAX_PAYLOAD} B, the server sends`,
+    check: (s, c) =>
+      firstErr(
+        eq("server frames sent", s.sent, W4_FRAMES),
+        eq("client frames", c.frames, W4_FRAMES),
+        eq("client payloadBytes", c.payloadBytes, W4_PAYLOAD),
+        num("client seconds", c.seconds),
+      ),
+    metrics: [
+      {
+        id: "W4r-frames",
+        label: "W4r frames to a client (M frames/s, client)",
+        digits: 2,
+        value: (_s, c) => c.frames / c.seconds / 1e6,
       },
     ],
   },
@@ -222,6 +261,7 @@ export function checkConstants() {
     "impl/node-net.mjs",
     "impl/node-readline.mjs",
     "impl/node-tls.mjs",
+    "impl/reverse.mjs",
   ]) {
     const text = fs.readFileSync(path.join(BENCH, file), "utf8");
     for (const m of text.matchAll(/^const (HOST|W\d[A-Z0-9_]*) = ([^;]+);/gm)) {

@@ -18,10 +18,17 @@ export interface Sunk<T> {
   outcomes: number;
 }
 
+/**
+ * Feeds `chunks` to the sink `make` gives. `recycled`: each chunk is fed as a view of one
+ * scratch buffer, marked transient, and the scratch buffer is overwritten after each feed,
+ * as the recycled read buffer (`onread`) is by the next read: a message or buffered byte
+ * that still pointed into it would come out scribbled.
+ */
 export function sinkAll<T>(
   make: (host: SinkHost, handler: (message: T) => void, options: MessageHandlerOptions) => Sink,
   chunks: readonly Buffer[],
   handler: (message: T, sink: Sink) => void = () => {},
+  recycled = false,
 ): Sunk<T> {
   const buffer = new ReceiveBuffer();
   const messages: T[] = [];
@@ -57,9 +64,14 @@ export function sinkAll<T>(
     options,
   );
   let fed = 0;
+  const scratch = Buffer.alloc(Math.max(1, ...chunks.map((c) => c.length)));
   for (const chunk of chunks) {
     if (detached || sink.halted) break;
-    sink.feed(buffer, Buffer.from(chunk)); // a copy: views must not alias the test's input
+    if (recycled) {
+      chunk.copy(scratch);
+      sink.feed(buffer, scratch.subarray(0, chunk.length), true);
+      scratch.fill(0xee); // the next read overwrites the recycled buffer
+    } else sink.feed(buffer, Buffer.from(chunk)); // a copy: views must not alias the input
     fed++;
   }
   if (!detached && !sink.halted) sink.finish(buffer, undefined);
