@@ -166,7 +166,9 @@ export {
   type TextOptions,
   type WriteCallback,
 } from "./socket.js";
+export { SocketMessages } from "./socket-messages.js";
 export type { SocketOptions } from "./socket-options.js";
+export { SocketReads } from "./socket-reads.js";
 export {
   convertEol,
   decodeText,

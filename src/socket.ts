@@ -1,46 +1,31 @@
 /**
- * `Socket`: one TCP or Unix-domain stream connection, the public class alone. Its jobs live
- * in their own modules and the class delegates to them: the lifecycle (`lifecycle.ts`), the
- * transport and its listeners (`transport.ts`), the read forms (`read-forms.ts`), the read
- * queue (`reader.ts`), the write queue (`writer.ts`), STARTTLS (`starttls.ts`). See
+ * `Socket`: one TCP or Unix-domain stream connection, the public class. Its reads are
+ * inherited from `SocketReads` (`socket-reads.ts`: the read-queue forms and the encoding)
+ * and `SocketMessages` (`socket-messages.ts`: the message-rate forms); this file holds the
+ * rest: writes, STARTTLS, closing, `info()`. Every method delegates to the module that owns
+ * the job: the lifecycle (`lifecycle.ts`), the transport and its listeners
+ * (`transport.ts`), the write queue (`writer.ts`), STARTTLS (`starttls.ts`). See
  * `src/README.md` for the map and DESIGN.md for the semantics.
  *
  * @module
  */
-import { EventEmitter } from "node:events";
 import type { Socket as NetSocket } from "node:net";
 import { formatAddress, formatEndpoint } from "./address.js";
-import { checkData, checkInteger, checkOptions, describeType } from "./arguments.js";
-import type { Decoder } from "./codec/decoder.js";
-import type { Delimiter, DelimiterOptions } from "./codec/delimiter.js";
+import { checkInteger, checkOptions, describeType } from "./arguments.js";
 import { encodeFrame, type FrameOptions } from "./codec/frame.js";
-import type { LineOptions } from "./codec/line.js";
 import { SocketError } from "./errors.js";
-import type { FrameHandlerOptions } from "./frame-sink.js";
-import type { IterateOptions, LinesOptions } from "./iterate.js";
 import { Lifecycle, type SocketInit } from "./lifecycle.js";
-import type { LineHandlerOptions } from "./line-sink.js";
 import { type LookupNamesOptions, lookupNames, type SocketNames } from "./lookup-names.js";
-import { MessageForms } from "./message-forms.js";
 import {
   checkOptionNames,
-  DELIMITER,
   describeValue,
-  ITERATE,
   LENGTH_PREFIX,
-  LINE,
-  MESSAGE_HANDLER,
-  READ,
   STARTTLS_SIDE,
-  TAGGED_READ,
-  TEXT,
   TLS_CLIENT,
   TLS_SERVER,
   VARINT_FRAME,
 } from "./options.js";
 import type { ProxyInfo } from "./proxy-protocol/types.js";
-import { checkDecoder, ReadForms } from "./read-forms.js";
-import { type ReadOptions, readsDone, type TaggedReadOptions } from "./reader.js";
 import {
   type ProgressTarget,
   type SendComplete,
@@ -49,8 +34,7 @@ import {
   sendFileWithProgress,
   sendWithProgress,
 } from "./send-progress.js";
-import type { MessageHandlerOptions } from "./sink.js";
-import type { CloseInfo, SocketEvents } from "./socket-events.js";
+import type { CloseInfo } from "./socket-events.js";
 import {
   descriptorOf,
   proxiedAddresses,
@@ -58,14 +42,10 @@ import {
   snapshotAddresses,
   sockaddrsOf,
 } from "./socket-info.js";
+import { SocketMessages } from "./socket-messages.js";
 import { mergeFrameOptions } from "./socket-options.js";
+import { bindReads, encodeForWrite, frameDefaults } from "./socket-reads.js";
 import { type StartTlsOptions, upgradeToTls } from "./starttls.js";
-import {
-  checkSocketEncoding,
-  encodeChecked,
-  type SocketEncoding,
-  type TextOptions,
-} from "./text.js";
 import { setIdleTimer } from "./transport.js";
 import { toReadableStream, toWritableStream } from "./web-streams.js";
 import { describePeer, type SendOptions, type WriteCallback } from "./writer.js";
@@ -101,7 +81,7 @@ export type { SendOptions, WriteCallback } from "./writer.js";
  * await socket.close();
  * ```
  */
-export class Socket<Tag = unknown, Data = unknown> extends EventEmitter<SocketEvents<Tag>> {
+export class Socket<Tag = unknown, Data = unknown> extends SocketMessages<Tag> {
   /** The connection number a server gave this socket (1, 2, …), or undefined for a client. */
   readonly id: number | undefined;
   /**
@@ -120,12 +100,9 @@ export class Socket<Tag = unknown, Data = unknown> extends EventEmitter<SocketEv
   /** The LiveCode connection name from `"host:port|name"`, when given. */
   readonly name: string | undefined;
   readonly #life: Lifecycle<Tag>;
-  readonly #reads: ReadForms<Tag>;
   /** The PROXY header the connection came with (a `proxyProtocol` server's sockets). */
   readonly #proxy: ProxyInfo | undefined;
   #readable: ReadableStream<Uint8Array> | undefined;
-  /** The text encoding of strings written and of text reads; undefined for UTF-8. */
-  #encoding: SocketEncoding | undefined;
   #writable: WritableStream<Uint8Array> | undefined;
 
   /** @internal Use {@link connect}, or take sockets from a `Server`. */
@@ -134,9 +111,8 @@ export class Socket<Tag = unknown, Data = unknown> extends EventEmitter<SocketEv
     this.id = init.id;
     this.name = init.target?.name;
     this.#proxy = init.proxy;
-    this.#encoding = init.options.encoding;
     this.#life = new Lifecycle<Tag>(this, ns, init);
-    this.#reads = new ReadForms<Tag>(this.#life, init.options.frame);
+    this[bindReads](this.#life, init.options);
     this.#life.built();
   }
 
@@ -159,21 +135,9 @@ export class Socket<Tag = unknown, Data = unknown> extends EventEmitter<SocketEv
     return this.#life.attachTunnel(ns);
   }
 
-  /** @internal How many reads have completed: a server's `firstMessageTimeout` asks. */
-  get [readsDone](): number {
-    return this.#life.reader.delivered;
-  }
-
   /** @internal How the write queue names the peer in its errors. */
   [describePeer](): string {
     return this.#life.describePeer();
-  }
-
-  // ---- reading (read-forms.ts) ----
-
-  /** Bytes in the receive buffer, not yet read. */
-  get available(): number {
-    return this.#life.reader.buffer.length;
   }
 
   /**
@@ -212,96 +176,6 @@ export class Socket<Tag = unknown, Data = unknown> extends EventEmitter<SocketEv
     return this.#life.state === "open";
   }
 
-  /**
-   * Reads exactly `length` bytes.
-   * @throws (rejects) `ERR_INCOMPLETE_READ` with `partial` if the stream ends first,
-   * `ERR_END_OF_STREAM` if it had ended with nothing buffered, `ERR_READ_TIMEOUT`,
-   * `ERR_ABORTED`, `ERR_INVALID_ARGUMENT`, or the socket's error.
-   */
-  readBytes(length: number, options?: ReadOptions): Promise<Buffer> {
-    return unknownOption("readBytes()", options, READ) ?? this.#reads.readBytes(length, options);
-  }
-
-  /**
-   * Reads up to and including a delimiter (hs.socket). With several delimiters the shortest
-   * frame wins: the match that ends first, final as soon as its last byte arrives (see
-   * `DelimiterDecoder`; for lines ended by CR, LF or CR LF use {@link readLine}). Over `maxLength` (default 1 MiB, not counting the delimiter) it rejects with
-   * `ERR_FRAME_TOO_LONG` and the bytes stay buffered; see also {@link readBytes}'s errors.
-   * With `encoding` it resolves with text (see {@link TextOptions}).
-   */
-  readUntil(
-    delimiter: Delimiter | readonly Delimiter[],
-    options: DelimiterOptions & ReadOptions & TextOptions,
-  ): Promise<string>;
-  readUntil(
-    delimiter: Delimiter | readonly Delimiter[],
-    options?: DelimiterOptions & ReadOptions,
-  ): Promise<Buffer>;
-  readUntil(
-    delimiter: Delimiter | readonly Delimiter[],
-    options?: DelimiterOptions & ReadOptions & Partial<TextOptions>,
-  ): Promise<Buffer | string> {
-    return (
-      unknownOption("readUntil()", options, DELIMITER, READ, TEXT) ??
-      this.#reads.readUntil(delimiter, options)
-    );
-  }
-
-  /**
-   * Reads one line and returns it without its line ending (Tcl `gets`): by default LF, CR LF
-   * or a lone CR ends it, the LF of a CR LF dropped even when it arrives later (Java
-   * `BufferedReader.readLine`). See {@link LineOptions} and `LineEnding`.
-   */
-  readLine(options: LineOptions & ReadOptions & TextOptions): Promise<string>;
-  readLine(options?: LineOptions & ReadOptions): Promise<Buffer>;
-  readLine(options?: LineOptions & ReadOptions & Partial<TextOptions>): Promise<Buffer | string> {
-    return unknownOption("readLine()", options, LINE, READ, TEXT) ?? this.#reads.readLine(options);
-  }
-
-  /**
-   * Reads every buffered byte, waiting until there is at least one. At a clean end of
-   * stream it resolves with an empty buffer.
-   */
-  readAvailable(options?: ReadOptions): Promise<Buffer> {
-    return unknownOption("readAvailable()", options, READ) ?? this.#reads.readAvailable(options);
-  }
-
-  /**
-   * Tagged read (hs.socket `read`, CocoaAsyncSocket): `what` is a byte count or a delimiter
-   * (or several). The result arrives as a `'read'` event with `tag`; a failure as
-   * `'readError'` (or `'error'` when only that has a listener). Returns the socket, to chain.
-   * With `{ repeat: true }` the read stands: every frame of its kind comes as `'read'`
-   * with `tag`, with no re-arming, until it fails or its `signal` aborts it
-   * (see {@link TaggedReadOptions}).
-   * @example
-   * ```ts
-   * socket.on("read", (line, tag) => handle(line));
-   * socket.read("\n", LINE, { repeat: true }); // every line, until the end of stream
-   * ```
-   */
-  read(
-    what: number | Delimiter | readonly Delimiter[],
-    tag?: Tag,
-    options?: TaggedReadOptions,
-  ): this {
-    checkOptionNames("read()", options, TAGGED_READ);
-    this.#reads.tagged(what, tag, options);
-    return this;
-  }
-
-  /**
-   * Reads one length-prefixed frame and returns its payload. `options` override the
-   * socket's `frame` option (default: a 4-byte big-endian length, 8 MiB at most). A length
-   * over `maxLength` is refused with `ERR_FRAME_TOO_LONG` before its payload is buffered.
-   * See `FrameOptions` for the layouts; also takes `timeout` and `signal`.
-   */
-  readFrame(options?: FrameOptions & ReadOptions): Promise<Buffer> {
-    return (
-      unknownOption("readFrame()", options, LENGTH_PREFIX, VARINT_FRAME, READ) ??
-      this.#reads.readFrame(options)
-    );
-  }
-
   /** Writes `payload` with a length prefix (the socket's `frame` option, overridden by `options`). */
   writeFrame(
     payload: string | Uint8Array,
@@ -310,260 +184,8 @@ export class Socket<Tag = unknown, Data = unknown> extends EventEmitter<SocketEv
     onWritten?: WriteCallback<Tag>,
   ): boolean {
     checkOptionNames("writeFrame()", options, LENGTH_PREFIX, VARINT_FRAME);
-    const codec = mergeFrameOptions(this.#reads.frameOptions, options ?? {});
-    return this.write(encodeFrame(this.#encode(payload), codec), tag, onWritten);
-  }
-
-  /**
-   * Iterates over lines as text (the socket's `encoding`, UTF-8 by default) until the stream
-   * ends; a last line without a line ending is yielded too, as Node's readline does.
-   * Breaking out of the loop leaves unread bytes buffered. See {@link LinesOptions} for `onOverflow` and `signal`.
-   * @example
-   * ```ts
-   * for await (const line of socket.lines({ eol: "crlf", maxLength: 998 })) handle(line);
-   * ```
-   */
-  lines(options?: LinesOptions): AsyncIterableIterator<string, undefined, undefined> {
-    const checked = checkOptions("options", options, {});
-    checkOptionNames("lines()", checked, LINE, TEXT, ITERATE);
-    return this.#reads.lines(this.#textDefault(checked));
-  }
-
-  /**
-   * Iterates over length-prefixed frames (payloads) until the stream ends cleanly; a frame
-   * cut short throws `ERR_INCOMPLETE_READ`. `options` override the socket's `frame` option.
-   * @example
-   * ```ts
-   * for await (const payload of socket.frames({ width: 2, onOverflow: "skip" })) handle(payload);
-   * ```
-   */
-  frames(
-    options?: FrameOptions & IterateOptions,
-  ): AsyncIterableIterator<Buffer, undefined, undefined> {
-    const checked = checkOptions("options", options, {});
-    checkOptionNames("frames()", checked, LENGTH_PREFIX, VARINT_FRAME, ITERATE);
-    return this.#reads.frames(checked);
-  }
-
-  /**
-   * Iterates over the received chunks until the stream ends: each as the transport
-   * delivered it (a view, never a copy); `readAvailable()` instead joins all that is buffered.
-   */
-  [Symbol.asyncIterator](): AsyncIterableIterator<Buffer, undefined, undefined> {
-    return this.#reads.chunks();
-  }
-
-  /**
-   * Reads one message with any {@link Decoder}: a user's own, or an exported codec
-   * (`new LengthPrefixedDecoder({ width: 2 })`, `new VarintDecoder()`, …). It takes the
-   * path of the built-in reads: the FIFO queue, `timeout` and `signal`, exactly one
-   * settlement, nothing consumed by a read that fails or times out (tokio-util `Framed`).
-   * @throws (rejects) `ERR_INVALID_ARGUMENT` for an object that is not a decoder or a bad
-   * `timeout`; `ERR_READ_TIMEOUT`, `ERR_ABORTED`; `ERR_END_OF_STREAM` when the stream had
-   * ended with nothing buffered; what the decoder throws (a `SocketError` as it is, such as
-   * `ERR_FRAME_TOO_LONG` or `ERR_INCOMPLETE_READ` from its `decodeEof`; anything else as
-   * `ERR_INVALID_STATE` with the original on `cause`); or the socket's error.
-   * @example
-   * ```ts
-   * const socket = connect("127.0.0.1:7000");
-   * socket.write(encodeVarint("hi")); // an echo server sends it back
-   * const payload = await socket.readWith(new VarintDecoder(), { timeout: 5000 });
-   * assert.deepEqual(payload, Buffer.from("hi"));
-   * ```
-   */
-  readWith<T>(decoder: Decoder<T>, options?: ReadOptions): Promise<T> {
-    return this.#reads.readWith(decoder, options);
-  }
-
-  /**
-   * Iterates over the messages of any {@link Decoder} until the stream ends cleanly (a
-   * message cut short throws what the decoder's `decodeEof` throws). Each step is one
-   * queued read, in FIFO order with the other reads; breaking out of the loop, or aborting
-   * `signal` (the loop throws `ERR_ABORTED`), leaves unread bytes buffered.
-   * @throws SocketError `ERR_INVALID_ARGUMENT` for an object that is not a decoder.
-   * @example
-   * ```ts
-   * for await (const payload of socket.messages(new VarintDecoder())) handle(payload);
-   * ```
-   */
-  messages<T>(
-    decoder: Decoder<T>,
-    options: { signal?: AbortSignal } = {},
-  ): AsyncIterableIterator<T, undefined, undefined> {
-    return this.#reads.messages(decoder, options);
-  }
-
-  /**
-   * Calls a synchronous `handler` with each message of any {@link Decoder} until the stream
-   * ends (`onEnd`) or the returned function is called; unread bytes stay buffered. Each
-   * message is one queued read, in FIFO order with the other reads. A failed read
-   * (`ERR_FRAME_TOO_LONG`, `ERR_INCOMPLETE_READ`, the socket's error) or a handler that
-   * throws (`ERR_HANDLER_FAILED`, the throw on `cause`) removes the handler and goes to
-   * `onError`, or to the socket's `'error'` listeners without one.
-   * @throws SocketError `ERR_INVALID_ARGUMENT` for an object that is not a decoder, or a
-   * handler that is not a function.
-   * @example
-   * ```ts
-   * const stop = socket.onMessage(new LengthPrefixedDecoder({ width: 2 }), (payload) => {
-   *   if (payload.length === 0) stop(); // an empty frame ends the exchange
-   *   else handle(payload);
-   * });
-   * ```
-   */
-  onMessage<T>(
-    decoder: Decoder<T>,
-    handler: (message: T) => void,
-    options?: MessageHandlerOptions,
-  ): () => void {
-    checkDecoder(decoder);
-    const checked = checkOptions("options", options, {});
-    checkOptionNames("onMessage()", checked, MESSAGE_HANDLER);
-    return this.#messages().onMessage(decoder, handler, checked);
-  }
-
-  // ---- message rate: a plain call per message, a batch per read, try-reads ----
-
-  /**
-   * Calls `handler(line)` synchronously for every line, as text, straight from each chunk
-   * as it arrives: no promise, no event and no queued read per line (the fastest way to read
-   * lines; `bench/README.md`). A last line without a line ending is delivered at the end of
-   * the stream, then `onEnd`. An over-long line (`ERR_FRAME_TOO_LONG`, the line stays
-   * buffered), a throw from the handler (`ERR_HANDLER_FAILED`, on `cause`), invalid text
-   * with `invalidText: "error"`, or the socket's error removes the handler and goes to
-   * `onError` once (without one, to the socket's `'error'` listeners). Bytes not delivered
-   * stay readable by any other read. While a handler is attached, other reads are refused
-   * with `ERR_INVALID_STATE`; {@link pause} and {@link resume} work from inside it.
-   * Options: `eol` (default `"any"`), `maxLength` (bytes, default 1 MiB), `encoding`
-   * (default `"utf8"`), `invalidText`, `onError`, `onEnd`.
-   * @returns a function that removes the handler (the bytes after the last line delivered
-   * stay buffered).
-   * @throws SocketError `ERR_INVALID_ARGUMENT` (a handler that is not a function, an unknown
-   * option), `ERR_INVALID_STATE` (reads are queued, or a handler is attached).
-   * @example
-   * ```ts
-   * let count = 0;
-   * socket.onLine((line) => count++, { eol: "crlf", onEnd: () => console.log(count) });
-   * ```
-   */
-  onLine(handler: (line: string) => void, options?: LineHandlerOptions): () => void {
-    const checked = checkOptions("options", options, {});
-    checkOptionNames("onLine()", checked, LINE, TEXT, MESSAGE_HANDLER);
-    return this.#messages().onLine(handler, this.#textDefault(checked));
-  }
-
-  /**
-   * Calls `handler(payload)` synchronously for every length-prefixed frame (the socket's
-   * `frame` option, overridden by `options`), as {@link onLine} does for lines. A plain
-   * length field (1–4 bytes) is read straight from each chunk and each payload handed out
-   * as a view of it, valid after the handler returns; a length over `maxLength` is refused
-   * from the header (`ERR_FRAME_TOO_LONG`), a frame cut by the end of the stream is
-   * `ERR_INCOMPLETE_READ` with its `partial` bytes.
-   * @returns a function that removes the handler.
-   * @throws SocketError as {@link onLine}, and `ERR_INVALID_ARGUMENT` for bad codec options.
-   * @example
-   * ```ts
-   * socket.onFrame((payload) => handle(JSON.parse(payload.toString())), { width: 2 });
-   * ```
-   */
-  onFrame(handler: (payload: Buffer) => void, options?: FrameHandlerOptions): () => void {
-    const checked = checkOptions("options", options, {});
-    checkOptionNames("onFrame()", checked, LENGTH_PREFIX, VARINT_FRAME, MESSAGE_HANDLER);
-    return this.#messages().onFrame(handler, checked);
-  }
-
-  /**
-   * Iterates over batches of lines: each step is every complete line of what arrived, as
-   * one array of text (one promise per read, not per line). Reading from the kernel stops
-   * while the buffer is at its high-water mark; breaking out leaves every byte not handed
-   * out buffered. Takes the options of {@link lines}.
-   * @example
-   * ```ts
-   * for await (const batch of socket.lineBatches()) for (const line of batch) handle(line);
-   * ```
-   */
-  lineBatches(options?: LinesOptions): AsyncIterableIterator<string[], undefined, undefined> {
-    const checked = checkOptions("options", options, {});
-    checkOptionNames("lineBatches()", checked, LINE, TEXT, ITERATE);
-    return this.#messages().lineBatches(this.#textDefault(checked));
-  }
-
-  /**
-   * Iterates over batches of length-prefixed payloads, as {@link lineBatches} does for lines.
-   * Takes the options of {@link frames}.
-   * @example
-   * ```ts
-   * for await (const batch of socket.frameBatches({ width: 2 })) batch.forEach(handle);
-   * ```
-   */
-  frameBatches(
-    options?: FrameOptions & IterateOptions,
-  ): AsyncIterableIterator<Buffer[], undefined, undefined> {
-    const checked = checkOptions("options", options, {});
-    checkOptionNames("frameBatches()", checked, LENGTH_PREFIX, VARINT_FRAME, ITERATE);
-    return this.#messages().frameBatches(checked);
-  }
-
-  /**
-   * Stops delivering to a message handler (mid-chunk when called from inside one: the rest
-   * stays buffered) and stops reading from the kernel, so the peer is slowed by TCP's flow
-   * control. Queued reads are still served from what is buffered. Returns the socket.
-   */
-  pause(): this {
-    this.#life.reader.pause();
-    return this;
-  }
-
-  /** Undoes {@link pause}: what was buffered meanwhile goes to the handler first. */
-  resume(): this {
-    this.#life.reader.resume();
-    return this;
-  }
-
-  /**
-   * One line from what is already buffered, or `null` without consuming anything (Tcl's
-   * `gets` on a non-blocking channel, for a `'dataAvailable'` handler that drains what it
-   * can). Text with `encoding`, else bytes; `null` too while reads are queued.
-   * @throws SocketError `ERR_FRAME_TOO_LONG` (nothing consumed), `ERR_INVALID_ARGUMENT`.
-   * @example
-   * ```ts
-   * socket.on("dataAvailable", () => {
-   *   for (let line = socket.tryReadLine(); line !== null; line = socket.tryReadLine()) handle(line);
-   * });
-   * ```
-   */
-  tryReadLine(options: LineOptions & TextOptions): string | null;
-  tryReadLine(options?: LineOptions): Buffer | null;
-  tryReadLine(options?: LineOptions & Partial<TextOptions>): Buffer | string | null {
-    const checked = checkOptions("options", options, {});
-    checkOptionNames("tryReadLine()", checked, LINE, TEXT);
-    return this.#messages().tryReadLine(checked);
-  }
-
-  /**
-   * One length-prefixed payload from what is already buffered, or `null` (nothing consumed).
-   * @throws SocketError `ERR_FRAME_TOO_LONG`, `ERR_FRAME_CORRUPT`, `ERR_INVALID_ARGUMENT`.
-   */
-  tryReadFrame(options?: FrameOptions): Buffer | null {
-    const checked = checkOptions("options", options, {});
-    checkOptionNames("tryReadFrame()", checked, LENGTH_PREFIX, VARINT_FRAME);
-    return this.#messages().tryReadFrame(checked);
-  }
-
-  /** Exactly `length` bytes if that many are buffered, else `null` (nothing consumed). */
-  tryReadBytes(length: number): Buffer | null {
-    return this.#messages().tryReadBytes(length);
-  }
-
-  /** The message forms, made on first use: most sockets never ask. */
-  #messageForms: MessageForms | undefined;
-
-  #messages(): MessageForms {
-    this.#messageForms ??= new MessageForms(
-      this.#life.reader,
-      (error) => this.#life.report(error),
-      () => this.#reads.frameOptions,
-    );
-    return this.#messageForms;
+    const codec = mergeFrameOptions(this[frameDefaults], options ?? {});
+    return this.write(encodeFrame(this[encodeForWrite](payload), codec), tag, onWritten);
   }
 
   /**
@@ -581,11 +203,6 @@ export class Socket<Tag = unknown, Data = unknown> extends EventEmitter<SocketEv
     return this.#writable;
   }
 
-  /** Drops every byte in the receive buffer (Xojo `Purge`); returns how many. */
-  purge(): number {
-    return this.#life.reader.purge();
-  }
-
   // ---- writing (writer.ts) ----
 
   /**
@@ -599,7 +216,7 @@ export class Socket<Tag = unknown, Data = unknown> extends EventEmitter<SocketEv
   write(data: string | Uint8Array, tag?: Tag, onWritten?: WriteCallback<Tag>): boolean {
     if (onWritten !== undefined && typeof onWritten !== "function") throw notCallback(onWritten);
     this.#life.checkWritable();
-    return this.#life.writer.write(this.#encode(data), tag, onWritten);
+    return this.#life.writer.write(this[encodeForWrite](data), tag, onWritten);
   }
 
   /**
@@ -610,7 +227,10 @@ export class Socket<Tag = unknown, Data = unknown> extends EventEmitter<SocketEv
   send(data: string | Uint8Array, options?: SendOptions): Promise<void> {
     try {
       this.#life.checkWritable();
-      return this.#life.writer.send(this.#encode(data), checkOptions("options", options, {}));
+      return this.#life.writer.send(
+        this[encodeForWrite](data),
+        checkOptions("options", options, {}),
+      );
     } catch (error) {
       return Promise.reject(error);
     }
@@ -631,50 +251,8 @@ export class Socket<Tag = unknown, Data = unknown> extends EventEmitter<SocketEv
    * ```
    */
   sendFrom(source: SendSource, options?: SendFromOptions): Promise<SendComplete> {
-    const bytes = typeof source === "string" ? this.#encode(source) : source;
+    const bytes = typeof source === "string" ? this[encodeForWrite](source) : source;
     return sendWithProgress(this.#progressTarget(), bytes, options);
-  }
-
-  /**
-   * The socket's text encoding (the `encoding` option, or the last {@link setEncoding}):
-   * strings written are encoded with it, and `lines()`, `lineBatches()`, `onLine()` decode
-   * with it by default. `"utf8"` unless set.
-   */
-  get encoding(): SocketEncoding {
-    return this.#encoding ?? "utf8";
-  }
-
-  /**
-   * Changes the socket's text encoding for what is written and read from now on (Tcl
-   * `chan configure -encoding`): strings given to later writes, and iterators and handlers
-   * made later (one made before keeps its encoding). Bytes are never touched. Returns the
-   * socket.
-   * @throws SocketError `ERR_INVALID_ARGUMENT` for anything but a `SocketEncoding`.
-   * @example
-   * ```ts
-   * socket.setEncoding("latin1").write("café\r\n"); // 63 61 66 e9 0d 0a
-   * ```
-   */
-  setEncoding(encoding: SocketEncoding): this {
-    this.#encoding = checkSocketEncoding(encoding);
-    return this;
-  }
-
-  /** Checks written data; a string is encoded in the socket's encoding (UTF-8: left to Node). */
-  #encode(data: string | Uint8Array): string | Uint8Array {
-    const checked = checkData(data);
-    const encoding = this.#encoding;
-    return encoding === undefined || typeof checked !== "string"
-      ? checked
-      : encodeChecked(checked, encoding);
-  }
-
-  /** Text read options with the socket's encoding where the call gave none. */
-  #textDefault<T extends { encoding?: BufferEncoding }>(options: T): T {
-    const encoding = this.#encoding;
-    return encoding === undefined || options.encoding !== undefined
-      ? options
-      : { ...options, encoding };
   }
 
   /**
@@ -856,18 +434,4 @@ function notCallback(value: unknown): SocketError {
     "ERR_INVALID_ARGUMENT",
     `write()'s onWritten must be a function, got ${describeValue(value)}`,
   );
-}
-
-/** A rejection naming an unknown option, or undefined when every name is known. */
-function unknownOption(
-  where: string,
-  options: object | undefined,
-  ...lists: Parameters<typeof checkOptionNames>[2][]
-): Promise<never> | undefined {
-  try {
-    checkOptionNames(where, options, ...lists);
-    return undefined;
-  } catch (error) {
-    return Promise.reject(error);
-  }
 }
