@@ -163,13 +163,7 @@ export function connect<Tag = unknown, Data = unknown>(
   const host = endpoint.kind === "tcp" ? endpoint.host : undefined;
   // Checked before any socket exists: a bad option opens nothing.
   const tls = tlsOptions === undefined ? undefined : clientTlsOptions(tlsOptions, host);
-  if (endpoint.kind === "tcp" && endpoint.name !== undefined && /^\d+$/.test(endpoint.name)) {
-    // LiveCode: accepted sockets are numbered; a numeric name could take one's socket ID.
-    throw new SocketError(
-      "ERR_INVALID_ADDRESS",
-      `connection name "${endpoint.name}" is a number, as a server's accept numbers are: use a name with a letter`,
-    );
-  }
+  checkConnectionName(endpoint);
   const localAddress = options.localAddress ?? getDefaults().localAddress;
   const local =
     endpoint.kind === "tcp"
@@ -195,29 +189,48 @@ export function connect<Tag = unknown, Data = unknown>(
             header,
           });
   if (options.data !== undefined) (socket as Socket<Tag, Data>).data = options.data;
+  // A reconnecting client arms its own connect deadline, per attempt.
+  armDeadlines(socket, endpoint, policy === undefined ? connectTimeout : 0, options.signal);
+  return socket as Socket<Tag, Data>;
+}
+
+/**
+ * LiveCode: accepted sockets are numbered; a numeric connection name could take one's socket
+ * ID. @throws SocketError `ERR_INVALID_ADDRESS` for a name of digits only.
+ */
+function checkConnectionName(endpoint: Endpoint): void {
+  if (endpoint.kind === "tcp" && endpoint.name !== undefined && /^\d+$/.test(endpoint.name)) {
+    throw new SocketError(
+      "ERR_INVALID_ADDRESS",
+      `connection name "${endpoint.name}" is a number, as a server's accept numbers are: use a name with a letter`,
+    );
+  }
+}
+
+/**
+ * The connect deadline (`connectTimeout` ms until `opened`; `0`: none) and the abort
+ * `signal`, which destroys the socket at any time of its life, not only while it connects.
+ * Only what was armed is watched: a plain connect makes no promises of its own.
+ */
+function armDeadlines(
+  socket: Socket<unknown>,
+  endpoint: Endpoint,
+  connectTimeout: number,
+  signal: AbortSignal | undefined,
+): void {
   const expire = (error: SocketError): void => void socket.destroy(error);
-  // Only what was armed is watched: a plain connect makes no promises of its own. A
-  // reconnecting client arms its own, per attempt.
-  const connecting = startDeadline(
-    "connect",
-    policy === undefined ? connectTimeout : 0,
-    undefined,
-    expire,
-    formatEndpoint(endpoint),
-  );
+  const where = formatEndpoint(endpoint);
+  const connecting = startDeadline("connect", connectTimeout, undefined, expire, where);
   if (connecting !== undefined) {
     const clear = (): void => connecting.clear();
     socket.opened.then(clear, clear);
   }
-  const { signal } = options;
   const aborted = abortedNow("connect", signal);
   if (aborted !== undefined) void socket.destroy(aborted);
   else {
-    // Aborting destroys the socket at any time of its life, not only while it connects.
     const living = startDeadline("connect", 0, signal, expire);
     if (living !== undefined) void socket.closed.then(() => living.clear());
   }
-  return socket as Socket<Tag, Data>;
 }
 
 /** How a direct connection is made. */

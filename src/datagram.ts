@@ -100,32 +100,16 @@ export async function openDatagram(datagramOptions?: DatagramOptions): Promise<D
     0,
     2 ** 20,
   );
-  const sizes: { recvBufferSize?: number; sendBufferSize?: number } = {};
-  if (options.receiveBufferSize !== undefined) {
-    sizes.recvBufferSize = checkInteger(
-      "receiveBufferSize",
-      options.receiveBufferSize,
-      1,
-      2 ** 31 - 1,
-    );
-  }
-  if (options.sendBufferSize !== undefined) {
-    sizes.sendBufferSize = checkInteger("sendBufferSize", options.sendBufferSize, 1, 2 ** 31 - 1);
-  }
   const ds = createSocket({
     type,
     reuseAddr: options.reuseAddress ?? false,
     ipv6Only: options.ipv6Only ?? false,
-    ...sizes,
+    ...bufferSizes(options),
   });
   const local = formatAddress(localAddress ?? (type === "udp4" ? "0.0.0.0" : "::"), localPort);
   try {
-    await settle(ds, (done) =>
-      ds.bind(
-        { port: localPort, ...(localAddress === undefined ? {} : { address: localAddress }) },
-        done,
-      ),
-    );
+    const address = localAddress === undefined ? {} : { address: localAddress };
+    await settle(ds, (done) => ds.bind({ port: localPort, ...address }, done));
     if (remote !== undefined) {
       await settle(ds, (done) => ds.connect(remote.port, remote.host, done));
     }
@@ -138,6 +122,28 @@ export async function openDatagram(datagramOptions?: DatagramOptions): Promise<D
     throw toSocketError(error, remote === undefined ? local : describe(remote));
   }
   const socket = new DatagramSocket(ds, type, queueLength);
+  await applySocketOptions(socket, options);
+  return socket;
+}
+
+/** The kernel buffer sizes asked for, checked (bytes). */
+function bufferSizes(options: DatagramOptions): {
+  recvBufferSize?: number;
+  sendBufferSize?: number;
+} {
+  const sizes: { recvBufferSize?: number; sendBufferSize?: number } = {};
+  const { receiveBufferSize, sendBufferSize } = options;
+  if (receiveBufferSize !== undefined) {
+    sizes.recvBufferSize = checkInteger("receiveBufferSize", receiveBufferSize, 1, 2 ** 31 - 1);
+  }
+  if (sendBufferSize !== undefined) {
+    sizes.sendBufferSize = checkInteger("sendBufferSize", sendBufferSize, 1, 2 ** 31 - 1);
+  }
+  return sizes;
+}
+
+/** Broadcast, TTLs and multicast options on the bound socket; a refused one closes it. */
+async function applySocketOptions(socket: DatagramSocket, options: DatagramOptions): Promise<void> {
   try {
     if (options.broadcast !== undefined) socket.setBroadcast(options.broadcast);
     if (options.ttl !== undefined) socket.setTtl(options.ttl);
@@ -150,7 +156,6 @@ export async function openDatagram(datagramOptions?: DatagramOptions): Promise<D
     await socket.close();
     throw error;
   }
-  return socket;
 }
 
 /** Runs a dgram call that reports through a callback or an `'error'` event, as a promise. */

@@ -123,30 +123,41 @@ export class WriteQueue<Tag> {
     );
   }
 
+  /**
+   * Keeps a write while the transport is held (STARTTLS, a tunnel, a reconnect): replayed in
+   * order onto the next transport, or failed if there is none. Counted as if queued (as Node
+   * counts writes made while connecting): past the mark, the replay emits `'drain'`.
+   */
+  #hold(
+    held: (Held | typeof BARRIER)[],
+    data: string | Uint8Array,
+    size: number,
+    tag: Tag | undefined,
+    onWritten?: WriteCallback<Tag>,
+  ): boolean {
+    this.#heldBytes += size;
+    held.push({
+      replay: () => {
+        this.#heldBytes -= size;
+        this.#write(data, size, tag, onWritten);
+      },
+      fail: (error) => {
+        this.#heldBytes -= size;
+        onWritten?.(error, tag); // it never reached a transport
+      },
+    });
+    if (this.buffered < this.#highWaterMark) return true;
+    this.#full = true;
+    return false;
+  }
+
   #write(
     data: string | Uint8Array,
     size: number,
     tag: Tag | undefined,
     onWritten?: WriteCallback<Tag>,
   ): boolean {
-    if (this.#held !== undefined) {
-      this.#heldBytes += size;
-      this.#held.push({
-        replay: () => {
-          this.#heldBytes -= size;
-          this.#write(data, size, tag, onWritten);
-        },
-        fail: (error) => {
-          this.#heldBytes -= size;
-          onWritten?.(error, tag); // it never reached a transport
-        },
-      });
-      // Counted as if queued (as Node counts writes made while connecting): past the mark,
-      // the replay onto the new transport emits 'drain'.
-      if (this.buffered < this.#highWaterMark) return true;
-      this.#full = true;
-      return false;
-    }
+    if (this.#held !== undefined) return this.#hold(this.#held, data, size, tag, onWritten);
     if (
       tag === undefined &&
       onWritten === undefined &&

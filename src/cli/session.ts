@@ -104,6 +104,26 @@ function announce(
   return peer;
 }
 
+/** One tap for `-x`/`--hex-dump` recording and the caller's own, or none. */
+function combinedTap(
+  context: SessionContext,
+  conn: number,
+  own: BridgeTap | undefined,
+): BridgeTap | undefined {
+  const recording = context.recorder.active ? context.recorder.tap(conn) : undefined;
+  if (recording === undefined && own === undefined) return undefined;
+  return {
+    sent: (b) => {
+      recording?.sent(b);
+      own?.sent(b);
+    },
+    received: (b) => {
+      recording?.received(b);
+      own?.received(b);
+    },
+  };
+}
+
 /**
  * Runs a session on a connected socket to its end, closes the socket, and rejects with the
  * session's error. `verb` is `connected to` or `connection from`, as `-v` prints it.
@@ -117,20 +137,7 @@ export async function runSession(
   const conn = context.nextConn();
   const info = socket.info();
   const peer = announce(context, conn, info, verb, options.peer);
-  const recording = context.recorder.active ? context.recorder.tap(conn) : undefined;
-  const tap: BridgeTap | undefined =
-    recording === undefined && options.tap === undefined
-      ? undefined
-      : {
-          sent: (b) => {
-            recording?.sent(b);
-            options.tap?.sent(b);
-          },
-          received: (b) => {
-            recording?.received(b);
-            options.tap?.received(b);
-          },
-        };
+  const tap = combinedTap(context, conn, options.tap);
   const spec = context.program;
   let failure: unknown;
   const program =

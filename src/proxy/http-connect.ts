@@ -108,6 +108,40 @@ function parseHead(bytes: Buffer, start: number): ConnectResponse {
   };
 }
 
+/** A whole CONNECT reply judged: the tunnel is open (after `length` bytes), or refused. */
+type Verdict =
+  | { readonly open: true; readonly length: number }
+  | { readonly open: false; code: SocketErrorCode; message: string; status?: number };
+
+/**
+ * What a whole CONNECT reply means: open on a 2xx, else refused with `ERR_PROXY_RESPONSE`
+ * (a malformed reply), `ERR_PROXY_AUTH` (407, or 401) or `ERR_PROXY_REFUSED` (any other).
+ */
+function judge(
+  reply: Exclude<ConnectResponse, { kind: "more" }>,
+  spec: ProxySpec,
+  host: string,
+  port: number,
+): Verdict {
+  if (reply.kind === "bad") {
+    const message = `proxy ${spec.display} sent a bad reply to CONNECT: ${reply.why}`;
+    return { open: false, code: "ERR_PROXY_RESPONSE", message };
+  }
+  const { status, reason } = reply;
+  const said = `proxy ${spec.display} answered CONNECT ${formatAddress(host, port)} with ${status}${reason === "" ? "" : ` ${reason}`}`;
+  // 401 cannot come from the target (no tunnel yet): tinyproxy answers it to bad credentials.
+  if (status === 407 || status === 401)
+    return {
+      open: false,
+      code: "ERR_PROXY_AUTH",
+      message: authMessage(said, spec, reply.headers),
+      status,
+    };
+  if (status < 200 || status > 299)
+    return { open: false, code: "ERR_PROXY_REFUSED", message: said, status };
+  return { open: true, length: reply.length };
+}
+
 /**
  * Asks the proxy on `raw` (connected) for a tunnel to `host:port` and resolves once it is
  * open. Bytes the proxy sent after its reply (the target's first bytes) are put back into
@@ -141,25 +175,19 @@ export function httpConnect(
       const bytes = chunks.length === 1 ? chunk : Buffer.concat(chunks, received);
       const reply = parseConnectResponse(bytes);
       if (reply.kind === "more") return;
-      if (reply.kind === "bad") {
+      const verdict = judge(reply, spec, host, port);
+      if (!verdict.open) {
         fail(
-          "ERR_PROXY_RESPONSE",
-          `proxy ${spec.display} sent a bad reply to CONNECT: ${reply.why}`,
+          verdict.code,
+          verdict.message,
+          verdict.status === undefined ? {} : { status: verdict.status },
         );
         return;
       }
-      const { status, reason } = reply;
-      const said = `proxy ${spec.display} answered CONNECT ${formatAddress(host, port)} with ${status}${reason === "" ? "" : ` ${reason}`}`;
-      // 401 cannot come from the target (no tunnel yet): tinyproxy answers it to bad credentials.
-      if (status === 407 || status === 401)
-        fail("ERR_PROXY_AUTH", authMessage(said, spec, reply.headers), { status });
-      else if (status < 200 || status > 299) fail("ERR_PROXY_REFUSED", said, { status });
-      else {
-        finish();
-        raw.pause();
-        if (bytes.length > reply.length) raw.unshift(bytes.subarray(reply.length));
-        resolve();
-      }
+      finish();
+      raw.pause();
+      if (bytes.length > verdict.length) raw.unshift(bytes.subarray(verdict.length));
+      resolve();
     };
     const onEnd = (): void => {
       const when = received === 0 ? "before replying" : "in the middle of its reply";
