@@ -147,7 +147,7 @@ function unixEndpoint(path: string, input: string, name?: string): UnixEndpoint 
  * ```ts
  * parseTarget("[::1]:8080"); // { kind: "tcp", host: "::1", port: 8080 }
  * parseTarget("ftp.example.org:21|sendFiles").name; // "sendFiles"
- * parseTarget("localhost:http").port; // 80
+ * parseTarget("localhost:http"); // { kind: "tcp", host: "localhost", port: 80 }
  * ```
  */
 export function parseTarget(target: TargetInput, protocol: ServiceProtocol = "tcp"): Endpoint {

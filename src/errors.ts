@@ -249,7 +249,7 @@ export function codeOf(error: unknown, fallback: SocketErrorCode): SocketErrorCo
  * @example
  * ```ts
  * socket.on("reconnecting", ({ attempt, error }) => {
- *   if (attempt === 1 && error instanceof ConnectionLostError) keep(error.partial);
+ *   if (attempt === 1 && error instanceof ConnectionLostError) save(error.partial);
  * });
  * ```
  */

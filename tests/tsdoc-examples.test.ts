@@ -264,6 +264,7 @@ describe("the TSDoc @examples of src/", () => {
       "httpServer",
       "save",
       "serve",
+      "server",
       "socket",
     ]);
   });
@@ -305,6 +306,7 @@ describe("the @example checker itself", () => {
       "// { data, address, port }",
       "// e.g. [1]",
       "// the port",
+      '// "localhost" "127.0.0.1" 7',
     ]) {
       expect(expectedOf(prose), prose).toBeUndefined();
     }

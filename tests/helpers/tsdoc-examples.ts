@@ -148,8 +148,11 @@ export function expectedOf(comment: string): Expected | undefined {
   if (word !== null && END.test(text.slice(word[0].length))) {
     return { kind: "value", source: word[0] };
   }
+  // A string then more values (`"localhost" "127.0.0.1" 7`: what a log prints) is prose.
   const string = STRING.exec(text);
-  if (string !== null) return { kind: "value", source: string[0] };
+  if (string !== null && END.test(text.slice(string[0].length))) {
+    return { kind: "value", source: string[0] };
+  }
   if (text.startsWith("{") || text.startsWith("[")) {
     const end = balancedEnd(text);
     const literal = text.slice(0, end);

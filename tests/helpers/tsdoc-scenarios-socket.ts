@@ -154,6 +154,7 @@ export const SOCKET_SCENARIOS: Readonly<Record<string, Scenario>> = {
     },
   },
   "src/text.ts:decodeText": pure,
+  "src/text.ts:encodeText": pure,
   "src/text.ts:EolConverter": pure,
   "src/text.ts:convertEol": pure,
   "src/web-streams.ts:toReadableStream": {

@@ -20,6 +20,7 @@ import {
 import { makeTempDir } from "./peers.js";
 import { rawPeer, waitFor } from "./raw-peer.js";
 import { echo, httpPeer, logged, type Scenario, sender, sink, socketTo } from "./tsdoc-peers.js";
+import { IO_SCENARIOS } from "./tsdoc-scenarios-io.js";
 import { SOCKET_SCENARIOS } from "./tsdoc-scenarios-socket.js";
 
 export type { Outcome, Scenario, Setup } from "./tsdoc-peers.js";
@@ -229,6 +230,7 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
     },
   },
   "src/proxy-protocol/crc32c.ts:crc32c": pure,
+  "src/reconnect.ts:backoffDelay": pure,
   "src/proxy-protocol/encode.ts:encodeProxyHeader": pure,
   "src/proxy-protocol/parse.ts:parseProxyHeader": {
     async setup() {
@@ -284,7 +286,10 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
   },
   "src/server.ts:[Symbol.asyncIterator]": { background: true },
   "src/server.ts:listen": pure,
+  // Connects to localhost:80, where nothing need listen: the socket is closed after the run.
+  "src/services.ts:servicePort": pure,
   "src/sockaddr.ts:parseSockaddr": pure,
   "src/sockaddr.ts:formatSockaddr": pure,
+  ...IO_SCENARIOS,
   ...SOCKET_SCENARIOS,
 };

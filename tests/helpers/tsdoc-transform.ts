@@ -18,6 +18,7 @@ import { type Expected, expectedOf, type TsdocExample } from "./tsdoc-examples.j
 /** The variables an example may use without declaring them, with their types. */
 export const FREE_NAMES: Readonly<Record<string, string>> = {
   socket: "Socket",
+  server: "Server",
   buffer: "ReceiveBuffer",
   handle: "(value: unknown) => void",
   save: "(bytes: Buffer) => void",
