@@ -122,7 +122,7 @@ export const IO_SCENARIOS: Readonly<Record<string, Scenario>> = {
       };
     },
   },
-  "src/socket.ts:setEncoding": {
+  "src/socket-reads.ts:setEncoding": {
     async setup() {
       const peer = await sink();
       return {

@@ -23,8 +23,8 @@ export const SOCKET_SCENARIOS: Readonly<Record<string, Scenario>> = {
       return { replace: [["127.0.0.1:8080", target]] };
     },
   },
-  "src/socket.ts:lines": lineScenario("one\r\ntwo\r\n", ["one", "two"]),
-  "src/socket.ts:frames": {
+  "src/socket-reads.ts:lines": lineScenario("one\r\ntwo\r\n", ["one", "two"]),
+  "src/socket-reads.ts:frames": {
     async setup() {
       const frames = Buffer.concat(["a", "bc"].map((p) => encodeLengthPrefixed(p, { width: 2 })));
       return {
@@ -33,13 +33,13 @@ export const SOCKET_SCENARIOS: Readonly<Record<string, Scenario>> = {
       };
     },
   },
-  "src/socket.ts:readWith": {
+  "src/socket-reads.ts:readWith": {
     async setup() {
       const { target } = await echo();
       return { replace: [["127.0.0.1:7000", target]] };
     },
   },
-  "src/socket.ts:messages": {
+  "src/socket-reads.ts:messages": {
     async setup() {
       const frames = Buffer.concat([encodeVarint("a"), encodeVarint("bc")]);
       return {
@@ -48,7 +48,7 @@ export const SOCKET_SCENARIOS: Readonly<Record<string, Scenario>> = {
       };
     },
   },
-  "src/socket.ts:onMessage": {
+  "src/socket-messages.ts:onMessage": {
     async setup() {
       const frames = Buffer.concat(
         ["x", "yz", "", "after"].map((p) => encodeLengthPrefixed(p, { width: 2 })),
@@ -63,7 +63,7 @@ export const SOCKET_SCENARIOS: Readonly<Record<string, Scenario>> = {
       };
     },
   },
-  "src/socket.ts:onLine": {
+  "src/socket-messages.ts:onLine": {
     async setup() {
       return {
         given: { socket: await socketTo(await sender("a\r\nb\r\nc\r\n")) },
@@ -74,7 +74,7 @@ export const SOCKET_SCENARIOS: Readonly<Record<string, Scenario>> = {
       };
     },
   },
-  "src/socket.ts:onFrame": {
+  "src/socket-messages.ts:onFrame": {
     async setup() {
       const frames = Buffer.concat(
         ['{"n":1}', '{"n":2}'].map((p) => encodeLengthPrefixed(p, { width: 2 })),
@@ -88,8 +88,8 @@ export const SOCKET_SCENARIOS: Readonly<Record<string, Scenario>> = {
       };
     },
   },
-  "src/socket.ts:lineBatches": lineScenario("a\nb\n", ["a", "b"]),
-  "src/socket.ts:frameBatches": {
+  "src/socket-messages.ts:lineBatches": lineScenario("a\nb\n", ["a", "b"]),
+  "src/socket-messages.ts:frameBatches": {
     async setup() {
       const frames = Buffer.concat(["a", "bc"].map((p) => encodeLengthPrefixed(p, { width: 2 })));
       return {
@@ -98,7 +98,7 @@ export const SOCKET_SCENARIOS: Readonly<Record<string, Scenario>> = {
       };
     },
   },
-  "src/socket.ts:tryReadLine": {
+  "src/socket-messages.ts:tryReadLine": {
     async setup() {
       const socket = connect(await sender("a\nb\n", true));
       return {

@@ -285,7 +285,7 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
     },
   },
   "src/server.ts:[Symbol.asyncIterator]": { background: true },
-  "src/server.ts:listen": pure,
+  "src/listen.ts:listen": pure,
   // Connects to localhost:80, where nothing need listen: the socket is closed after the run.
   "src/services.ts:servicePort": pure,
   "src/sockaddr.ts:parseSockaddr": pure,
