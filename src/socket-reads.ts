@@ -153,6 +153,7 @@ export abstract class SocketReads<Tag = unknown> extends EventEmitter<SocketEven
    * (see {@link TaggedReadOptions}).
    * @example
    * ```ts
+   * const LINE = 1;
    * socket.on("read", (line, tag) => handle(line));
    * socket.read("\n", LINE, { repeat: true }); // every line, until the end of stream
    * ```

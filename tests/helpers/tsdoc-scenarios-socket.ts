@@ -23,6 +23,18 @@ export const SOCKET_SCENARIOS: Readonly<Record<string, Scenario>> = {
       return { replace: [["127.0.0.1:8080", target]] };
     },
   },
+  "src/socket-reads.ts:read": {
+    async setup() {
+      const socket = await socketTo(await sender("a\nb\n"));
+      return {
+        given: { socket },
+        async check({ handled }) {
+          await waitFor(() => handled.length === 2, 5000); // one standing read, two lines
+          assert.deepEqual(handled, [Buffer.from("a\n"), Buffer.from("b\n")]);
+        },
+      };
+    },
+  },
   "src/socket-reads.ts:lines": lineScenario("one\r\ntwo\r\n", ["one", "two"]),
   "src/socket-reads.ts:frames": {
     async setup() {
