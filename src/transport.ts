@@ -110,9 +110,20 @@ let recycledBuffer: Buffer | undefined;
  * callback pauses (oven-sh/bun#42444) and are not what sockit is tested against there.
  */
 let recycledReads =
-  process.env.SOCKIT_RECEIVE_PATH !== "data" &&
-  process.versions.bun === undefined &&
-  !("Deno" in globalThis);
+  process.versions.bun === undefined && !("Deno" in globalThis) && !receivePathIsData();
+
+/**
+ * `SOCKIT_RECEIVE_PATH=data` in the environment. Checked only on Node (above): reading the
+ * environment at import would throw on Deno without `--allow-env`; a runtime that refuses
+ * the read counts as "not set".
+ */
+function receivePathIsData(): boolean {
+  try {
+    return process.env.SOCKIT_RECEIVE_PATH === "data";
+  } catch {
+    return false;
+  }
+}
 
 /** Turns the recycled read buffer on or off for client transports made from now on. @internal */
 export function useRecycledReads(on: boolean): void {

@@ -14,6 +14,7 @@ import {
 } from "./helpers/certs.js";
 import { rejection, thrown } from "./helpers/errors.js";
 import { closedPort, sleep, waitFor } from "./helpers/raw-peer.js";
+import { skipOn } from "./helpers/runtime.js";
 
 const sockets: Socket[] = [];
 const peers: Peer[] = [];
@@ -357,7 +358,12 @@ describe("reconnect: writes", () => {
 });
 
 describe("reconnect: ending stops the retries", () => {
-  it("close() from a failed write's callback at the drop closes the socket, with no retry", async () => {
+  it("close() from a failed write's callback at the drop closes the socket, with no retry", async (context) => {
+    skipOn(
+      "deno",
+      "Deno reports a large write done once it has buffered it, so no write is pending at the drop and the path this test drives does not arise",
+      context,
+    );
     const server = await peer(() => {});
     const socket = track(connect(server.target, { reconnect: fast }));
     const seen = events(socket);
@@ -378,7 +384,12 @@ describe("reconnect: ending stops the retries", () => {
     expect(server.accepted.length).toBe(1);
   });
 
-  it("a write made from a failed write's callback at the drop is held for the next connection", async () => {
+  it("a write made from a failed write's callback at the drop is held for the next connection", async (context) => {
+    skipOn(
+      "deno",
+      "Deno reports a large write done once it has buffered it, so no write is pending at the drop and the path this test drives does not arise",
+      context,
+    );
     const received: string[] = [];
     let n = 0;
     const server = await peer((s) => {
