@@ -183,9 +183,12 @@ describe("a fault proxy between sockit client and server", () => {
     });
     // Per leg: the client got exactly what the proxy forwarded to it (fewer only after an
     // abrupt cut), and the server exactly what the proxy forwarded to it.
-    const clients = new Map(results.map((r) => [r.port, r]));
+    // Matched by the client's port, in order: a port freed by a cut connection can come back
+    // in a later batch, and legs and results are both in batch order.
+    const clients = new Map<number | undefined, ClientResult[]>();
+    for (const r of results) clients.set(r.port, [...(clients.get(r.port) ?? []), r]);
     for (const leg of proxy.legs) {
-      const r = clients.get(leg.clientPort);
+      const r = clients.get(leg.clientPort)?.shift();
       if (r === undefined) bad.push(`no client for the proxy's connection from ${leg.clientPort}`);
       else if (
         r.received.length > leg.forwardedDown ||
