@@ -8,6 +8,7 @@
  * @module
  */
 import { SocketError } from "./errors.js";
+import { describeValue } from "./options.js";
 
 /** What a value is, for an error message, without echoing its contents. */
 export function describeType(value: unknown): string {
@@ -99,4 +100,31 @@ export function checkMaxLength(value: number | undefined, fallback: number): num
     );
   }
   return value;
+}
+
+/** A callback argument that is not a function (`write()`'s `onWritten`, say). */
+export function notFunction(name: string, value: unknown): SocketError {
+  return new SocketError(
+    "ERR_INVALID_ARGUMENT",
+    `${name} must be a function, got ${describeValue(value)}`,
+  );
+}
+
+/** `repeat` must be a boolean, and a standing read has no timeout (it is stopped by `signal`). */
+export function checkRepeat(options: {
+  repeat?: boolean;
+  timeout?: number;
+}): SocketError | undefined {
+  const { repeat } = options;
+  if (repeat === undefined || repeat === false) return undefined;
+  if (repeat !== true) {
+    return new SocketError("ERR_INVALID_ARGUMENT", "repeat must be true or false");
+  }
+  if ((options.timeout ?? 0) > 0) {
+    return new SocketError(
+      "ERR_INVALID_ARGUMENT",
+      "a repeating read takes no timeout: stop it with its signal",
+    );
+  }
+  return undefined;
 }

@@ -347,3 +347,19 @@ export function socketClosedError(
   const prefix = action === undefined ? "" : `cannot ${action}: `;
   return new SocketError("ERR_SOCKET_CLOSED", `${prefix}${socket} ${state}`);
 }
+
+/** A read that the end of the stream left with no byte at all (`ERR_END_OF_STREAM`). */
+export function endOfStreamError(): SocketError {
+  return new SocketError("ERR_END_OF_STREAM", "the stream ended before the read received any byte");
+}
+
+/**
+ * What a decoder threw, as a read's failure: a {@link SocketError} as it is (a frame too
+ * long, corrupt, cut short), anything else as `ERR_INVALID_STATE` with the original as `cause`.
+ */
+export function toDecoderError(error: unknown): SocketError {
+  if (error instanceof SocketError) return error;
+  return new SocketError("ERR_INVALID_STATE", `a decoder failed: ${String(error)}`, {
+    cause: error,
+  });
+}

@@ -11,9 +11,14 @@ import type { Decoder } from "./codec/decoder.js";
 import { checkMaxLength, DEFAULT_MAX_LINE_LENGTH } from "./codec/delimiter.js";
 import { type FrameOptions, frameDecoder } from "./codec/frame.js";
 import { LineDecoder, type LineOptions } from "./codec/line.js";
-import { FrameTooLongError, IncompleteReadError, type SocketError } from "./errors.js";
+import {
+  FrameTooLongError,
+  IncompleteReadError,
+  type SocketError,
+  toDecoderError,
+} from "./errors.js";
 import { LineText } from "./line-text.js";
-import { type ReadOptions, type ReadSettle, toDecoderError } from "./reader.js";
+import type { ReadOptions, ReadSettle } from "./reader.js";
 import type { ReceiveBuffer } from "./receive-buffer.js";
 import { decodeText, type TextOptions } from "./text.js";
 

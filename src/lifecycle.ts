@@ -6,8 +6,10 @@
  *
  * @module
  */
+
 import type { Socket as NetSocket } from "node:net";
 import { type Endpoint, formatAddress, formatEndpoint } from "./address.js";
+import { Deferred } from "./deferred.js";
 import { traceClose, traceConnect, traceError, traceTls, tracing } from "./diagnostics.js";
 import { notConnectedError, type SocketError, socketClosedError } from "./errors.js";
 import type { ProxyInfo } from "./proxy-protocol/types.js";
@@ -73,23 +75,6 @@ const CONNECTED = Symbol("connected");
  * it. Node normally emits it within a tick; the bound is for the paths where it never does.
  */
 const CLOSE_FALLBACK = 1000;
-
-/**
- * A promise with its settle functions, made only when a promise is first asked for: most
- * accepted sockets never read `opened`, and a server holds thousands (bench W5).
- */
-class Deferred<T> {
-  readonly promise: Promise<T>;
-  resolve!: (value: T) => void;
-  reject!: (error: SocketError) => void;
-
-  constructor() {
-    this.promise = new Promise<T>((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
-  }
-}
 
 /** How a socket is made: by `connect()` (a target) or by a server (an id, a path). */
 export interface SocketInit {

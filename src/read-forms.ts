@@ -15,7 +15,7 @@ import { type Delimiter, DelimiterDecoder, type DelimiterOptions } from "./codec
 import { type FrameOptions, frameDecoder } from "./codec/frame.js";
 import { LineDecoder, type LineOptions } from "./codec/line.js";
 import { debugEnabled, traceRead } from "./diagnostics.js";
-import { SocketError } from "./errors.js";
+import { SocketError, toDecoderError } from "./errors.js";
 import {
   type IterateOptions,
   iterateFrames,
@@ -24,13 +24,7 @@ import {
   iterateMessages,
   type LinesOptions,
 } from "./iterate.js";
-import {
-  type Reader,
-  type ReadOptions,
-  type ReadSettle,
-  type TaggedReadOptions,
-  toDecoderError,
-} from "./reader.js";
+import type { Reader, ReadOptions, ReadSettle, TaggedReadOptions } from "./reader.js";
 import { mergeFrameOptions } from "./socket-options.js";
 import { decodeText, type TextOptions } from "./text.js";
 

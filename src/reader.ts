@@ -5,10 +5,10 @@
  *
  * @module
  */
-import { checkReadOptions } from "./arguments.js";
+import { checkReadOptions, checkRepeat } from "./arguments.js";
 import type { Decoder } from "./codec/decoder.js";
 import { abortedNow, type Deadline, startDeadline } from "./deadline.js";
-import { SocketError } from "./errors.js";
+import { endOfStreamError, SocketError, toDecoderError } from "./errors.js";
 import { ReceiveBuffer } from "./receive-buffer.js";
 import { copyOf, type Sink } from "./sink.js";
 
@@ -326,7 +326,7 @@ export class Reader {
           result = this.#ended
             ? head.decoder.decodeEof(this.buffer, this.#endCause)
             : head.decoder.decode(this.buffer);
-          if (result === null && this.#ended) throw this.#endCause ?? endOfStream();
+          if (result === null && this.#ended) throw this.#endCause ?? endOfStreamError();
         } catch (error) {
           this.#queue.shift();
           this.#serving = undefined;
@@ -388,35 +388,4 @@ export class Reader {
       this.#flow.resume();
     }
   }
-}
-
-/** `repeat` must be a boolean, and a standing read has no timeout (it is stopped by `signal`). */
-function checkRepeat(options: TaggedReadOptions): SocketError | undefined {
-  const { repeat } = options;
-  if (repeat === undefined || repeat === false) return undefined;
-  if (repeat !== true) {
-    return new SocketError("ERR_INVALID_ARGUMENT", "repeat must be true or false");
-  }
-  if ((options.timeout ?? 0) > 0) {
-    return new SocketError(
-      "ERR_INVALID_ARGUMENT",
-      "a repeating read takes no timeout: stop it with its signal",
-    );
-  }
-  return undefined;
-}
-
-function endOfStream(): SocketError {
-  return new SocketError("ERR_END_OF_STREAM", "the stream ended before the read received any byte");
-}
-
-/**
- * What a decoder threw, as a read's failure: a {@link SocketError} as it is (a frame too
- * long, corrupt, cut short), anything else as `ERR_INVALID_STATE` with the original as `cause`.
- */
-export function toDecoderError(error: unknown): SocketError {
-  if (error instanceof SocketError) return error;
-  return new SocketError("ERR_INVALID_STATE", `a decoder failed: ${String(error)}`, {
-    cause: error,
-  });
 }

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { ChunkSearch } from "./chunk-search.js";
 
 /** Chunks consumed at the front are dropped from the array in batches of at least this many. */
 const COMPACT_AT = 32;
@@ -14,18 +15,6 @@ const COMPACT_AT = 32;
 const EMPTY = Buffer.alloc(0);
 
 const LF = 0x0a;
-
-/** A search of one chunk for one byte: the first `byte` at or after `from` is at `at` (-1: none). */
-interface SearchMemo {
-  chunk: Buffer | undefined;
-  byte: number;
-  from: number;
-  at: number;
-}
-
-function newMemo(): SearchMemo {
-  return { chunk: undefined, byte: -1, from: 0, at: -1 };
-}
 
 /**
  * A FIFO of bytes kept as a list of chunks.
@@ -50,6 +39,8 @@ export class ReceiveBuffer {
   #length = 0;
   /** A line ended at a lone CR: an LF that arrives next belongs to its line ending. */
   #dropLf = false;
+  /** The last searches of the first chunk (for LF and CR), reused while they still answer. */
+  readonly #search = new ChunkSearch();
 
   /** Unread bytes held, in bytes. */
   get length(): number {
@@ -137,7 +128,7 @@ export class ReceiveBuffer {
     if (start < first.length) {
       // The common case: a native search of the first chunk, remembered, so that the lines
       // of one chunk cost one scan of it in all rather than one scan each.
-      const found = this.#searchFirst(first, byte, start);
+      const found = this.#search.find(first, byte, start);
       if (found >= 0) return found - this.#offset < end ? found - this.#offset : -1;
       if (this.#head + 1 === this.#chunks.length) return -1;
     }
@@ -155,39 +146,6 @@ export class ReceiveBuffer {
       base += span;
     }
     return -1;
-  }
-
-  /**
-   * What the last searches of a first chunk found, for two bytes (LF and CR): each reused
-   * while it still answers.
-   */
-  readonly #memos: [SearchMemo, SearchMemo] = [newMemo(), newMemo()];
-
-  /** The first `byte` at or after index `start` of `chunk`, or -1 (chunks never change). */
-  #searchFirst(chunk: Buffer, byte: number, start: number): number {
-    const memos = this.#memos;
-    let memo = memos[0].byte === byte ? memos[0] : memos[1];
-    if (memo.byte !== byte) {
-      memo = memos[1];
-      memos[1] = memos[0]; // the older memo gives way
-      memos[0] = memo;
-      memo.byte = byte;
-      memo.chunk = undefined;
-    }
-    if (memo.chunk === chunk && start >= memo.from && (memo.at < 0 || start <= memo.at)) {
-      return memo.at;
-    }
-    const at = chunk.indexOf(byte, start);
-    memo.chunk = chunk;
-    memo.from = start;
-    memo.at = at;
-    return at;
-  }
-
-  /** Forgets the remembered searches (their chunk is gone). */
-  #forgetSearches(): void {
-    this.#memos[0].chunk = undefined;
-    this.#memos[1].chunk = undefined;
   }
 
   /** Whether an LF arriving next will be dropped (see {@link dropNextLf}). */
@@ -372,7 +330,7 @@ export class ReceiveBuffer {
       // Drop the reference now: a consumed chunk kept in the array would outlive young-
       // generation collections, be promoted, and pin its memory until a full collection.
       this.#chunks[this.#head] = EMPTY;
-      if (this.#memos[0].chunk === chunk || this.#memos[1].chunk === chunk) this.#forgetSearches();
+      this.#search.forget(chunk);
       this.#head++;
       this.#offset = 0;
     }
@@ -382,7 +340,7 @@ export class ReceiveBuffer {
   /** Drops every unread byte (Xojo `Purge`) and returns how many were dropped. */
   clear(): number {
     const dropped = this.#length;
-    this.#forgetSearches();
+    this.#search.forget();
     this.#chunks = [];
     this.#head = 0;
     this.#offset = 0;
@@ -405,7 +363,7 @@ export class ReceiveBuffer {
     // Popping a few slots is ~10x cheaper than `length = 0` (an array resize in V8).
     if (chunks.length <= 4) while (chunks.length > 0) chunks.pop();
     else this.#chunks = [];
-    this.#forgetSearches();
+    this.#search.forget();
     this.#head = 0;
     this.#offset = 0;
     this.#length = 0;

@@ -7,10 +7,10 @@
  *
  * @module
  */
-import { checkData, checkInteger, checkReadOptions } from "./arguments.js";
+import { checkData, checkInteger, checkReadOptions, notFunction } from "./arguments.js";
 import { type Delimiter, DelimiterDecoder } from "./codec/delimiter.js";
-import { SocketError, toSocketError } from "./errors.js";
-import { checkOptionNames, describeValue, READ } from "./options.js";
+import { type SocketError, toSocketError } from "./errors.js";
+import { checkOptionNames, READ } from "./options.js";
 import type { ReadOptions } from "./reader.js";
 import type { Socket } from "./socket.js";
 
@@ -147,12 +147,8 @@ export class ServerIo<Data> {
   /** Writes to every open connection; returns how many it was queued for. */
   write(data: string | Uint8Array, tag: unknown, onWritten: BroadcastCallback<Data> | undefined) {
     checkData(data);
-    if (onWritten !== undefined && typeof onWritten !== "function") {
-      throw new SocketError(
-        "ERR_INVALID_ARGUMENT",
-        `server.write()'s onWritten must be a function, got ${describeValue(onWritten)}`,
-      );
-    }
+    if (onWritten !== undefined && typeof onWritten !== "function")
+      throw notFunction("server.write()'s onWritten", onWritten);
     const result: BroadcastResult<Data> = { written: 0, failed: [] };
     let pending = 0;
     let looping = true;

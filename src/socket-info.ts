@@ -6,8 +6,9 @@
  */
 import type { Socket as NetSocket } from "node:net";
 import { isIP } from "node:net";
-import { unmapIPv4 } from "./address.js";
+import { type Endpoint, formatAddress, formatEndpoint, unmapIPv4 } from "./address.js";
 import type { ProxyInfo } from "./proxy-protocol/types.js";
+import type { ReceiveBuffer } from "./receive-buffer.js";
 import type { ReconnectInfo } from "./reconnect.js";
 import { formatSockaddr } from "./sockaddr.js";
 import type { TlsInfo } from "./tls.js";
@@ -204,4 +205,66 @@ export function proxiedAddresses(
     remoteAddress: mapped ? source.address.slice(7) : source.address,
     remotePort: source.port,
   };
+}
+
+/** What {@link readInfo} reads of a socket's lifecycle (`lifecycle.ts`). */
+export interface InfoSource {
+  readonly ns: NetSocket;
+  /** Refreshed from `ns` while it is open, kept after close. */
+  addresses: AddressSnapshot;
+  readonly state: "connecting" | "open" | "closing" | "closed";
+  readonly tls: TlsInfo | undefined;
+  readonly reader: { readonly buffer: Pick<ReceiveBuffer, "length"> };
+  readonly reconnect: { info(): ReconnectInfo } | undefined;
+}
+
+/** `socket.info()`: the connection's state, and its addresses (a PROXY header's client first). */
+export function readInfo(
+  life: InfoSource,
+  id: number | undefined,
+  name: string | undefined,
+  proxy: ProxyInfo | undefined,
+): SocketInfo {
+  const ns = life.ns;
+  if (!ns.destroyed) life.addresses = snapshotAddresses(ns, life.addresses);
+  const addresses = proxiedAddresses(life.addresses, proxy);
+  return {
+    id,
+    name,
+    ...addresses,
+    connected: life.state === "open",
+    connecting: life.state === "connecting",
+    secure: life.tls !== undefined,
+    bytesRead: ns.bytesRead,
+    bytesWritten: ns.bytesWritten,
+    available: life.reader.buffer.length,
+    tls: life.tls,
+    proxy,
+    ...sockaddrsOf(addresses, id !== undefined),
+    ...(life.reconnect === undefined ? {} : { reconnect: life.reconnect.info() }),
+    fd: descriptorOf(ns),
+    idleTimeout: ns.timeout ?? 0,
+  };
+}
+
+/**
+ * The LiveCode socket ID: `"host:port"` (`"host:port|name"`) as connected to; for an accepted
+ * connection the peer's `"host:port|N"`, N the server's accept number (`"unix:PATH|N"`).
+ */
+export function socketIdOf(
+  target: Endpoint | undefined,
+  info: SocketInfo,
+  id: number | undefined,
+): string {
+  if (target !== undefined) {
+    const where = formatEndpoint(target);
+    return target.name === undefined ? where : `${where}|${target.name}`;
+  }
+  const peer =
+    info.remoteAddress === undefined
+      ? info.path === undefined
+        ? "unix"
+        : `unix:${info.path}`
+      : formatAddress(info.remoteAddress, info.remotePort ?? 0);
+  return id === undefined ? peer : `${peer}|${id}`;
 }

@@ -10,15 +10,13 @@
  * @module
  */
 import type { Socket as NetSocket } from "node:net";
-import { formatAddress, formatEndpoint } from "./address.js";
-import { checkInteger, checkOptions, describeType } from "./arguments.js";
+import { checkInteger, checkOptions, describeType, notFunction } from "./arguments.js";
 import { encodeFrame, type FrameOptions } from "./codec/frame.js";
 import { SocketError } from "./errors.js";
 import { Lifecycle, type SocketInit } from "./lifecycle.js";
 import { type LookupNamesOptions, lookupNames, type SocketNames } from "./lookup-names.js";
 import {
   checkOptionNames,
-  describeValue,
   LENGTH_PREFIX,
   STARTTLS_SIDE,
   TLS_CLIENT,
@@ -35,13 +33,7 @@ import {
   sendWithProgress,
 } from "./send-progress.js";
 import type { CloseInfo } from "./socket-events.js";
-import {
-  descriptorOf,
-  proxiedAddresses,
-  type SocketInfo,
-  snapshotAddresses,
-  sockaddrsOf,
-} from "./socket-info.js";
+import { readInfo, type SocketInfo, socketIdOf } from "./socket-info.js";
 import { SocketMessages } from "./socket-messages.js";
 import { mergeFrameOptions } from "./socket-options.js";
 import { bindReads, encodeForWrite, frameDefaults } from "./socket-reads.js";
@@ -151,19 +143,7 @@ export class Socket<Tag = unknown, Data = unknown> extends SocketMessages<Tag> {
    * ```
    */
   get socketId(): string {
-    const target = this.#life.target;
-    if (target !== undefined) {
-      const where = formatEndpoint(target);
-      return target.name === undefined ? where : `${where}|${target.name}`;
-    }
-    const info = this.info();
-    const peer =
-      info.remoteAddress === undefined
-        ? info.path === undefined
-          ? "unix"
-          : `unix:${info.path}`
-        : formatAddress(info.remoteAddress, info.remotePort ?? 0);
-    return this.id === undefined ? peer : `${peer}|${this.id}`;
+    return socketIdOf(this.#life.target, this.info(), this.id);
   }
 
   /** Whether a connect is in progress (Tcl `-connecting`). */
@@ -214,7 +194,8 @@ export class Socket<Tag = unknown, Data = unknown> extends SocketMessages<Tag> {
    * `ERR_WRITE_BUFFER_FULL` over `maxWriteBuffer` (nothing queued, the socket stays usable).
    */
   write(data: string | Uint8Array, tag?: Tag, onWritten?: WriteCallback<Tag>): boolean {
-    if (onWritten !== undefined && typeof onWritten !== "function") throw notCallback(onWritten);
+    if (onWritten !== undefined && typeof onWritten !== "function")
+      throw notFunction("write()'s onWritten", onWritten);
     this.#life.checkWritable();
     return this.#life.writer.write(this[encodeForWrite](data), tag, onWritten);
   }
@@ -404,34 +385,6 @@ export class Socket<Tag = unknown, Data = unknown> extends SocketMessages<Tag> {
 
   /** Addresses, ports and state (hs.socket `info`); addresses stay readable after close. */
   info(): SocketInfo {
-    const life = this.#life;
-    const ns = life.ns;
-    if (!ns.destroyed) life.addresses = snapshotAddresses(ns, life.addresses);
-    const addresses = proxiedAddresses(life.addresses, this.#proxy);
-    return {
-      id: this.id,
-      name: this.name,
-      ...addresses,
-      connected: life.state === "open",
-      connecting: life.state === "connecting",
-      secure: life.tls !== undefined,
-      bytesRead: ns.bytesRead,
-      bytesWritten: ns.bytesWritten,
-      available: life.reader.buffer.length,
-      tls: life.tls,
-      proxy: this.#proxy,
-      ...sockaddrsOf(addresses, this.id !== undefined),
-      ...(life.reconnect === undefined ? {} : { reconnect: life.reconnect.info() }),
-      fd: descriptorOf(ns),
-      idleTimeout: this.idleTimeout,
-    };
+    return readInfo(this.#life, this.id, this.name, this.#proxy);
   }
-}
-
-/** `write(data, tag, onWritten)` with something other than a function as `onWritten`. */
-function notCallback(value: unknown): SocketError {
-  return new SocketError(
-    "ERR_INVALID_ARGUMENT",
-    `write()'s onWritten must be a function, got ${describeValue(value)}`,
-  );
 }

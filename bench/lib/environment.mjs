@@ -49,8 +49,11 @@ export function gitState() {
 // (someone editing src/ and running the tests) cannot mix two builds in one table.
 export const SNAPSHOT = path.join(BENCH, ".dist-snapshot", String(process.pid));
 
+// SOCKIT_BENCH_DIST points the run at another build (an A/B against an older commit's dist/).
 export function snapshotDist() {
-  const dist = path.join(REPO, "dist");
+  const dist = process.env.SOCKIT_BENCH_DIST
+    ? path.resolve(process.env.SOCKIT_BENCH_DIST)
+    : path.join(REPO, "dist");
   if (!fs.existsSync(path.join(dist, "index.js")))
     throw new Error("dist/index.js is missing: run `npm run build` first");
   fs.cpSync(dist, SNAPSHOT, { recursive: true });
