@@ -46,7 +46,7 @@ import {
 } from "./lib/constants.mjs";
 import { environment, SNAPSHOT, snapshotDist, takeLock } from "./lib/environment.mjs";
 import { durationsOf, estimatePlan, knownDurations, timingSummary } from "./lib/estimate.mjs";
-import { IMPLEMENTATIONS, selectExtras } from "./lib/implementations.mjs";
+import { BASELINE, IMPLEMENTATIONS, selectExtras } from "./lib/implementations.mjs";
 import { fmt, renderTables, stats, writeMarkdown } from "./lib/report.mjs";
 import { RUN_ENV, runOnce, sleep, waitQuiet } from "./lib/run-once.mjs";
 import { computeRatios, computeReferences, styleOf } from "./lib/targets.mjs";
@@ -138,7 +138,7 @@ function makePlan(impls, workloads, reps) {
 
 function selection(opt) {
   const { extras, note: extrasNote } = selectExtras(opt.extras);
-  const available = [...IMPLEMENTATIONS, ...extras];
+  const available = [...IMPLEMENTATIONS, ...extras, ...BASELINE];
   let impls = available;
   if (opt.impls) {
     const unknown = opt.impls.filter((n) => !impls.some((i) => i.name === n));

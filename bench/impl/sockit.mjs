@@ -112,6 +112,14 @@ function w4Sizes() {
   return { sizes, sum };
 }
 
+// A standing tagged read of lines. A build from before `repeat` (an A/B baseline: it has no
+// onLine() either, and ignores the option) re-arms the read per line instead.
+function standingRead(socket) {
+  if (typeof socket.onLine === "function") return socket.read("\n", LINE_TAG, { repeat: true });
+  socket.prependListener("read", () => socket.read("\n", LINE_TAG));
+  socket.read("\n", LINE_TAG);
+}
+
 // ---- server -------------------------------------------------------------------------
 //
 // Each handler returns a promise that settles when its reading is done; the count line of
@@ -189,7 +197,7 @@ const countLines = {
         lineBytes += line.length - 1; // the delimiter is included
       });
       socket.on("readError", (e) => (isEnd(e) ? resolve({ lines, lineBytes }) : fail(e)));
-      socket.read("\n", LINE_TAG, { repeat: true });
+      standingRead(socket);
     });
   },
   online(socket) {
@@ -251,7 +259,7 @@ const echoLines = {
         socket.write(line);
       });
       socket.on("readError", (e) => (isEnd(e) ? resolve(n) : fail(e)));
-      socket.read("\n", LINE_TAG, { repeat: true });
+      standingRead(socket);
     });
   },
   online(socket) {

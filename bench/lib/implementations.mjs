@@ -96,6 +96,17 @@ export const IMPLEMENTATIONS = [
   },
 ];
 
+// An A/B against an older build: SOCKIT_BENCH_BASELINE=DIR (that build's dist/) adds its
+// iter, promise and tagged styles as base-iter, base-promise, base-tagged, measured in the same
+// invocation as the current build (a build without `repeat` re-arms its tagged read per line).
+export const BASELINE = process.env.SOCKIT_BENCH_BASELINE
+  ? ["iter", "promise", "tagged"].map((style) => ({
+      ...sockit(style),
+      name: `base-${style}`,
+      dist: path.resolve(process.env.SOCKIT_BENCH_BASELINE, "index.js"),
+    }))
+  : [];
+
 // ---- the other runtimes -------------------------------------------------------------------
 
 // The shared anchors folder: SOCKIT_ANCHORS, else shared/bench/anchors beside this checkout or

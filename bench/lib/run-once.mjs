@@ -28,7 +28,9 @@ function start(impl, argv, port, workload, logFile) {
     detached: true,
     env: {
       ...process.env,
-      ...(impl.sockit && RUN_ENV.distEntry ? { SOCKIT_DIST: RUN_ENV.distEntry } : {}),
+      ...(impl.sockit && (impl.dist ?? RUN_ENV.distEntry)
+        ? { SOCKIT_DIST: impl.dist ?? RUN_ENV.distEntry }
+        : {}),
       ...(TLS.includes(workload) && RUN_ENV.certsDir ? tlsEnv(RUN_ENV.certsDir) : {}),
       PYTHONDONTWRITEBYTECODE: "1",
       DENO_NO_UPDATE_CHECK: "1",
