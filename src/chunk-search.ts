@@ -5,52 +5,60 @@
  * @module
  */
 
-/** A search of one chunk for one byte: the first `byte` at or after `from` is at `at` (-1: none). */
-interface SearchMemo {
-  chunk: Buffer | undefined;
-  byte: number;
-  from: number;
-  at: number;
-}
-
-function newMemo(): SearchMemo {
-  return { chunk: undefined, byte: -1, from: 0, at: -1 };
-}
-
 /**
  * What the last searches of a first chunk found, for two bytes (LF and CR): each reused
- * while it still answers. Chunks never change once received, so a memo is valid as long as
- * its chunk is the one searched.
+ * while it still answers. Chunks never change once received, so a search is valid as long as
+ * its chunk is the one searched. The two searches are plain fields (no array, no object per
+ * search): every socket's receive buffer has one of these (bench W5).
  */
 export class ChunkSearch {
-  readonly #memos: [SearchMemo, SearchMemo] = [newMemo(), newMemo()];
+  // The newer search ("a") and the older one ("b"): the first `byte` at or after `from` in
+  // `chunk` is at `at` (-1: none).
+  #chunkA: Buffer | undefined = undefined;
+  #byteA = -1;
+  #fromA = 0;
+  #atA = -1;
+  #chunkB: Buffer | undefined = undefined;
+  #byteB = -1;
+  #fromB = 0;
+  #atB = -1;
 
   /** The first `byte` at or after index `start` of `chunk`, or -1. */
   find(chunk: Buffer, byte: number, start: number): number {
-    const memos = this.#memos;
-    let memo = memos[0].byte === byte ? memos[0] : memos[1];
-    if (memo.byte !== byte) {
-      memo = memos[1];
-      memos[1] = memos[0]; // the older memo gives way
-      memos[0] = memo;
-      memo.byte = byte;
-      memo.chunk = undefined;
+    if (this.#byteA !== byte) this.#swap(byte);
+    const at = this.#atA;
+    if (this.#chunkA === chunk && start >= this.#fromA && (at < 0 || start <= at)) return at;
+    const found = chunk.indexOf(byte, start);
+    this.#chunkA = chunk;
+    this.#fromA = start;
+    this.#atA = found;
+    return found;
+  }
+
+  /** Makes `byte`'s search the newer one: the other one's, if it was for `byte`, else a fresh one. */
+  #swap(byte: number): void {
+    const chunk = this.#chunkA,
+      from = this.#fromA,
+      at = this.#atA,
+      old = this.#byteA;
+    if (this.#byteB === byte) {
+      this.#chunkA = this.#chunkB;
+      this.#fromA = this.#fromB;
+      this.#atA = this.#atB;
+    } else {
+      this.#chunkA = undefined; // the older search gives way
     }
-    if (memo.chunk === chunk && start >= memo.from && (memo.at < 0 || start <= memo.at)) {
-      return memo.at;
-    }
-    const at = chunk.indexOf(byte, start);
-    memo.chunk = chunk;
-    memo.from = start;
-    memo.at = at;
-    return at;
+    this.#byteA = byte;
+    this.#chunkB = chunk;
+    this.#fromB = from;
+    this.#atB = at;
+    this.#byteB = old;
   }
 
   /** Forgets the remembered searches: all of them, or those of `chunk` (it is gone). */
   forget(chunk?: Buffer): void {
-    const [a, b] = this.#memos;
-    if (chunk !== undefined && a.chunk !== chunk && b.chunk !== chunk) return;
-    a.chunk = undefined;
-    b.chunk = undefined;
+    if (chunk !== undefined && this.#chunkA !== chunk && this.#chunkB !== chunk) return;
+    this.#chunkA = undefined;
+    this.#chunkB = undefined;
   }
 }

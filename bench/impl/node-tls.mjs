@@ -20,7 +20,7 @@
 const HOST = "127.0.0.1";
 const W6_TOTAL_BYTES = 256 * 1024 * 1024; // 256 MiB
 const W6_CHUNK_BYTES = 64 * 1024; // client write size
-const W7_HANDSHAKES = 1500; // sequential connections, one full handshake each
+const W7_HANDSHAKES = 750; // sequential connections, one full handshake each
 
 // ------------------------------------------------------------------------------
 

@@ -40,7 +40,7 @@ const W5_CONNS = 5000;
 const W5_CONNECT_WINDOW = 256; // max connections in flight (connect..reply) at once
 const W6_TOTAL_BYTES = 256 * 1024 * 1024; // 256 MiB over TLS
 const W6_CHUNK_BYTES = 64 * 1024; // client write size
-const W7_HANDSHAKES = 1500; // sequential TLS connections, one full handshake each
+const W7_HANDSHAKES = 750; // sequential TLS connections, one full handshake each
 
 // ------------------------------------------------------------------------------
 

@@ -22,7 +22,7 @@ export const W5_CONNS = 5000;
 export const W5_CONNECT_WINDOW = 256;
 export const W6_TOTAL_BYTES = 256 * 1024 * 1024;
 export const W6_CHUNK_BYTES = 64 * 1024;
-export const W7_HANDSHAKES = 1500;
+export const W7_HANDSHAKES = 750;
 export const CONSTANTS = {
   HOST,
   W1_TOTAL_BYTES,
@@ -63,7 +63,7 @@ export const W4_PAYLOAD = w4ExpectedPayload();
 export const REPS_DEFAULT = 3;
 export const READY_TIMEOUT_MS = 20_000; // server start -> "READY"
 export const RUN_TIMEOUT_MS = 60_000; // server start -> both processes exited; then both are killed
-export const PAUSE_BETWEEN_RUNS_MS = 300;
+export const PAUSE_BETWEEN_RUNS_MS = 200;
 export const NOISY_SPREAD = 0.2; // flag a cell when (max - min) / median exceeds this
 // Quiet gate (before each run) and interference check (during it), as in the shared harness,
 // with smaller budgets so that the whole run stays under 10 minutes on 2 cores.

@@ -92,6 +92,7 @@ export const IMPLEMENTATIONS = [
     client: ["node", "bench/impl/node-readline.mjs", "client"],
     workloads: ["W2", "W3", "W3c"],
     skip: NOT_LINES,
+    reps: 2, // a reference column (the 10-minute budget)
     cwd: REPO,
   },
 ];
@@ -162,6 +163,7 @@ export function extraImplementations() {
       skip: { W5: "W1-W4 only by design", ...noTls },
       file: "impl/c_limit.c",
       needs: "gcc",
+      reps: 2,
       prepare: () => buildC(cBin),
     },
     {
@@ -172,6 +174,7 @@ export function extraImplementations() {
       skip: noTls,
       file: "impl/bun.ts",
       needs: bun.bin,
+      reps: 2,
       from: bun.from,
     },
     {
@@ -182,6 +185,7 @@ export function extraImplementations() {
       skip: noTls,
       file: "impl/deno.ts",
       needs: deno.bin,
+      reps: 2,
       from: deno.from,
     },
     {
@@ -193,6 +197,7 @@ export function extraImplementations() {
       file: "impl/python_asyncio.py",
       needs: "python3",
       reps: 1,
+      optIn: true, // not in `--extras auto`: name it (the 10-minute budget)
     },
   ].map((x) => ({ ...x, cwd: ANCHORS, extra: true }));
 }
@@ -211,7 +216,8 @@ export function selectExtras(extrasOpt) {
   if (!fs.existsSync(ANCHORS))
     return { extras: [], note: `not run: no shared anchors folder at ${ANCHORS}.` };
   const all = extraImplementations();
-  const wanted = extrasOpt === "auto" ? all.map((x) => x.name) : extrasOpt.split(",");
+  const wanted =
+    extrasOpt === "auto" ? all.filter((x) => !x.optIn).map((x) => x.name) : extrasOpt.split(",");
   const unknown = wanted.filter((n) => !all.some((x) => x.name === n));
   if (unknown.length)
     throw new Error(
