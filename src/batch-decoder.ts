@@ -65,7 +65,17 @@ export class BatchDecoder<T> implements Decoder<T[]> {
         failure = error;
       },
     });
-    sink.feed(buffer, buffer.takeAll());
+    // Chunk by chunk, as they arrived: a line or frame across two chunks is completed from
+    // the next one's head (no copy of whole chunks), the rest cut in place.
+    const chunks: Buffer[] = [];
+    while (buffer.length > 0) chunks.push(buffer.takeChunk());
+    for (let i = 0; i < chunks.length; i++) {
+      sink.feed(buffer, chunks[i]);
+      if (failure !== undefined || sink.halted) {
+        for (let j = i + 1; j < chunks.length; j++) buffer.append(chunks[j] as Buffer);
+        break;
+      }
+    }
     if (finish && failure === undefined && (batch.length === 0 || buffer.length === 0)) {
       sink.finish(buffer, undefined);
     }

@@ -39,8 +39,11 @@ export class ReceiveBuffer {
   #length = 0;
   /** A line ended at a lone CR: an LF that arrives next belongs to its line ending. */
   #dropLf = false;
-  /** The last searches of the first chunk (for LF and CR), reused while they still answer. */
-  readonly #search = new ChunkSearch();
+  /**
+   * The last searches of the first chunk (for LF and CR), reused while they still answer;
+   * made at the first search (a socket read only by length never needs one: bench W5).
+   */
+  #search: ChunkSearch | undefined;
 
   /** Unread bytes held, in bytes. */
   get length(): number {
@@ -128,7 +131,7 @@ export class ReceiveBuffer {
     if (start < first.length) {
       // The common case: a native search of the first chunk, remembered, so that the lines
       // of one chunk cost one scan of it in all rather than one scan each.
-      const found = this.#search.find(first, byte, start);
+      const found = (this.#search ??= new ChunkSearch()).find(first, byte, start);
       if (found >= 0) return found - this.#offset < end ? found - this.#offset : -1;
       if (this.#head + 1 === this.#chunks.length) return -1;
     }
@@ -330,7 +333,7 @@ export class ReceiveBuffer {
       // Drop the reference now: a consumed chunk kept in the array would outlive young-
       // generation collections, be promoted, and pin its memory until a full collection.
       this.#chunks[this.#head] = EMPTY;
-      this.#search.forget(chunk);
+      this.#search?.forget(chunk);
       this.#head++;
       this.#offset = 0;
     }
@@ -340,7 +343,7 @@ export class ReceiveBuffer {
   /** Drops every unread byte (Xojo `Purge`) and returns how many were dropped. */
   clear(): number {
     const dropped = this.#length;
-    this.#search.forget();
+    this.#search?.forget();
     this.#chunks = [];
     this.#head = 0;
     this.#offset = 0;
@@ -363,7 +366,7 @@ export class ReceiveBuffer {
     // Popping a few slots is ~10x cheaper than `length = 0` (an array resize in V8).
     if (chunks.length <= 4) while (chunks.length > 0) chunks.pop();
     else this.#chunks = [];
-    this.#search.forget();
+    this.#search?.forget();
     this.#head = 0;
     this.#offset = 0;
     this.#length = 0;

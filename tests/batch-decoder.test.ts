@@ -114,4 +114,52 @@ describe("a batch per read", () => {
     expect(got.batches).toEqual([["ok", "fine"]]);
     expect(got).toMatchObject({ end: "ERR_FRAME_TOO_LONG", rest: "much too long\nlater\n" });
   });
+
+  it("gives the same lines when several reads were buffered before the batch is taken", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom(0x0a, 0x0d, 0x61, 0xc3, 0xa9), { maxLength: 60 }),
+        fc.array(fc.nat({ max: 60 }), { maxLength: 6 }),
+        (bytes, at) => {
+          const input = Buffer.from(bytes);
+          const ref = decodeAll(() => new LineDecoder({ eol: "lf", maxLength: 8 }), [input]);
+          const buffer = new ReceiveBuffer();
+          for (const chunk of cut(input, at)) buffer.append(Buffer.from(chunk)); // not taken yet
+          const decoder = lines("lf", 8);
+          const got: string[] = [];
+          let end = "none";
+          try {
+            for (let b = decoder.decode(buffer); b !== null; b = decoder.decode(buffer))
+              got.push(...b);
+          } catch (error) {
+            end = (error as SocketError).code;
+          }
+          const want = ref.frames.map((f) => Buffer.from(f, "latin1").toString());
+          expect(got).toEqual(want);
+          expect(end).toBe(ref.end === "ERR_FRAME_TOO_LONG" ? ref.end : "none");
+          // Nothing is lost: what was not handed out is still buffered, in order.
+          const handed = ref.frames
+            .slice(0, got.length)
+            .map((f) => `${f}\n`)
+            .join("");
+          expect(buffer.peek(buffer.length).toString("latin1")).toBe(
+            input.toString("latin1").slice(handed.length),
+          );
+        },
+      ),
+      { numRuns: 300, seed: 0x5eed5 },
+    );
+  });
+
+  it("keeps every later read buffered, in order, behind an over-long line", () => {
+    const buffer = new ReceiveBuffer();
+    for (const part of ["ok\nfi", "ne\nmuch to", "o long\nla", "ter\n"])
+      buffer.append(Buffer.from(part));
+    const decoder = lines("lf", 4);
+    expect(decoder.decode(buffer)).toEqual(["ok", "fine"]);
+    expect(() => decoder.decode(buffer)).toThrow(
+      expect.objectContaining({ code: "ERR_FRAME_TOO_LONG" }),
+    );
+    expect(buffer.peek(buffer.length).toString()).toBe("much too long\nlater\n");
+  });
 });
