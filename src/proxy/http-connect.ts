@@ -160,14 +160,9 @@ export function httpConnect(
   return new Promise<void>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let received = 0;
-    const fail = (
-      code: SocketErrorCode,
-      message: string,
-      extra: { status?: number; cause?: unknown } = {},
-    ): void => {
-      finish();
-      const address = formatAddress(spec.host, spec.port);
-      reject(new ProxyError(code, message, { proxy: spec.display, address, ...extra }));
+    const fail = (error: ProxyError): void => {
+      stop();
+      reject(error);
     };
     const onData = (chunk: Buffer): void => {
       chunks.push(chunk);
@@ -177,39 +172,78 @@ export function httpConnect(
       if (reply.kind === "more") return;
       const verdict = judge(reply, spec, host, port);
       if (!verdict.open) {
-        fail(
-          verdict.code,
-          verdict.message,
-          verdict.status === undefined ? {} : { status: verdict.status },
-        );
+        fail(refusalError(spec, verdict));
         return;
       }
-      finish();
+      stop();
       raw.pause();
       if (bytes.length > verdict.length) raw.unshift(bytes.subarray(verdict.length));
       resolve();
     };
-    const onEnd = (): void => {
-      const when = received === 0 ? "before replying" : "in the middle of its reply";
-      fail("ERR_PROXY_RESPONSE", `proxy ${spec.display} closed the connection ${when} to CONNECT`);
-    };
-    const onError = (error: Error & { code?: unknown }): void => {
-      fail(codeOf(error, "ERR_PROXY_RESPONSE"), `proxy ${spec.display}: ${error.message}`, {
-        cause: error,
-      });
-    };
-    const finish = (): void => {
-      raw.off("data", onData);
-      raw.off("end", onEnd);
-      raw.off("close", onEnd);
-      raw.off("error", onError);
-    };
-    raw.on("data", onData);
-    raw.once("end", onEnd);
-    raw.once("close", onEnd);
-    raw.once("error", onError);
+    const onEnd = (): void => fail(closedError(spec, received));
+    const onError = (error: Error & { code?: unknown }): void => fail(socketFailure(spec, error));
+    const stop = listenForReply(raw, onData, onEnd, onError);
     raw.write(connectRequest(host, port, spec.username, spec.password));
   });
+}
+
+/**
+ * Listens on `raw` for the proxy's reply (`onEnd` for both `'end'` and `'close'`); the
+ * function returned removes the listeners.
+ */
+function listenForReply(
+  raw: NetSocket,
+  onData: (chunk: Buffer) => void,
+  onEnd: () => void,
+  onError: (error: Error & { code?: unknown }) => void,
+): () => void {
+  raw.on("data", onData);
+  raw.once("end", onEnd);
+  raw.once("close", onEnd);
+  raw.once("error", onError);
+  return () => {
+    raw.off("data", onData);
+    raw.off("end", onEnd);
+    raw.off("close", onEnd);
+    raw.off("error", onError);
+  };
+}
+
+/** A {@link ProxyError} from the HTTP proxy `spec`, its `address` the proxy's. */
+function proxyError(
+  spec: ProxySpec,
+  code: SocketErrorCode,
+  message: string,
+  extra: { status?: number; cause?: unknown } = {},
+): ProxyError {
+  const address = formatAddress(spec.host, spec.port);
+  return new ProxyError(code, message, { proxy: spec.display, address, ...extra });
+}
+
+/** The error for a reply that refused the tunnel (a bad reply, or a non-2xx status). */
+function refusalError(spec: ProxySpec, verdict: Extract<Verdict, { open: false }>): ProxyError {
+  const extra = verdict.status === undefined ? {} : { status: verdict.status };
+  return proxyError(spec, verdict.code, verdict.message, extra);
+}
+
+/** The error for a proxy that closed the connection before its reply was whole. */
+function closedError(spec: ProxySpec, received: number): ProxyError {
+  const when = received === 0 ? "before replying" : "in the middle of its reply";
+  return proxyError(
+    spec,
+    "ERR_PROXY_RESPONSE",
+    `proxy ${spec.display} closed the connection ${when} to CONNECT`,
+  );
+}
+
+/** The error for the socket to the proxy failing during the exchange. */
+function socketFailure(spec: ProxySpec, error: Error & { code?: unknown }): ProxyError {
+  return proxyError(
+    spec,
+    codeOf(error, "ERR_PROXY_RESPONSE"),
+    `proxy ${spec.display}: ${error.message}`,
+    { cause: error },
+  );
 }
 
 function authMessage(
