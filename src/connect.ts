@@ -5,13 +5,7 @@
  */
 import { Socket as NetSocket } from "node:net";
 import type { ConnectionOptions } from "node:tls";
-import {
-  type Endpoint,
-  formatEndpoint,
-  parseTarget,
-  type TargetInput,
-  type TcpEndpoint,
-} from "./address.js";
+import { type Endpoint, formatEndpoint, parseTarget, type TargetInput } from "./address.js";
 import { checkInteger, checkOptions, MAX_TIMER } from "./arguments.js";
 import { bindWhenResolved } from "./bind-later.js";
 import { abortedNow, startDeadline } from "./deadline.js";
@@ -19,9 +13,8 @@ import { getDefaults } from "./defaults.js";
 import { SocketError } from "./errors.js";
 import { checkLocalBind, isName, type LocalBind } from "./local-address.js";
 import { CONNECT, checkOptionNames, TLS_CLIENT } from "./options.js";
-import { DEFAULT_PROXY_TIMEOUT, type ProxyOptions, proxyRoute } from "./proxy/env.js";
-import { checkTunnel, openTunnel } from "./proxy/tunnel.js";
-import type { ProxySpec } from "./proxy/url.js";
+import { type ProxyOptions, proxyRoute } from "./proxy/env.js";
+import { tunnelledSocket } from "./proxy/tunnel.js";
 import { encodeProxyHeader, type ProxyHeaderInit } from "./proxy-protocol/encode.js";
 import { connectWithHeader } from "./proxy-protocol/send.js";
 import { type ReconnectOptions, type ReconnectPolicy, reconnectPolicy } from "./reconnect.js";
@@ -179,7 +172,7 @@ export function connect<Tag = unknown, Data = unknown>(
       ? reconnecting<Tag>(endpoint, resolved, how, policy, connectTimeout)
       : proxy === undefined || endpoint.kind !== "tcp"
         ? direct<Tag>(endpoint, resolved, how)
-        : tunnelled<Tag>(endpoint, resolved, {
+        : tunnelledSocket<Tag>(endpoint, resolved, {
             proxy,
             local,
             allowHalfOpen,
@@ -337,55 +330,6 @@ function reconnecting<Tag>(
     tunnel: true,
     reconnect: { policy, open: opener(endpoint, resolved, how), connectTimeout, handshakeTimeout },
   });
-}
-
-/** A connection through a proxy: the socket waits on a placeholder until the tunnel is up. */
-function tunnelled<Tag>(
-  endpoint: TcpEndpoint,
-  resolved: ResolvedSocketOptions,
-  how: {
-    proxy: ProxySpec;
-    local: LocalBind;
-    allowHalfOpen: boolean;
-    tls: TlsClientOptions | undefined;
-    proxyTimeout: number | undefined;
-    proxyTls: TlsClientOptions | undefined;
-    header: Buffer | undefined;
-  },
-): Socket<Tag> {
-  const proxyTls = checkTunnel(how.proxy, endpoint, how.proxyTls);
-  const proxyTimeout = checkInteger(
-    "proxyTimeout",
-    how.proxyTimeout ?? DEFAULT_PROXY_TIMEOUT,
-    0,
-    MAX_TIMER,
-  );
-  const placeholder = new NetSocket({ allowHalfOpen: how.allowHalfOpen });
-  const socket = new Socket<Tag>(placeholder, {
-    target: endpoint,
-    options: resolved,
-    tunnel: true,
-  });
-  const plan = {
-    proxy: how.proxy,
-    target: endpoint,
-    local: how.local,
-    allowHalfOpen: how.allowHalfOpen,
-    options: resolved,
-    proxyTimeout,
-    tls: how.tls,
-    proxyTls,
-    header: how.header,
-  };
-  if (!isName(how.local.localAddress)) openTunnel(socket as Socket<unknown>, plan);
-  else {
-    // The local name is looked up in the family of the proxy's address.
-    bindWhenResolved(socket as Socket<unknown>, how.local, how.proxy.host, (local) => {
-      openTunnel(socket as Socket<unknown>, { ...plan, local });
-      return undefined;
-    });
-  }
-  return socket;
 }
 
 /** `tls: true`: one shared options object, so one secure context serves every connection. */
