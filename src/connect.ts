@@ -15,6 +15,7 @@ import { checkLocalBind, isName, type LocalBind } from "./local-address.js";
 import { CONNECT, checkOptionNames, TLS_CLIENT } from "./options.js";
 import { type ProxyOptions, proxyRoute } from "./proxy/env.js";
 import { tunnelledSocket } from "./proxy/tunnel.js";
+import type { ProxySpec } from "./proxy/url.js";
 import { encodeProxyHeader, type ProxyHeaderInit } from "./proxy-protocol/encode.js";
 import { connectWithHeader } from "./proxy-protocol/send.js";
 import { type ReconnectOptions, type ReconnectPolicy, reconnectPolicy } from "./reconnect.js";
@@ -167,24 +168,46 @@ export function connect<Tag = unknown, Data = unknown>(
   const proxy = proxyRoute(options, endpoint, tls !== undefined);
   const policy = checkReconnect(options, proxy !== undefined && endpoint.kind === "tcp");
   const how = { local, allowHalfOpen, tls, tlsOptions, header };
-  const socket =
-    policy !== undefined
-      ? reconnecting<Tag>(endpoint, resolved, how, policy, connectTimeout)
-      : proxy === undefined || endpoint.kind !== "tcp"
-        ? direct<Tag>(endpoint, resolved, how)
-        : tunnelledSocket<Tag>(endpoint, resolved, {
-            proxy,
-            local,
-            allowHalfOpen,
-            tls: tlsOptions,
-            proxyTimeout: options.proxyTimeout,
-            proxyTls: options.proxyTls,
-            header,
-          });
+  const socket = clientSocket<Tag>(endpoint, resolved, how, options, {
+    policy,
+    proxy,
+    connectTimeout,
+  });
   if (options.data !== undefined) (socket as Socket<Tag, Data>).data = options.data;
   // A reconnecting client arms its own connect deadline, per attempt.
   armDeadlines(socket, endpoint, policy === undefined ? connectTimeout : 0, options.signal);
   return socket as Socket<Tag, Data>;
+}
+
+/**
+ * The socket of a connect: reconnecting (with a `policy`), through a `proxy` (TCP only), or
+ * direct.
+ */
+function clientSocket<Tag>(
+  endpoint: Endpoint,
+  resolved: ResolvedSocketOptions,
+  how: Direct,
+  options: ConnectOptions<unknown>,
+  route: {
+    policy: ReconnectPolicy | undefined;
+    proxy: ProxySpec | undefined;
+    connectTimeout: number;
+  },
+): Socket<Tag> {
+  const { policy, proxy } = route;
+  if (policy !== undefined) {
+    return reconnecting<Tag>(endpoint, resolved, how, policy, route.connectTimeout);
+  }
+  if (proxy === undefined || endpoint.kind !== "tcp") return direct<Tag>(endpoint, resolved, how);
+  return tunnelledSocket<Tag>(endpoint, resolved, {
+    proxy,
+    local: how.local,
+    allowHalfOpen: how.allowHalfOpen,
+    tls: how.tlsOptions,
+    proxyTimeout: options.proxyTimeout,
+    proxyTls: options.proxyTls,
+    header: how.header,
+  });
 }
 
 /**

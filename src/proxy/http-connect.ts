@@ -63,6 +63,36 @@ export function parseConnectResponse(bytes: Buffer): ConnectResponse {
 }
 
 function parseHead(bytes: Buffer, start: number): ConnectResponse {
+  const head = headLines(bytes, start);
+  if ("kind" in head) return head;
+  const [statusLine = "", ...fields] = head.lines;
+  const status = STATUS_LINE.exec(statusLine);
+  if (status === null) {
+    return {
+      kind: "bad",
+      why: `not an HTTP status line: ${JSON.stringify(statusLine.slice(0, 80))}`,
+    };
+  }
+  const headers = parseFields(fields);
+  if ("kind" in headers) return headers;
+  return {
+    kind: "done",
+    status: Number(status[1]),
+    reason: status[2] ?? "",
+    headers,
+    length: head.end,
+  };
+}
+
+/** A reply head that is not whole yet, or not HTTP. */
+type Unfinished = Extract<ConnectResponse, { kind: "more" | "bad" }>;
+
+/**
+ * The lines of the head from `start` to its blank line (CRLF or LF endings, empty lines
+ * before the status line skipped) and where the head ends; `more` while the blank line has
+ * not come, `bad` past {@link MAX_CONNECT_RESPONSE_HEAD} bytes.
+ */
+function headLines(bytes: Buffer, start: number): { lines: string[]; end: number } | Unfinished {
   const lines: string[] = [];
   let position = start;
   for (;;) {
@@ -83,14 +113,11 @@ function parseHead(bytes: Buffer, start: number): ConnectResponse {
     }
     lines.push(line);
   }
-  const [statusLine = "", ...fields] = lines;
-  const status = STATUS_LINE.exec(statusLine);
-  if (status === null) {
-    return {
-      kind: "bad",
-      why: `not an HTTP status line: ${JSON.stringify(statusLine.slice(0, 80))}`,
-    };
-  }
+  return { lines, end: position };
+}
+
+/** Header lines as `[name, value]` pairs, names lower-cased; `bad` at a malformed line. */
+function parseFields(fields: readonly string[]): (readonly [string, string])[] | Unfinished {
   const headers: (readonly [string, string])[] = [];
   for (const field of fields) {
     const header = HEADER.exec(field);
@@ -99,13 +126,7 @@ function parseHead(bytes: Buffer, start: number): ConnectResponse {
     }
     headers.push([(header[1] ?? "").toLowerCase(), header[2] ?? ""]);
   }
-  return {
-    kind: "done",
-    status: Number(status[1]),
-    reason: status[2] ?? "",
-    headers,
-    length: position,
-  };
+  return headers;
 }
 
 /** A whole CONNECT reply judged: the tunnel is open (after `length` bytes), or refused. */
