@@ -5,13 +5,7 @@
  */
 import { Socket as NetSocket } from "node:net";
 import type { ConnectionOptions } from "node:tls";
-import {
-  type Endpoint,
-  formatEndpoint,
-  parseTarget,
-  type TargetInput,
-  type TcpEndpoint,
-} from "./address.js";
+import { type Endpoint, formatEndpoint, parseTarget, type TargetInput } from "./address.js";
 import { checkInteger, checkOptions, MAX_TIMER } from "./arguments.js";
 import { bindWhenResolved } from "./bind-later.js";
 import { abortedNow, startDeadline } from "./deadline.js";
@@ -19,8 +13,8 @@ import { getDefaults } from "./defaults.js";
 import { SocketError } from "./errors.js";
 import { checkLocalBind, isName, type LocalBind } from "./local-address.js";
 import { CONNECT, checkOptionNames, TLS_CLIENT } from "./options.js";
-import { DEFAULT_PROXY_TIMEOUT, type ProxyOptions, proxyRoute } from "./proxy/env.js";
-import { checkTunnel, openTunnel } from "./proxy/tunnel.js";
+import { type ProxyOptions, proxyRoute } from "./proxy/env.js";
+import { tunnelledSocket } from "./proxy/tunnel.js";
 import type { ProxySpec } from "./proxy/url.js";
 import { encodeProxyHeader, type ProxyHeaderInit } from "./proxy-protocol/encode.js";
 import { connectWithHeader } from "./proxy-protocol/send.js";
@@ -174,24 +168,46 @@ export function connect<Tag = unknown, Data = unknown>(
   const proxy = proxyRoute(options, endpoint, tls !== undefined);
   const policy = checkReconnect(options, proxy !== undefined && endpoint.kind === "tcp");
   const how = { local, allowHalfOpen, tls, tlsOptions, header };
-  const socket =
-    policy !== undefined
-      ? reconnecting<Tag>(endpoint, resolved, how, policy, connectTimeout)
-      : proxy === undefined || endpoint.kind !== "tcp"
-        ? direct<Tag>(endpoint, resolved, how)
-        : tunnelled<Tag>(endpoint, resolved, {
-            proxy,
-            local,
-            allowHalfOpen,
-            tls: tlsOptions,
-            proxyTimeout: options.proxyTimeout,
-            proxyTls: options.proxyTls,
-            header,
-          });
+  const socket = clientSocket<Tag>(endpoint, resolved, how, options, {
+    policy,
+    proxy,
+    connectTimeout,
+  });
   if (options.data !== undefined) (socket as Socket<Tag, Data>).data = options.data;
   // A reconnecting client arms its own connect deadline, per attempt.
   armDeadlines(socket, endpoint, policy === undefined ? connectTimeout : 0, options.signal);
   return socket as Socket<Tag, Data>;
+}
+
+/**
+ * The socket of a connect: reconnecting (with a `policy`), through a `proxy` (TCP only), or
+ * direct.
+ */
+function clientSocket<Tag>(
+  endpoint: Endpoint,
+  resolved: ResolvedSocketOptions,
+  how: Direct,
+  options: ConnectOptions<unknown>,
+  route: {
+    policy: ReconnectPolicy | undefined;
+    proxy: ProxySpec | undefined;
+    connectTimeout: number;
+  },
+): Socket<Tag> {
+  const { policy, proxy } = route;
+  if (policy !== undefined) {
+    return reconnecting<Tag>(endpoint, resolved, how, policy, route.connectTimeout);
+  }
+  if (proxy === undefined || endpoint.kind !== "tcp") return direct<Tag>(endpoint, resolved, how);
+  return tunnelledSocket<Tag>(endpoint, resolved, {
+    proxy,
+    local: how.local,
+    allowHalfOpen: how.allowHalfOpen,
+    tls: how.tlsOptions,
+    proxyTimeout: options.proxyTimeout,
+    proxyTls: options.proxyTls,
+    header: how.header,
+  });
 }
 
 /**
@@ -337,55 +353,6 @@ function reconnecting<Tag>(
     tunnel: true,
     reconnect: { policy, open: opener(endpoint, resolved, how), connectTimeout, handshakeTimeout },
   });
-}
-
-/** A connection through a proxy: the socket waits on a placeholder until the tunnel is up. */
-function tunnelled<Tag>(
-  endpoint: TcpEndpoint,
-  resolved: ResolvedSocketOptions,
-  how: {
-    proxy: ProxySpec;
-    local: LocalBind;
-    allowHalfOpen: boolean;
-    tls: TlsClientOptions | undefined;
-    proxyTimeout: number | undefined;
-    proxyTls: TlsClientOptions | undefined;
-    header: Buffer | undefined;
-  },
-): Socket<Tag> {
-  const proxyTls = checkTunnel(how.proxy, endpoint, how.proxyTls);
-  const proxyTimeout = checkInteger(
-    "proxyTimeout",
-    how.proxyTimeout ?? DEFAULT_PROXY_TIMEOUT,
-    0,
-    MAX_TIMER,
-  );
-  const placeholder = new NetSocket({ allowHalfOpen: how.allowHalfOpen });
-  const socket = new Socket<Tag>(placeholder, {
-    target: endpoint,
-    options: resolved,
-    tunnel: true,
-  });
-  const plan = {
-    proxy: how.proxy,
-    target: endpoint,
-    local: how.local,
-    allowHalfOpen: how.allowHalfOpen,
-    options: resolved,
-    proxyTimeout,
-    tls: how.tls,
-    proxyTls,
-    header: how.header,
-  };
-  if (!isName(how.local.localAddress)) openTunnel(socket as Socket<unknown>, plan);
-  else {
-    // The local name is looked up in the family of the proxy's address.
-    bindWhenResolved(socket as Socket<unknown>, how.local, how.proxy.host, (local) => {
-      openTunnel(socket as Socket<unknown>, { ...plan, local });
-      return undefined;
-    });
-  }
-  return socket;
 }
 
 /** `tls: true`: one shared options object, so one secure context serves every connection. */

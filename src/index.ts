@@ -12,10 +12,6 @@ export {
   networkInterfaces,
   parseLocal,
   parseTarget,
-  type ResolveCallback,
-  type ResolvedAddress,
-  type ResolveOptions,
-  resolve,
   type TargetInput,
   type TcpEndpoint,
   type UnixEndpoint,
@@ -126,6 +122,12 @@ export {
   type ReconnectOptions,
 } from "./reconnect.js";
 export { findSocket, type Identified, openSockets } from "./registry.js";
+export {
+  type ResolveCallback,
+  type ResolvedAddress,
+  type ResolveOptions,
+  resolve,
+} from "./resolve.js";
 export { reusePortUnsupported } from "./reuse-port.js";
 export {
   type ConnectionHandler,

@@ -9,9 +9,10 @@
  */
 import type { AddressInfo, Server as NetServer, Socket as NetSocket } from "node:net";
 import { createServer } from "node:net";
-import { formatAddress, type ResolvedAddress, unmapIPv4 } from "./address.js";
+import { formatAddress, unmapIPv4 } from "./address.js";
 import { SocketError, toSocketError } from "./errors.js";
 import { isName, localAddresses } from "./local-address.js";
+import type { ResolvedAddress } from "./resolve.js";
 
 /** One address a server listens on (`server.addresses`). */
 export interface BoundAddress {

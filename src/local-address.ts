@@ -8,9 +8,10 @@
  */
 import { isIP } from "node:net";
 import { networkInterfaces } from "node:os";
-import { checkHost, parseLocal, type ResolvedAddress, resolve } from "./address.js";
+import { checkHost, parseLocal } from "./address.js";
 import { checkInteger, describeType } from "./arguments.js";
 import { SocketError } from "./errors.js";
+import { type ResolvedAddress, resolve } from "./resolve.js";
 import type { ServiceProtocol } from "./services.js";
 
 /** A local address as given: its host (or none: any address) and the port it names, if any. */

@@ -5,9 +5,10 @@
  *
  * @module
  */
+import { checkInteger } from "./arguments.js";
 import { SocketError } from "./errors.js";
 import { readsDone } from "./reader.js";
-import type { DropInfo, DropReason, ServerStats } from "./server-types.js";
+import type { DropInfo, DropReason, ListenOptions, ServerStats } from "./server-types.js";
 import type { Socket } from "./socket.js";
 
 /** The open connections of one server, oldest first. */
@@ -33,6 +34,21 @@ export class Connections<Data> {
   constructor(emitDrop: (info: DropInfo) => void) {
     this.#emitDrop = emitDrop;
     this.#onIdle = dropIdleFor(this);
+  }
+
+  /**
+   * Checks and sets `idleTimeout` and `firstMessageTimeout` from `listen()`'s options
+   * (milliseconds, 0 to 2³¹−1; absent: 0).
+   * @throws SocketError `ERR_INVALID_ARGUMENT` for a value out of range or not an integer.
+   */
+  setTimeouts(options: Pick<ListenOptions, "idleTimeout" | "firstMessageTimeout">): void {
+    this.idleTimeout = checkInteger("idleTimeout", options.idleTimeout ?? 0, 0, 2 ** 31 - 1);
+    this.firstMessageTimeout = checkInteger(
+      "firstMessageTimeout",
+      options.firstMessageTimeout ?? 0,
+      0,
+      2 ** 31 - 1,
+    );
   }
 
   /** The id of the next connection accepted (1, 2, …). */

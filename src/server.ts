@@ -160,18 +160,7 @@ export class Server<Data = unknown> extends EventEmitter<ServerEvents<Data>> {
     this.#data = options.data;
     const backlog = checkInteger("backlog", options.backlog ?? 511, 0, 65535);
     const reusePort = checkReusePort(options.reusePort, this.#local);
-    this.#connections.idleTimeout = checkInteger(
-      "idleTimeout",
-      options.idleTimeout ?? 0,
-      0,
-      2 ** 31 - 1,
-    );
-    this.#connections.firstMessageTimeout = checkInteger(
-      "firstMessageTimeout",
-      options.firstMessageTimeout ?? 0,
-      0,
-      2 ** 31 - 1,
-    );
+    this.#connections.setTimeouts(options);
     guardConnections(this.#ns, {
       maxConnections:
         options.maxConnections === undefined

@@ -5,9 +5,9 @@ import {
   networkInterfaces,
   parseLocal,
   parseTarget,
-  resolve,
   unmapIPv4,
 } from "../src/address.js";
+import { resolve } from "../src/resolve.js";
 import { rejection } from "./helpers/errors.js";
 
 describe("parseTarget", () => {

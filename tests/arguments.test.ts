@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { resolve } from "../src/address.js";
 import { checkInteger, checkMaxLength, checkReadOptions, checkTimeout } from "../src/arguments.js";
 import { connect } from "../src/connect.js";
 import { openDatagram } from "../src/datagram.js";
 import { listen } from "../src/listen.js";
 import { checkLocalBind } from "../src/local-address.js";
+import { resolve } from "../src/resolve.js";
 import type { Socket } from "../src/socket.js";
 import { rejection, thrown } from "./helpers/errors.js";
 import { rawPeer } from "./helpers/raw-peer.js";

@@ -167,8 +167,6 @@ function idleTimer(ms: number | undefined, fire: () => void): { touch(): void; s
  */
 export async function bridge(socket: Socket, options: BridgeOptions = {}): Promise<void> {
   const { input, output } = options.streams ?? STDIO;
-  const endOnPeerEof =
-    options.endOnPeerEof ?? (input === process.stdin && process.stdin.isTTY === true);
   let failure: Error | undefined;
   let stopped = false;
   const stopInput = (): void => {
@@ -188,18 +186,7 @@ export async function bridge(socket: Socket, options: BridgeOptions = {}): Promi
   const onOutputError = (error: Error): void => fail(outputFailure(error, output));
   output.on("error", onOutputError);
   const pump: Pump = { socket, tap: options.tap, activity: idle.touch };
-  const encoder = options.encoder ?? new Encoder({ crlf: options.crlf ?? false, hex: false });
-  const sending =
-    options.send === false ? Promise.resolve() : pumpInput(pump, input, encoder, () => stopped);
-  const receiving =
-    options.receive === false
-      ? Promise.resolve()
-      : pumpOutput(pump, output, options.printer).then(() => {
-          if (options.endOutput) output.end();
-          if (endOnPeerEof || options.send === false) stopInput();
-        });
-  // The receiving side may still fail after an input-ended session: already handled here.
-  receiving.catch(() => {});
+  const { sending, receiving } = startPumps(pump, options, stopInput, () => stopped);
   try {
     await (options.inputEndsSession
       ? Promise.race([sending, receiving.then(() => sending)])
@@ -212,6 +199,35 @@ export async function bridge(socket: Socket, options: BridgeOptions = {}): Promi
     stopInput();
   }
   if (failure !== undefined) throw failure;
+}
+
+/**
+ * Starts both directions of a bridge, each unless `options` turn it off. After the peer's
+ * end of stream, the output is ended (`endOutput`) and the input stopped (`endOnPeerEof`,
+ * or nothing is sent).
+ */
+function startPumps(
+  pump: Pump,
+  options: BridgeOptions,
+  stopInput: () => void,
+  stopped: () => boolean,
+): { sending: Promise<void>; receiving: Promise<void> } {
+  const { input, output } = options.streams ?? STDIO;
+  const endOnPeerEof =
+    options.endOnPeerEof ?? (input === process.stdin && process.stdin.isTTY === true);
+  const encoder = options.encoder ?? new Encoder({ crlf: options.crlf ?? false, hex: false });
+  const sending =
+    options.send === false ? Promise.resolve() : pumpInput(pump, input, encoder, stopped);
+  const receiving =
+    options.receive === false
+      ? Promise.resolve()
+      : pumpOutput(pump, output, options.printer).then(() => {
+          if (options.endOutput) output.end();
+          if (endOnPeerEof || options.send === false) stopInput();
+        });
+  // The receiving side may still fail after an input-ended session: already handled here.
+  receiving.catch(() => {});
+  return { sending, receiving };
 }
 
 /**

@@ -9,9 +9,10 @@
 import { once } from "node:events";
 import { PassThrough } from "node:stream";
 import type { Server, Socket } from "../index.js";
+import type { BridgeTap } from "./bridge.js";
 import { exit, type Log, onStopSignal, peerOf, type StopSignal } from "./common.js";
 import type { SessionFlags } from "./flags.js";
-import { LiveTable } from "./live-table.js";
+import { LiveTable, type Row } from "./live-table.js";
 import { runSession, SessionContext } from "./session.js";
 
 /**
@@ -62,37 +63,7 @@ export async function serveMany(server: Server, flags: SessionFlags, log: Log): 
   void hub?.run().catch((error: unknown) => context.log(`stdin: ${String(error)}`));
   let conn = 0;
   server.on("connection", (socket: Socket) => {
-    const id = ++conn;
-    const row = {
-      peer: peerOf(socket.info()),
-      since: performance.now(),
-      received: 0,
-      sent: 0,
-      state: "open",
-    };
-    const tap = table && {
-      sent: (bytes: Buffer) => {
-        row.sent += bytes.length;
-      },
-      received: (bytes: Buffer) => {
-        row.received += bytes.length;
-      },
-    };
-    if (table !== undefined) table.rows.set(id, row);
-    void runSession(socket, context, "connection from", {
-      ...(hub === undefined ? {} : { streams: { input: hub.attach(), output: process.stdout } }),
-      ...(tap === undefined ? {} : { tap }),
-      // As ncat -k: a client's end of stream closes it (stdin is shared, never done for one).
-      endOnPeerEof: true,
-    })
-      .then(() => table?.close(id, "closed"))
-      .catch((error: { code?: string }) => {
-        table?.close(id, error.code === undefined ? "failed" : `closed (${error.code})`);
-      });
-    row.peer =
-      socket.info().remoteAddress === undefined
-        ? "unix"
-        : `${socket.info().remoteAddress}:${socket.info().remotePort}`;
+    serveClient(socket, ++conn, context, hub, table);
   });
   table?.draw();
   const signal = await new Promise<StopSignal>(onStopSignal);
@@ -101,4 +72,55 @@ export async function serveMany(server: Server, flags: SessionFlags, log: Log): 
   await server.closeAll();
   await context.recorder.close();
   await exit(0);
+}
+
+/** Runs the session of client `id` (its share of stdin from `hub`), and its row in `table`. */
+function serveClient(
+  socket: Socket,
+  id: number,
+  context: SessionContext,
+  hub: StdinHub | undefined,
+  table: LiveTable | undefined,
+): void {
+  const row = table === undefined ? undefined : addRow(table, id, socket);
+  void runSession(socket, context, "connection from", {
+    ...(hub === undefined ? {} : { streams: { input: hub.attach(), output: process.stdout } }),
+    ...(row === undefined ? {} : { tap: countInto(row) }),
+    // As ncat -k: a client's end of stream closes it (stdin is shared, never done for one).
+    endOnPeerEof: true,
+  })
+    .then(() => table?.close(id, "closed"))
+    .catch((error: { code?: string }) => {
+      table?.close(id, error.code === undefined ? "failed" : `closed (${error.code})`);
+    });
+  if (row === undefined) return;
+  row.peer =
+    socket.info().remoteAddress === undefined
+      ? "unix"
+      : `${socket.info().remoteAddress}:${socket.info().remotePort}`;
+}
+
+/** A new open row in the live table for client `id`. */
+function addRow(table: LiveTable, id: number, socket: Socket): Row {
+  const row: Row = {
+    peer: peerOf(socket.info()),
+    since: performance.now(),
+    received: 0,
+    sent: 0,
+    state: "open",
+  };
+  table.rows.set(id, row);
+  return row;
+}
+
+/** A tap that counts a client's bytes each way into its row. */
+function countInto(row: Row): BridgeTap {
+  return {
+    sent: (bytes: Buffer) => {
+      row.sent += bytes.length;
+    },
+    received: (bytes: Buffer) => {
+      row.received += bytes.length;
+    },
+  };
 }

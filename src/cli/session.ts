@@ -6,9 +6,9 @@
  * @module
  */
 import type { Socket, SocketInfo } from "../index.js";
-import { type BridgeStreams, type BridgeTap, bridge } from "./bridge.js";
+import { type BridgeOptions, type BridgeStreams, type BridgeTap, bridge } from "./bridge.js";
 import { closedLine, type Log, localOf, peerOf } from "./common.js";
-import { type ExecSpec, startProgram } from "./exec.js";
+import { type ExecSpec, type Program, startProgram } from "./exec.js";
 import type { SessionFlags } from "./flags.js";
 import { Encoder, type JsonEvent, jsonLine, Printer } from "./format.js";
 import { Recorder } from "./record.js";
@@ -148,37 +148,68 @@ export async function runSession(
           return undefined;
         });
   if (failure === undefined) {
-    const { flags } = context;
-    const printer = program === undefined ? context.printer(conn) : undefined;
-    await bridge(socket, {
-      encoder: context.encoder(),
-      send: flags.recvOnly !== true,
-      receive: flags.sendOnly !== true,
-      peer,
-      ...(program === undefined
-        ? options.streams === undefined
-          ? {}
-          : { streams: options.streams }
-        : {
-            streams: program.streams,
-            endOutput: true,
-            inputEndsSession: true,
-            endOnPeerEof: false,
-          }),
-      ...(printer === undefined ? {} : { printer }),
-      ...(options.endOnPeerEof === undefined || program !== undefined
-        ? {}
-        : { endOnPeerEof: options.endOnPeerEof }),
-      ...(flags.idleTimeout === undefined ? {} : { idleTimeout: flags.idleTimeout }),
-      ...(tap === undefined ? {} : { tap }),
-    }).catch((error: unknown) => {
+    const wiring = bridgeOptions(context, conn, peer, program, options, tap);
+    await bridge(socket, wiring).catch((error: unknown) => {
       failure = error;
     });
   }
   program?.stop();
+  await closeSession(socket, context, conn, peer, failure);
+  if (failure !== undefined) throw failure;
+}
+
+/**
+ * The bridge of one session: with a `-e`/`-c` program, its streams (the program's exit ends
+ * the session, the peer's end of stream ends its stdin); else the caller's streams (or
+ * stdin/stdout) and the printer of `--lines`/`--frames`/`--json`.
+ */
+function bridgeOptions(
+  context: SessionContext,
+  conn: number,
+  peer: string,
+  program: Program | undefined,
+  options: SessionOptions,
+  tap: BridgeTap | undefined,
+): BridgeOptions {
+  const { flags } = context;
+  const printer = program === undefined ? context.printer(conn) : undefined;
+  return {
+    encoder: context.encoder(),
+    send: flags.recvOnly !== true,
+    receive: flags.sendOnly !== true,
+    peer,
+    ...(program === undefined
+      ? options.streams === undefined
+        ? {}
+        : { streams: options.streams }
+      : {
+          streams: program.streams,
+          endOutput: true,
+          inputEndsSession: true,
+          endOnPeerEof: false,
+        }),
+    ...(printer === undefined ? {} : { printer }),
+    ...(options.endOnPeerEof === undefined || program !== undefined
+      ? {}
+      : { endOnPeerEof: options.endOnPeerEof }),
+    ...(flags.idleTimeout === undefined ? {} : { idleTimeout: flags.idleTimeout }),
+    ...(tap === undefined ? {} : { tap }),
+  };
+}
+
+/**
+ * Closes the socket (destroys it after a `failure`), then the `-v` line and the JSON
+ * `closed` event, with the failure's code or the close's.
+ */
+async function closeSession(
+  socket: Socket,
+  context: SessionContext,
+  conn: number,
+  peer: string,
+  failure: unknown,
+): Promise<void> {
   const closed = failure === undefined ? await socket.close() : await socket.destroy();
   context.log(closedLine(closed.error, context.flags.keepOpen ? peer : undefined));
   const code = (failure as { code?: unknown } | undefined)?.code ?? closed.error?.code;
   context.json({ event: "closed", conn, peer, error: typeof code === "string" ? code : undefined });
-  if (failure !== undefined) throw failure;
 }

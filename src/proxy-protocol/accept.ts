@@ -164,35 +164,22 @@ function readHeader(
   peer: string | undefined,
 ): Promise<ProxyHeader> {
   return new Promise<ProxyHeader>((resolve, reject) => {
-    let bytes = Buffer.alloc(0);
+    let bytes: Buffer = Buffer.alloc(0);
     let length = 0;
-    const finish = (): void => {
-      clearTimeout(timer);
-      raw.off("data", onData);
-      raw.off("end", onEnd);
-      raw.off("error", onError);
-      raw.off("close", onEnd);
-    };
     const fail = (error: SocketError): void => {
-      finish();
+      stop();
       reject(error);
     };
     const onData = (chunk: Buffer): void => {
-      if (length + chunk.length > bytes.length) {
-        // Doubling: a header that trickles in byte by byte costs linear time, not quadratic.
-        const grown = Buffer.alloc(Math.max(256, 2 * bytes.length, length + chunk.length));
-        bytes.copy(grown, 0, 0, length);
-        bytes = grown;
-      }
-      chunk.copy(bytes, length);
+      bytes = appendChunk(bytes, length, chunk);
       length += chunk.length;
       const result = parseProxyHeader(bytes.subarray(0, length), gate.mode);
       if (result.status === "more") return;
       if (result.status === "error") {
-        fail(new ProxyHeaderError(result.error.reason, withPeer(result.error.message, peer), peer));
+        fail(headerError(result.error.reason, result.error.message, peer));
         return;
       }
-      finish();
+      stop();
       raw.pause();
       if (result.consumed < length)
         raw.unshift(Buffer.from(bytes.subarray(result.consumed, length)));
@@ -200,18 +187,64 @@ function readHeader(
     };
     const onEnd = (): void => {
       const message = `the connection ended after ${length} bytes, before a complete PROXY header`;
-      fail(new ProxyHeaderError("TRUNCATED", withPeer(message, peer), peer));
+      fail(headerError("TRUNCATED", message, peer));
     };
     const onError = (error: Error): void => fail(toSocketError(error, peer));
     const timer = setTimeout(() => {
-      const message = `no complete PROXY header within ${gate.timeout} ms`;
-      fail(new ProxyHeaderError("TIMEOUT", withPeer(message, peer), peer));
+      fail(headerError("TIMEOUT", `no complete PROXY header within ${gate.timeout} ms`, peer));
     }, gate.timeout);
-    raw.on("data", onData);
-    raw.on("end", onEnd);
-    raw.on("error", onError);
-    raw.on("close", onEnd);
+    const detach = listenForHeader(raw, onData, onEnd, onError);
+    const stop = (): void => {
+      clearTimeout(timer);
+      detach();
+    };
   });
+}
+
+/**
+ * `chunk` copied after the first `length` bytes of `bytes`, in `bytes` or, when it is full,
+ * in a new buffer at least twice its size: a header that trickles in byte by byte costs
+ * linear time, not quadratic.
+ */
+function appendChunk(bytes: Buffer, length: number, chunk: Buffer): Buffer {
+  let target = bytes;
+  if (length + chunk.length > bytes.length) {
+    target = Buffer.alloc(Math.max(256, 2 * bytes.length, length + chunk.length));
+    bytes.copy(target, 0, 0, length);
+  }
+  chunk.copy(target, length);
+  return target;
+}
+
+/**
+ * Listens on `raw` until its header is read (`onEnd` for both `'end'` and `'close'`); the
+ * function returned removes the listeners.
+ */
+function listenForHeader(
+  raw: NetSocket,
+  onData: (chunk: Buffer) => void,
+  onEnd: () => void,
+  onError: (error: Error) => void,
+): () => void {
+  raw.on("data", onData);
+  raw.on("end", onEnd);
+  raw.on("error", onError);
+  raw.on("close", onEnd);
+  return () => {
+    raw.off("data", onData);
+    raw.off("end", onEnd);
+    raw.off("error", onError);
+    raw.off("close", onEnd);
+  };
+}
+
+/** An `ERR_PROXY_HEADER*` error, its message naming the peer when there is one. */
+function headerError(
+  reason: ProxyHeaderError["reason"],
+  message: string,
+  peer: string | undefined,
+): ProxyHeaderError {
+  return new ProxyHeaderError(reason, withPeer(message, peer), peer);
 }
 
 function withPeer(message: string, peer: string | undefined): string {

@@ -51,6 +51,40 @@ export const V2_FAMILIES: ReadonlyMap<number, { transport: ProxyTransport; lengt
 
 /** Parses a v2 header whose 12-byte signature is already matched. */
 export function parseV2(bytes: Uint8Array): ProxyParseResult {
+  const fixed = parseFixedPart(bytes);
+  if ("status" in fixed) return fixed;
+  const { command, family, length } = fixed;
+  const total = V2_FIXED_LENGTH + length;
+  if (bytes.length < total) return MORE;
+  const header = Buffer.from(bytes.buffer, bytes.byteOffset, total);
+  const proxied = command === "PROXY" && family.transport !== "UNKNOWN";
+  const tlvs = checkedTlvs(header, family.length, proxied);
+  if ("status" in tlvs) return tlvs;
+  const result: ProxyHeader = {
+    version: 2,
+    command,
+    transport: command === "LOCAL" ? "UNKNOWN" : family.transport,
+    source: proxied ? v2Endpoint(header, family.transport, "source") : undefined,
+    destination: proxied ? v2Endpoint(header, family.transport, "destination") : undefined,
+    tlvs,
+  };
+  return { status: "header", header: result, consumed: total };
+}
+
+/** What the fixed part of a v2 header says (spec 2.2). */
+interface FixedPart {
+  readonly command: ProxyCommand;
+  /** The transport and the address block's length. */
+  readonly family: { readonly transport: ProxyTransport; readonly length: number };
+  /** The bytes after the fixed part: addresses and TLVs. */
+  readonly length: number;
+}
+
+/**
+ * The version and command byte, the family and protocol byte and the length (bytes 12–15),
+ * or a result instead: `MORE` while they are cut short, a refusal when one is invalid.
+ */
+function parseFixedPart(bytes: Uint8Array): FixedPart | ProxyParseResult {
   const versionCommand = bytes[12];
   if (versionCommand === undefined) return MORE;
   if (versionCommand >> 4 !== 2) {
@@ -78,11 +112,19 @@ export function parseV2(bytes: Uint8Array): ProxyParseResult {
       `PROXY v2 length ${length} is shorter than its ${family.length}-byte addresses`,
     );
   }
-  const total = V2_FIXED_LENGTH + length;
-  if (bytes.length < total) return MORE;
-  const header = Buffer.from(bytes.buffer, bytes.byteOffset, total);
-  const proxied = command === "PROXY" && family.transport !== "UNKNOWN";
-  let tlvs = parseTlvs(header, V2_FIXED_LENGTH + family.length);
+  return { command, family, length };
+}
+
+/**
+ * The TLVs after an address block of `addressLength` bytes, their CRC32C checked; a refusal
+ * when they are malformed (only if `proxied`) or the checksum does not match.
+ */
+function checkedTlvs(
+  header: Buffer,
+  addressLength: number,
+  proxied: boolean,
+): ProxyTlvs | ProxyParseResult {
+  let tlvs = parseTlvs(header, V2_FIXED_LENGTH + addressLength);
   if (typeof tlvs === "string") {
     // LOCAL and UNSPEC blocks are to be skipped ("the receiver should ignore address
     // information"), and an address of unknown size hides where TLVs begin: not an error.
@@ -92,15 +134,7 @@ export function parseV2(bytes: Uint8Array): ProxyParseResult {
   if (tlvs.crc32c !== undefined && !checksumMatches(header, tlvs.crc32c)) {
     return refuse("BAD_CHECKSUM", "the PROXY v2 header does not match its CRC32C");
   }
-  const result: ProxyHeader = {
-    version: 2,
-    command,
-    transport: command === "LOCAL" ? "UNKNOWN" : family.transport,
-    source: proxied ? v2Endpoint(header, family.transport, "source") : undefined,
-    destination: proxied ? v2Endpoint(header, family.transport, "destination") : undefined,
-    tlvs,
-  };
-  return { status: "header", header: result, consumed: total };
+  return tlvs;
 }
 
 /** The source or destination of a v2 address block (spec 2.2 `union proxy_addr`). */

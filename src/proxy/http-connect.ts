@@ -63,6 +63,36 @@ export function parseConnectResponse(bytes: Buffer): ConnectResponse {
 }
 
 function parseHead(bytes: Buffer, start: number): ConnectResponse {
+  const head = headLines(bytes, start);
+  if ("kind" in head) return head;
+  const [statusLine = "", ...fields] = head.lines;
+  const status = STATUS_LINE.exec(statusLine);
+  if (status === null) {
+    return {
+      kind: "bad",
+      why: `not an HTTP status line: ${JSON.stringify(statusLine.slice(0, 80))}`,
+    };
+  }
+  const headers = parseFields(fields);
+  if ("kind" in headers) return headers;
+  return {
+    kind: "done",
+    status: Number(status[1]),
+    reason: status[2] ?? "",
+    headers,
+    length: head.end,
+  };
+}
+
+/** A reply head that is not whole yet, or not HTTP. */
+type Unfinished = Extract<ConnectResponse, { kind: "more" | "bad" }>;
+
+/**
+ * The lines of the head from `start` to its blank line (CRLF or LF endings, empty lines
+ * before the status line skipped) and where the head ends; `more` while the blank line has
+ * not come, `bad` past {@link MAX_CONNECT_RESPONSE_HEAD} bytes.
+ */
+function headLines(bytes: Buffer, start: number): { lines: string[]; end: number } | Unfinished {
   const lines: string[] = [];
   let position = start;
   for (;;) {
@@ -83,14 +113,11 @@ function parseHead(bytes: Buffer, start: number): ConnectResponse {
     }
     lines.push(line);
   }
-  const [statusLine = "", ...fields] = lines;
-  const status = STATUS_LINE.exec(statusLine);
-  if (status === null) {
-    return {
-      kind: "bad",
-      why: `not an HTTP status line: ${JSON.stringify(statusLine.slice(0, 80))}`,
-    };
-  }
+  return { lines, end: position };
+}
+
+/** Header lines as `[name, value]` pairs, names lower-cased; `bad` at a malformed line. */
+function parseFields(fields: readonly string[]): (readonly [string, string])[] | Unfinished {
   const headers: (readonly [string, string])[] = [];
   for (const field of fields) {
     const header = HEADER.exec(field);
@@ -99,13 +126,7 @@ function parseHead(bytes: Buffer, start: number): ConnectResponse {
     }
     headers.push([(header[1] ?? "").toLowerCase(), header[2] ?? ""]);
   }
-  return {
-    kind: "done",
-    status: Number(status[1]),
-    reason: status[2] ?? "",
-    headers,
-    length: position,
-  };
+  return headers;
 }
 
 /** A whole CONNECT reply judged: the tunnel is open (after `length` bytes), or refused. */
@@ -160,14 +181,9 @@ export function httpConnect(
   return new Promise<void>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let received = 0;
-    const fail = (
-      code: SocketErrorCode,
-      message: string,
-      extra: { status?: number; cause?: unknown } = {},
-    ): void => {
-      finish();
-      const address = formatAddress(spec.host, spec.port);
-      reject(new ProxyError(code, message, { proxy: spec.display, address, ...extra }));
+    const fail = (error: ProxyError): void => {
+      stop();
+      reject(error);
     };
     const onData = (chunk: Buffer): void => {
       chunks.push(chunk);
@@ -177,39 +193,78 @@ export function httpConnect(
       if (reply.kind === "more") return;
       const verdict = judge(reply, spec, host, port);
       if (!verdict.open) {
-        fail(
-          verdict.code,
-          verdict.message,
-          verdict.status === undefined ? {} : { status: verdict.status },
-        );
+        fail(refusalError(spec, verdict));
         return;
       }
-      finish();
+      stop();
       raw.pause();
       if (bytes.length > verdict.length) raw.unshift(bytes.subarray(verdict.length));
       resolve();
     };
-    const onEnd = (): void => {
-      const when = received === 0 ? "before replying" : "in the middle of its reply";
-      fail("ERR_PROXY_RESPONSE", `proxy ${spec.display} closed the connection ${when} to CONNECT`);
-    };
-    const onError = (error: Error & { code?: unknown }): void => {
-      fail(codeOf(error, "ERR_PROXY_RESPONSE"), `proxy ${spec.display}: ${error.message}`, {
-        cause: error,
-      });
-    };
-    const finish = (): void => {
-      raw.off("data", onData);
-      raw.off("end", onEnd);
-      raw.off("close", onEnd);
-      raw.off("error", onError);
-    };
-    raw.on("data", onData);
-    raw.once("end", onEnd);
-    raw.once("close", onEnd);
-    raw.once("error", onError);
+    const onEnd = (): void => fail(closedError(spec, received));
+    const onError = (error: Error & { code?: unknown }): void => fail(socketFailure(spec, error));
+    const stop = listenForReply(raw, onData, onEnd, onError);
     raw.write(connectRequest(host, port, spec.username, spec.password));
   });
+}
+
+/**
+ * Listens on `raw` for the proxy's reply (`onEnd` for both `'end'` and `'close'`); the
+ * function returned removes the listeners.
+ */
+function listenForReply(
+  raw: NetSocket,
+  onData: (chunk: Buffer) => void,
+  onEnd: () => void,
+  onError: (error: Error & { code?: unknown }) => void,
+): () => void {
+  raw.on("data", onData);
+  raw.once("end", onEnd);
+  raw.once("close", onEnd);
+  raw.once("error", onError);
+  return () => {
+    raw.off("data", onData);
+    raw.off("end", onEnd);
+    raw.off("close", onEnd);
+    raw.off("error", onError);
+  };
+}
+
+/** A {@link ProxyError} from the HTTP proxy `spec`, its `address` the proxy's. */
+function proxyError(
+  spec: ProxySpec,
+  code: SocketErrorCode,
+  message: string,
+  extra: { status?: number; cause?: unknown } = {},
+): ProxyError {
+  const address = formatAddress(spec.host, spec.port);
+  return new ProxyError(code, message, { proxy: spec.display, address, ...extra });
+}
+
+/** The error for a reply that refused the tunnel (a bad reply, or a non-2xx status). */
+function refusalError(spec: ProxySpec, verdict: Extract<Verdict, { open: false }>): ProxyError {
+  const extra = verdict.status === undefined ? {} : { status: verdict.status };
+  return proxyError(spec, verdict.code, verdict.message, extra);
+}
+
+/** The error for a proxy that closed the connection before its reply was whole. */
+function closedError(spec: ProxySpec, received: number): ProxyError {
+  const when = received === 0 ? "before replying" : "in the middle of its reply";
+  return proxyError(
+    spec,
+    "ERR_PROXY_RESPONSE",
+    `proxy ${spec.display} closed the connection ${when} to CONNECT`,
+  );
+}
+
+/** The error for the socket to the proxy failing during the exchange. */
+function socketFailure(spec: ProxySpec, error: Error & { code?: unknown }): ProxyError {
+  return proxyError(
+    spec,
+    codeOf(error, "ERR_PROXY_RESPONSE"),
+    `proxy ${spec.display}: ${error.message}`,
+    { cause: error },
+  );
 }
 
 function authMessage(

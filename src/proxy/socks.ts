@@ -152,16 +152,43 @@ function socksError(
   }
   const text = error instanceof Error ? error.message : String(error);
   const details = { proxy, address, cause: error };
+  return refusalError(text, spec, target, details) ?? handshakeError(text, spec, details);
+}
+
+/** What every error of {@link socksError} carries. */
+interface FailureDetails {
+  proxy: string;
+  address: string;
+  cause: unknown;
+}
+
+/**
+ * `ERR_PROXY_REFUSED` with the SOCKS reply code, when the `socks` package's message names a
+ * reply code the proxy refused the tunnel with; else `undefined`.
+ */
+function refusalError(
+  text: string,
+  spec: ProxySpec,
+  target: string,
+  details: FailureDetails,
+): ProxyError | undefined {
   const rejected = /rejected connection - \(?(\w+)\)?/.exec(text);
-  if (rejected !== null) {
-    const replies = spec.protocol === "socks5" ? SOCKS5_REPLIES : SOCKS4_REPLIES;
-    const socksReply = replies[rejected[1] ?? ""];
-    if (socksReply !== undefined) {
-      const why = REPLY_TEXT[socksReply] ?? "refused";
-      const message = `proxy ${proxy} refused the tunnel to ${target}: ${why} (SOCKS reply ${socksReply})`;
-      return new ProxyError("ERR_PROXY_REFUSED", message, { ...details, socksReply });
-    }
-  }
+  if (rejected === null) return undefined;
+  const replies = spec.protocol === "socks5" ? SOCKS5_REPLIES : SOCKS4_REPLIES;
+  const socksReply = replies[rejected[1] ?? ""];
+  if (socksReply === undefined) return undefined;
+  const why = REPLY_TEXT[socksReply] ?? "refused";
+  const message = `proxy ${spec.display} refused the tunnel to ${target}: ${why} (SOCKS reply ${socksReply})`;
+  return new ProxyError("ERR_PROXY_REFUSED", message, { ...details, socksReply });
+}
+
+/**
+ * The error for a handshake that failed otherwise: credentials refused or no method accepted
+ * (`ERR_PROXY_AUTH`), the proxy closed the connection or sent a bad reply
+ * (`ERR_PROXY_RESPONSE`).
+ */
+function handshakeError(text: string, spec: ProxySpec, details: FailureDetails): ProxyError {
+  const proxy = spec.display;
   if (/Authentication failed/i.test(text)) {
     return new ProxyError(
       "ERR_PROXY_AUTH",

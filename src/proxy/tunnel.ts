@@ -4,12 +4,15 @@
  *
  * @module
  */
-import { type Socket as NetSocket, connect as netConnect } from "node:net";
+import { Socket as NetSocket, connect as netConnect } from "node:net";
 import { type ConnectionOptions, type TLSSocket, connect as tlsConnect } from "node:tls";
 import { formatAddress, formatEndpoint, type TcpEndpoint } from "../address.js";
+import { checkInteger, MAX_TIMER } from "../arguments.js";
+import { bindWhenResolved } from "../bind-later.js";
 import { type CustomPhase, startDeadline } from "../deadline.js";
 import { SocketError, toSocketError } from "../errors.js";
-import { attachTunnel, type Socket } from "../socket.js";
+import { isName, type LocalBind } from "../local-address.js";
+import { attachTunnel, Socket } from "../socket.js";
 import type { ResolvedSocketOptions } from "../socket-options.js";
 import { awaitHandshake } from "../starttls.js";
 import {
@@ -19,6 +22,7 @@ import {
   toTlsError,
 } from "../tls.js";
 import { markProxyHop } from "../transport.js";
+import { DEFAULT_PROXY_TIMEOUT } from "./env.js";
 import { ProxyError } from "./error.js";
 import { httpConnect } from "./http-connect.js";
 import { socksConnect } from "./socks.js";
@@ -94,6 +98,61 @@ export function openTunnel(socket: Socket<unknown>, plan: TunnelPlan): void {
         void socket.destroy(why);
       },
     );
+}
+
+/**
+ * `connect()` through a proxy: the socket, made at once on a placeholder transport, and its
+ * tunnel opened in the background ({@link openTunnel}); a local address given by name is
+ * looked up first, in the family of the proxy's address.
+ * @throws SocketError `ERR_INVALID_ARGUMENT` for what {@link checkTunnel} refuses or a bad
+ * `proxyTimeout`, before any I/O.
+ */
+export function tunnelledSocket<Tag>(
+  endpoint: TcpEndpoint,
+  resolved: ResolvedSocketOptions,
+  how: {
+    proxy: ProxySpec;
+    local: LocalBind;
+    allowHalfOpen: boolean;
+    tls: TlsClientOptions | undefined;
+    proxyTimeout: number | undefined;
+    proxyTls: TlsClientOptions | undefined;
+    header: Buffer | undefined;
+  },
+): Socket<Tag> {
+  const proxyTls = checkTunnel(how.proxy, endpoint, how.proxyTls);
+  const proxyTimeout = checkInteger(
+    "proxyTimeout",
+    how.proxyTimeout ?? DEFAULT_PROXY_TIMEOUT,
+    0,
+    MAX_TIMER,
+  );
+  const placeholder = new NetSocket({ allowHalfOpen: how.allowHalfOpen });
+  const socket = new Socket<Tag>(placeholder, {
+    target: endpoint,
+    options: resolved,
+    tunnel: true,
+  });
+  const plan = {
+    proxy: how.proxy,
+    target: endpoint,
+    local: how.local,
+    allowHalfOpen: how.allowHalfOpen,
+    options: resolved,
+    proxyTimeout,
+    tls: how.tls,
+    proxyTls,
+    header: how.header,
+  };
+  if (!isName(how.local.localAddress)) openTunnel(socket as Socket<unknown>, plan);
+  else {
+    // The local name is looked up in the family of the proxy's address.
+    bindWhenResolved(socket as Socket<unknown>, how.local, how.proxy.host, (local) => {
+      openTunnel(socket as Socket<unknown>, { ...plan, local });
+      return undefined;
+    });
+  }
+  return socket;
 }
 
 /** The deadline phase of a tunnel's set-up: its timeout is `ERR_PROXY_TIMEOUT`. */

@@ -58,7 +58,7 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
   "src/address.ts:unmapIPv4": pure,
   "src/address.ts:formatAddress": pure,
   "src/address.ts:formatEndpoint": pure,
-  "src/address.ts:resolve": {
+  "src/resolve.ts:resolve": {
     async setup() {
       return {
         async check(outcome) {
