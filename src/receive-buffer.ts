@@ -131,7 +131,8 @@ export class ReceiveBuffer {
     if (start < first.length) {
       // The common case: a native search of the first chunk, remembered, so that the lines
       // of one chunk cost one scan of it in all rather than one scan each.
-      const found = (this.#search ??= new ChunkSearch()).find(first, byte, start);
+      this.#search ??= new ChunkSearch();
+      const found = this.#search.find(first, byte, start);
       if (found >= 0) return found - this.#offset < end ? found - this.#offset : -1;
       if (this.#head + 1 === this.#chunks.length) return -1;
     }
