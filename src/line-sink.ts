@@ -10,7 +10,7 @@
 import { checkMaxLength, DEFAULT_MAX_LINE_LENGTH } from "./codec/delimiter.js";
 import { LineDecoder, type LineOptions } from "./codec/line.js";
 import { FrameTooLongError, IncompleteReadError } from "./errors.js";
-import { chunkText } from "./line-text.js";
+import { chunkText, segmentEnd } from "./line-text.js";
 import type { ReceiveBuffer } from "./receive-buffer.js";
 import {
   asError,
@@ -133,21 +133,32 @@ export class LineSink extends Sink {
   }
 
   /**
-   * The fast path over `chunk` from `from`, with nothing buffered: decode the bytes up to
-   * the last LF once, cut the lines from the text; what follows stays buffered.
+   * The fast path over `chunk` from `from`, with nothing buffered: decode its complete lines
+   * a segment at a time (each segment once, see `line-text.ts`), cut the lines from the
+   * text; what follows the last LF stays buffered.
    */
   #chunk(buffer: ReceiveBuffer, chunk: Buffer, from: number, transient: boolean): void {
     const last = chunk.lastIndexOf(LF);
-    if (last < from) {
-      this.#keep(buffer, chunk, from, transient);
-      return;
+    let at = from;
+    while (at <= last) {
+      at = this.#segment(buffer, chunk, at, segmentEnd(chunk, at, last) + 1, transient);
+      if (at < 0) return; // the rest is buffered already
     }
-    const text = chunkText(chunk, this.#fast ?? "utf8", from, last + 1);
-    if (text.length !== last + 1 - from) {
+    this.#keep(buffer, chunk, at, transient);
+  }
+
+  /**
+   * Hands out the lines of `chunk` from `from` to `end` (just past an LF). Returns where the
+   * next segment starts, or -1 when the rest of the chunk was buffered instead (halted, or
+   * characters of several bytes: the decoder's path).
+   */
+  #segment(buffer: ReceiveBuffer, chunk: Buffer, from: number, end: number, transient: boolean) {
+    const text = chunkText(chunk, this.#fast ?? "utf8", from, end);
+    if (text.length !== end - from) {
       // Some characters took more than a byte: text positions are not byte positions.
       keep(buffer, chunk.subarray(from), transient);
       this.#slow(buffer);
-      return;
+      return -1;
     }
     const handler = this.#handler;
     const separator = this.#separator;
@@ -157,12 +168,12 @@ export class LineSink extends Sink {
       for (;;) {
         const at = text.indexOf(separator, start);
         if (at < 0) break;
-        const end = this.#stripCr && at > start && text.charCodeAt(at - 1) === 0x0d ? at - 1 : at;
-        if (end - start > max) {
+        const stop = this.#stripCr && at > start && text.charCodeAt(at - 1) === 0x0d ? at - 1 : at;
+        if (stop - start > max) {
           keep(buffer, chunk.subarray(from + start), transient);
           throw new FrameTooLongError(max); // the line stays buffered, as readLine() leaves it
         }
-        const line = text.slice(start, end);
+        const line = text.slice(start, stop);
         start = at + separator.length;
         handler(line);
         if (this.halted) break;
@@ -172,7 +183,16 @@ export class LineSink extends Sink {
         keep(buffer, chunk.subarray(from + start), transient);
       throw error instanceof FrameTooLongError ? error : handlerFailed(error);
     }
-    this.#keep(buffer, chunk, from + start, transient);
+    if (this.halted) {
+      this.#keep(buffer, chunk, from + start, transient);
+      return -1;
+    }
+    if (start === text.length) return end;
+    // `"crlf"` and a bare LF ended the segment: the line goes on past it, so the rest of the
+    // chunk takes the decoder's path (its complete lines are handed out now).
+    keep(buffer, chunk.subarray(from + start), transient);
+    this.#slow(buffer);
+    return -1;
   }
 
   /** Buffers the rest of `chunk` from `from`: a partial line (checked against maxLength). */

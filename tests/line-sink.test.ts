@@ -2,7 +2,10 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { LineDecoder, type LineEnding } from "../src/codec/line.js";
 import { type LineHandlerOptions, LineSink } from "../src/line-sink.js";
+import { ReceiveBuffer } from "../src/receive-buffer.js";
 import { bytewise, cut, decodeAll } from "./helpers/chunking.js";
+import { collector, notV8 } from "./helpers/gc.js";
+import { longLines } from "./helpers/long-lines.js";
 import { sinkAll } from "./helpers/sinks.js";
 
 const lineSink =
@@ -132,4 +135,55 @@ describe("onLine's sink", () => {
       expect.objectContaining({ code: "ERR_INVALID_ARGUMENT" }),
     );
   });
+
+  it("gives the lines of readLine() for reads of long lines, across 8 KiB text segments", () => {
+    fc.assert(
+      fc.property(longLines, fc.constantFrom<LineEnding>("any", "lf", "crlf"), (t, eol) => {
+        const want = expected(t.input, eol);
+        for (const chunks of [[t.input], cut(t.input, t.at)]) {
+          for (const recycled of PATHS) {
+            const got = lineSink({ eol })(chunks, undefined, recycled);
+            expect({ messages: got.messages, end: got.end, rest: text(got.rest) }).toEqual(want);
+            expect(got.outcomes).toBe(1);
+          }
+        }
+      }),
+      { numRuns: 40, seed: 0x5ea },
+    );
+  });
+
+  it("hands out a CR LF line that a bare LF cut at a text segment's end at once, not at the next read", () => {
+    const lines: string[] = [];
+    const sink = new LineSink({ detach() {}, report() {} }, (line) => lines.push(line), {
+      eol: "crlf",
+    });
+    const buffer = new ReceiveBuffer();
+    // The bare LF at byte 8,190 ends the first 8 KiB segment; with "crlf" it is inside a line.
+    sink.feed(buffer, Buffer.from(`${"a".repeat(8190)}\nb\r\nc\r\nd`));
+    expect(lines).toEqual([`${"a".repeat(8190)}\nb`, "c"]);
+    expect(buffer.peek(buffer.length).toString()).toBe("d");
+  });
+
+  it.skipIf(notV8 !== undefined)(
+    "keeps at most one 8 KiB text segment alive per line held, not the whole 64 KiB read",
+    () => {
+      const gc = collector();
+      const held: string[] = [];
+      gc();
+      const before = process.memoryUsage().heapUsed;
+      for (let i = 0; i < 100; i++) {
+        const read = Buffer.alloc(64 * 1024, 0x61 + (i % 26));
+        for (let p = 63; p < read.length; p += 64) read[p] = 0x0a; // 1,024 lines of 63 bytes
+        let first = true;
+        lineSink({})([read], (line) => {
+          if (first) held.push(line);
+          first = false;
+        });
+      }
+      gc();
+      const perLine = (process.memoryUsage().heapUsed - before) / held.length;
+      expect(held.every((line) => line.length === 63)).toBe(true);
+      expect(perLine).toBeLessThan(16 * 1024); // the whole read's text would be 64 KiB a line
+    },
+  );
 });
