@@ -8,9 +8,3 @@ export function collector(): () => void {
   setFlagsFromString("--expose-gc");
   return runInNewContext("gc") as () => void;
 }
-
-/** Why a test of V8's string representation skips here, or undefined on Node and Deno. */
-export const notV8 =
-  (globalThis as { Bun?: unknown }).Bun !== undefined
-    ? "Bun's JavaScriptCore keeps strings its own way (this measures V8's sliced strings)"
-    : undefined;
