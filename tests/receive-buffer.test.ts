@@ -118,3 +118,132 @@ describe("ReceiveBuffer", () => {
     expect(buffer.takeAll().toString()).toBe("est");
   });
 });
+
+describe("ReceiveBuffer.takeRange and takeText", () => {
+  it("hands out a frame without its header and delimiter, consuming all of them", () => {
+    const buffer = bufferOf("\x00\x03abc;rest");
+    expect(buffer.takeRange(1, 4, 5).toString()).toBe("\x03ab"); // bytes 1..4 of the first 5
+    expect(buffer.length).toBe(5);
+    expect(buffer.takeAll().toString()).toBe(";rest");
+  });
+
+  it("copies a frame that spans chunks, and takes a frame that ends a chunk exactly", () => {
+    const buffer = bufferOf("HEADab", "cd;", "xy");
+    expect(buffer.takeRange(4, 8, 9).toString()).toBe("abcd");
+    expect(buffer.takeRange(0, 1, 2).toString()).toBe("x"); // the last chunk ends with it
+    expect(buffer.length).toBe(0);
+  });
+
+  it("hands over the only buffered chunk itself when the frame is all of it, and goes on", () => {
+    const chunk = Buffer.from("PING\n");
+    const buffer = new ReceiveBuffer();
+    buffer.append(chunk);
+    expect(buffer.takeRange(0, 5, 5)).toBe(chunk);
+    expect(buffer.length).toBe(0);
+    buffer.append(Buffer.from("next"));
+    expect(buffer.takeAll().toString()).toBe("next");
+  });
+
+  it("returns a view into the chunk when the frame sits in one", () => {
+    const chunk = Buffer.from("abc\ndef");
+    const buffer = new ReceiveBuffer();
+    buffer.append(chunk);
+    const frame = buffer.takeRange(0, 3, 4);
+    expect(frame.buffer).toBe(chunk.buffer);
+    expect(frame.byteOffset).toBe(chunk.byteOffset);
+  });
+
+  it("decodes text inside one chunk and across chunks, a split character included", () => {
+    const euro = Buffer.from("€"); // e2 82 ac
+    const buffer = new ReceiveBuffer();
+    buffer.append(Buffer.concat([Buffer.from("<"), euro.subarray(0, 2)]));
+    buffer.append(Buffer.concat([euro.subarray(2), Buffer.from(">|€>|")]));
+    expect(buffer.takeText(1, 4, 6)).toBe("€"); // across the two chunks
+    expect(buffer.takeText(0, 3, 5)).toBe("€"); // inside the second one
+    expect(buffer.takeText(0, 0, 0)).toBe("");
+    expect(buffer.length).toBe(0);
+  });
+});
+
+describe("ReceiveBuffer.takeChunk", () => {
+  it("takes what is left of the first chunk only, as a view", () => {
+    const first = Buffer.from("abcd");
+    const buffer = new ReceiveBuffer();
+    buffer.append(first);
+    buffer.append(Buffer.from("ef"));
+    buffer.discard(1);
+    const chunk = buffer.takeChunk();
+    expect(chunk.toString()).toBe("bcd");
+    expect(chunk.buffer).toBe(first.buffer);
+    expect(buffer.takeChunk().toString()).toBe("ef");
+    expect(buffer.length).toBe(0);
+  });
+});
+
+describe("ReceiveBuffer.readUInt", () => {
+  it.each([
+    [["\u0001\u0002\u0003\u0004"], 0, 4, false, 0x01020304, "in one chunk, big-endian"],
+    [["\u0001\u0002\u0003\u0004"], 0, 4, true, 0x04030201, "in one chunk, little-endian"],
+    [["\u0001\u0002", "\u0003\u0004"], 0, 4, false, 0x01020304, "split across chunks (1/2)"],
+    [["x\u0001", "\u0002", "\u0003"], 1, 3, true, 0x030201, "offset, three chunks, little-endian"],
+    [["\u00ff\u00ff\u00ff\u00ff\u00ff\u00ff"], 0, 6, false, 2 ** 48 - 1, "six bytes"],
+  ] as const)(
+    "reads %j at %d, width %d, little %s: %d (%s)",
+    (chunks, at, width, little, expected, _c) => {
+      const buffer = bufferOf(...chunks);
+      expect(buffer.readUInt(at, width, little)).toBe(expected);
+      expect(buffer.length).toBe(chunks.join("").length); // nothing consumed
+    },
+  );
+
+  it("reads past bytes already consumed from the first chunk", () => {
+    const buffer = bufferOf("ab\u0000\u0007");
+    buffer.discard(2);
+    expect(buffer.readUInt(0, 2, false)).toBe(7);
+  });
+});
+
+describe("ReceiveBuffer.indexOfByte", () => {
+  it("finds a byte inside a bounded range, across chunks and past consumed bytes", () => {
+    const buffer = bufferOf("xxab", "c\r", "d\n");
+    buffer.discard(2);
+    expect(buffer.indexOfByte(0x0d, 0, buffer.length)).toBe(3);
+    expect(buffer.indexOfByte(0x0d, 0, 3)).toBe(-1); // the range ends before the CR
+    expect(buffer.indexOfByte(0x0a, 4, buffer.length)).toBe(5);
+    expect(buffer.indexOfByte(0x7a, 0, buffer.length)).toBe(-1);
+  });
+
+  it("answers each search right while the same chunk is searched again from later positions", () => {
+    const buffer = bufferOf("a\nb\nc\rd\n");
+    const found: number[] = [];
+    for (let from = 0; from < buffer.length; from++) {
+      found.push(buffer.indexOfByte(0x0a, from, buffer.length));
+      found.push(buffer.indexOfByte(0x0d, from, buffer.length));
+    }
+    expect(found).toEqual([1, 5, 1, 5, 3, 5, 3, 5, 7, 5, 7, 5, 7, -1, 7, -1]);
+  });
+});
+
+describe("ReceiveBuffer.dropNextLf", () => {
+  it("drops an LF buffered right after the line that ended at a lone CR", () => {
+    const buffer = bufferOf("\nrest");
+    buffer.dropNextLf();
+    expect(buffer.takeAll().toString()).toBe("rest");
+  });
+
+  it("drops the LF when it arrives, in the next chunk only", () => {
+    const buffer = new ReceiveBuffer();
+    buffer.dropNextLf();
+    buffer.append(Buffer.from("\n"));
+    expect(buffer.length).toBe(0);
+    buffer.append(Buffer.from("\nx"));
+    expect(buffer.takeAll().toString()).toBe("\nx"); // only one LF belongs to the CR
+  });
+
+  it("keeps a next byte that is not an LF", () => {
+    const buffer = new ReceiveBuffer();
+    buffer.dropNextLf();
+    buffer.append(Buffer.from("x\n"));
+    expect(buffer.takeAll().toString()).toBe("x\n");
+  });
+});
