@@ -24,8 +24,29 @@ const READ_TIMEOUT = 5000; // a read still waiting after this is a hang, and fai
 
 type Mode = "lines" | "frames";
 
-/** What the server received on one connection, by its peer port. */
-const serverSide = new Map<number, { bytes: number; partial: number; error: string | undefined }>();
+/** What the server received on one connection. */
+interface Seen {
+  bytes: number;
+  partial: number;
+  error: string | undefined;
+}
+
+/**
+ * What the server received, by its peer port (the proxy's upstream port), in accept order:
+ * a port freed by a cut connection can come back for a later one.
+ */
+const serverSide = new Map<number, Seen[]>();
+
+/** Each leg's server connection, matched by port in order (legs are in connect order). */
+function serverSeen(legs: readonly Leg[]): Map<Leg, Seen | undefined> {
+  const queues = new Map([...serverSide].map(([port, seen]) => [port, [...seen]]));
+  return new Map(
+    legs.map((leg) => [
+      leg,
+      leg.upstreamPort === undefined ? undefined : queues.get(leg.upstreamPort)?.shift(),
+    ]),
+  );
+}
 
 const servers: Server[] = [];
 const proxies: FaultProxy[] = [];
@@ -37,8 +58,8 @@ afterAll(async () => {
 /** The echo server: a line or a frame back for each one read, until the stream ends. */
 async function echo(socket: Socket): Promise<void> {
   const port = socket.info().remotePort ?? 0;
-  const seen = { bytes: 0, partial: 0, error: undefined as string | undefined };
-  serverSide.set(port, seen);
+  const seen: Seen = { bytes: 0, partial: 0, error: undefined };
+  serverSide.set(port, [...(serverSide.get(port) ?? []), seen]);
   const mode = await socket.readBytes(1); // the client's first byte names the mode
   seen.bytes += 1;
   try {
@@ -187,6 +208,7 @@ describe("a fault proxy between sockit client and server", () => {
     // in a later batch, and legs and results are both in batch order.
     const clients = new Map<number | undefined, ClientResult[]>();
     for (const r of results) clients.set(r.port, [...(clients.get(r.port) ?? []), r]);
+    const onServer = serverSeen(proxy.legs);
     for (const leg of proxy.legs) {
       const r = clients.get(leg.clientPort)?.shift();
       if (r === undefined) bad.push(`no client for the proxy's connection from ${leg.clientPort}`);
@@ -201,7 +223,7 @@ describe("a fault proxy between sockit client and server", () => {
       figures.faultsInjected[`up ${leg.up}`] = (figures.faultsInjected[`up ${leg.up}`] ?? 0) + 1;
       figures.faultsInjected[`down ${leg.down}`] =
         (figures.faultsInjected[`down ${leg.down}`] ?? 0) + 1;
-      const seen = serverSide.get(leg.upstreamPort ?? -1);
+      const seen = onServer.get(leg);
       if (seen === undefined) {
         // A leg reset before its upstream connected: its bytes never left the proxy (Deno
         // completes a connect later than Node, so a reset fault can come first).
@@ -235,8 +257,9 @@ describe("a fault proxy between sockit client and server", () => {
 /** The server side finishes its connections shortly after the clients: wait, bounded. */
 async function waitForServerSide(legs: Leg[]): Promise<void> {
   for (let i = 0; i < 200; i++) {
+    const onServer = serverSeen(legs);
     const done = legs.every((leg) => {
-      const seen = serverSide.get(leg.upstreamPort ?? -1);
+      const seen = onServer.get(leg);
       return leg.upstreamPort === undefined || (seen !== undefined && seen.error !== undefined);
     });
     if (done) return;
