@@ -12,9 +12,8 @@ import { type Endpoint, formatAddress, formatEndpoint } from "./address.js";
 import { Deferred } from "./deferred.js";
 import { traceClose, traceConnect, traceError, traceTls, tracing } from "./diagnostics.js";
 import { notConnectedError, type SocketError, socketClosedError } from "./errors.js";
-import type { ProxyInfo } from "./proxy-protocol/types.js";
 import { Reader } from "./reader.js";
-import { type ReconnectInit, type ReconnectingEvent, Reconnector } from "./reconnect.js";
+import { type ReconnectingEvent, Reconnector } from "./reconnect.js";
 import { type Identified, register, unregister } from "./registry.js";
 import type { CloseInfo } from "./socket-events.js";
 import {
@@ -23,7 +22,7 @@ import {
   type SocketInfo,
   snapshotAddresses,
 } from "./socket-info.js";
-import type { ResolvedSocketOptions } from "./socket-options.js";
+import type { SocketInit } from "./socket-options.js";
 import type { TlsInfo } from "./tls.js";
 import {
   attach,
@@ -44,7 +43,6 @@ import { type WriteOwner, WriteQueue } from "./writer.js";
  * - `connecting` | `open` → `closing`: `close()`, `destroy()` or `reset()` was called.
  * - `connecting` | `open` | `closing` → `closed`: the transport closed (the peer, an
  *   error, the end of `closing`, a failed connect).
- *
  * - `open` → `connecting`: a reconnecting client's connection dropped (`reconnect.ts`).
  *
  * `closed` is final. A socket a server accepted starts `open`; one from `connect()` starts
@@ -75,24 +73,6 @@ const CONNECTED = Symbol("connected");
  * it. Node normally emits it within a tick; the bound is for the paths where it never does.
  */
 const CLOSE_FALLBACK = 1000;
-
-/** How a socket is made: by `connect()` (a target) or by a server (an id, a path). */
-export interface SocketInit {
-  target?: Endpoint;
-  id?: number;
-  path?: string;
-  /** Checked once by `connect()` or the server, not per socket. */
-  options: ResolvedSocketOptions;
-  /**
-   * `ns` is a placeholder: the real transport comes through {@link Lifecycle.attachTunnel}
-   * (a proxy tunnel); reads and writes wait for it as for a connect.
-   */
-  tunnel?: boolean;
-  /** The PROXY header read before the socket was handed over (a `proxyProtocol` server). */
-  proxy?: ProxyInfo;
-  /** A reconnecting client (`ns` is a placeholder, as for `tunnel`): how to reconnect. */
-  reconnect?: ReconnectInit;
-}
 
 /** The state of one socket behind its public class; the owner of its transport. */
 export class Lifecycle<Tag> implements TransportOwner {
@@ -207,7 +187,6 @@ export class Lifecycle<Tag> implements TransportOwner {
     this.host.emit("connect", info);
   }
 
-  /** Tells the debug log and `sockit:connect` (and `sockit:tls`) subscribers, if any. */
   /**
    * The `Socket` around this lifecycle is built (its constructor's last step): a connect
    * trace held back since the transport was already open is published now.
@@ -218,6 +197,7 @@ export class Lifecycle<Tag> implements TransportOwner {
     this.#traceWhenBuilt = false;
   }
 
+  /** Tells the debug log and `sockit:connect` (and `sockit:tls`) subscribers, if any. */
   #traceConnect(): void {
     if (tracing("connect")) traceConnect(this.host, this.describePeer(), this.host.info());
     if (this.tls !== undefined && tracing("tls"))

@@ -1,14 +1,17 @@
 /**
  * Socket options: their types, defaults and checks, shared by `connect()` and `listen()` so
- * that a bad option is refused before any I/O.
+ * that a bad option is refused before any I/O; and `SocketInit`, how a socket is made.
  *
  * @module
  */
 
+import type { Endpoint } from "./address.js";
 import { checkInteger, MAX_TIMER } from "./arguments.js";
 import { type FrameOptions, frameDecoder } from "./codec/frame.js";
 import { getDefaults } from "./defaults.js";
 import { SocketError } from "./errors.js";
+import type { ProxyInfo } from "./proxy-protocol/types.js";
+import type { ReconnectInit } from "./reconnect.js";
 import { checkSocketEncoding, type SocketEncoding } from "./text.js";
 
 /** Options shared by client and accepted sockets. */
@@ -164,4 +167,22 @@ export function mergeFrameOptions(
 ): FrameOptions | undefined {
   if (Object.keys(override).length === 0) return base;
   return { ...base, ...override } as FrameOptions;
+}
+
+/** How a socket is made: by `connect()` (a target) or by a server (an id, a path). */
+export interface SocketInit {
+  target?: Endpoint;
+  id?: number;
+  path?: string;
+  /** Checked once by `connect()` or the server, not per socket. */
+  options: ResolvedSocketOptions;
+  /**
+   * `ns` is a placeholder: the real transport comes through `Lifecycle.attachTunnel`
+   * (a proxy tunnel); reads and writes wait for it as for a connect.
+   */
+  tunnel?: boolean;
+  /** The PROXY header read before the socket was handed over (a `proxyProtocol` server). */
+  proxy?: ProxyInfo;
+  /** A reconnecting client (`ns` is a placeholder, as for `tunnel`): how to reconnect. */
+  reconnect?: ReconnectInit;
 }

@@ -13,7 +13,7 @@ import type { Socket as NetSocket } from "node:net";
 import { checkInteger, checkOptions, describeType, notFunction } from "./arguments.js";
 import { encodeFrame, type FrameOptions } from "./codec/frame.js";
 import { SocketError } from "./errors.js";
-import { Lifecycle, type SocketInit } from "./lifecycle.js";
+import { Lifecycle } from "./lifecycle.js";
 import { type LookupNamesOptions, lookupNames, type SocketNames } from "./lookup-names.js";
 import {
   checkOptionNames,
@@ -35,7 +35,7 @@ import {
 import type { CloseInfo } from "./socket-events.js";
 import { readInfo, type SocketInfo, socketIdOf } from "./socket-info.js";
 import { SocketMessages } from "./socket-messages.js";
-import { mergeFrameOptions } from "./socket-options.js";
+import { mergeFrameOptions, type SocketInit } from "./socket-options.js";
 import { bindReads, encodeForWrite, frameDefaults } from "./socket-reads.js";
 import { type StartTlsOptions, upgradeToTls } from "./starttls.js";
 import { setIdleTimer } from "./transport.js";
