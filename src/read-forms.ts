@@ -23,6 +23,7 @@ import {
   iterateLines,
   iterateMessages,
   type LinesOptions,
+  noSkipper,
 } from "./iterate.js";
 import type { Reader, ReadOptions, ReadSettle, TaggedReadOptions } from "./reader.js";
 import { mergeFrameOptions } from "./socket-options.js";
@@ -41,6 +42,31 @@ export interface ReadOwner<Tag> {
   report(error: SocketError): void;
   /** How the debug log names the peer. */
   describePeer(): string;
+}
+
+/**
+ * How every tagged read of a socket settles: into its `'read'` and `'readError'` events, as
+ * plain calls, not a promise (a throwing listener throws like any event listener). One per
+ * socket, made at its first tagged read; methods rather than closures (W5: ≈ 200 bytes less
+ * per connection).
+ */
+class TaggedSettle<Tag> implements ReadSettle {
+  readonly #owner: ReadOwner<Tag>;
+
+  constructor(owner: ReadOwner<Tag>) {
+    this.#owner = owner;
+  }
+
+  resolve(data: Buffer, tag: unknown): void {
+    if (debugEnabled) traceRead(this.#owner.describePeer(), data.length, tag);
+    this.#owner.host.emit("read", data, tag as Tag);
+  }
+
+  reject(error: SocketError, tag: unknown): void {
+    const host = this.#owner.host;
+    if (host.listenerCount("readError") > 0) host.emit("readError", error, tag as Tag);
+    else this.#owner.report(error); // a failed read is not the socket's error: record nothing
+  }
 }
 
 /** The largest `readBytes()` / `read(n)` length: 4 GiB. */
@@ -159,7 +185,7 @@ export class ReadForms<Tag> {
       typeof what === "number"
         ? bytesDecoder(checkInteger("length", what, 0, MAX_READ_LENGTH))
         : this.#delimited(what, undefined);
-    this.#tagged ??= this.#taggedSettle();
+    this.#tagged ??= new TaggedSettle(this.#owner);
     this.#reader.enqueue(decoder, this.#tagged, options, tag);
   }
 
@@ -175,7 +201,7 @@ export class ReadForms<Tag> {
   }
 
   chunks(): AsyncIterableIterator<Buffer, undefined, undefined> {
-    return iterateFrames(this.#reader, chunkDecoder, () => undefined);
+    return iterateFrames(this.#reader, chunkDecoder, noSkipper);
   }
 
   /**
@@ -194,25 +220,6 @@ export class ReadForms<Tag> {
     return new Promise<T>((resolve, reject) => {
       this.#reader.enqueue(decoder, { resolve, reject }, options);
     });
-  }
-
-  /**
-   * Plain calls, not a promise (a throwing listener throws like any event listener), made
-   * once per socket rather than once per read.
-   */
-  #taggedSettle(): ReadSettle {
-    const owner = this.#owner;
-    const host = owner.host;
-    return {
-      resolve: (data, tag) => {
-        if (debugEnabled) traceRead(owner.describePeer(), data.length, tag);
-        host.emit("read", data, tag as Tag);
-      },
-      reject: (error, tag) => {
-        if (host.listenerCount("readError") > 0) host.emit("readError", error, tag as Tag);
-        else owner.report(error); // a failed read is not the socket's error: record nothing
-      },
-    };
   }
 
   #frames(override: object | undefined): Decoder {

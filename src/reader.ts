@@ -23,9 +23,7 @@ export interface ReadOptions {
   signal?: AbortSignal;
 }
 
-/**
- * Options of the tagged `read()`: those of every read, and `repeat`.
- */
+/** Options of the tagged `read()`: those of every read, and `repeat`. */
 export interface TaggedReadOptions extends ReadOptions {
   /**
    * A standing read (hs.socket's read loop, without re-arming it in the `'read'` listener):
@@ -60,6 +58,9 @@ interface Pending {
   deadline: Deadline | undefined;
 }
 
+/** The queue of every reader with no read waiting: shared, so never added to. */
+const NO_READS: Pending[] = [];
+
 /** What the reader asks of its transport to apply backpressure: a `net.Socket` has both. */
 export interface FlowControl {
   pause(): void;
@@ -80,7 +81,8 @@ export const DEFAULT_READ_HIGH_WATER_MARK = 1024 * 1024;
  */
 export class Reader {
   readonly buffer = new ReceiveBuffer();
-  readonly #queue: Pending[] = [];
+  /** The queued reads, oldest first; when empty, the shared {@link NO_READS}. */
+  #queue: Pending[] = NO_READS;
   #flow: FlowControl;
   readonly #highWaterMark: number;
   #paused = false;
@@ -258,7 +260,9 @@ export class Reader {
         this.#cancel(pending, error),
       );
     }
-    this.#queue.push(pending);
+    // An empty queue holds no array of its own: an idle connection keeps none (W5).
+    if (this.#queue.length === 0) this.#queue = [pending];
+    else this.#queue.push(pending);
     this.#process();
   }
 
@@ -297,17 +301,26 @@ export class Reader {
   /** Rejects every queued read with `error` (the socket was destroyed by its owner). */
   failAll(error: SocketError): void {
     this.#forgetServing();
-    for (const pending of this.#queue.splice(0)) this.#fail(pending, error);
+    const failed = this.#queue;
+    this.#queue = NO_READS;
+    for (const pending of failed) this.#fail(pending, error);
   }
 
   #cancel(pending: Pending, error: SocketError): void {
     const index = this.#queue.indexOf(pending);
     if (index < 0) return;
-    this.#queue.splice(index, 1);
+    if (this.#queue.length === 1) this.#queue = NO_READS;
+    else this.#queue.splice(index, 1);
     if (pending === this.#serving) this.#forgetServing();
     this.#fail(pending, error);
     // The next read may be servable from what is already buffered.
     if (index === 0) this.#process();
+  }
+
+  /** Drops the read at the head of the queue; an emptied queue lets its array go. */
+  #dequeue(): void {
+    if (this.#queue.length === 1) this.#queue = NO_READS;
+    else this.#queue.shift();
   }
 
   #process(): void {
@@ -328,7 +341,7 @@ export class Reader {
             : head.decoder.decode(this.buffer);
           if (result === null && this.#ended) throw this.#endCause ?? endOfStreamError();
         } catch (error) {
-          this.#queue.shift();
+          this.#dequeue();
           this.#serving = undefined;
           this.#fail(head, toDecoderError(error));
           continue;
@@ -340,7 +353,7 @@ export class Reader {
           head.settle.resolve(result, head.tag);
           continue;
         }
-        this.#queue.shift();
+        this.#dequeue();
         this.#serving = undefined; // not kept: a settled read must not stay reachable
         this.#settle(head);
         this.delivered++;
