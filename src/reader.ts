@@ -58,8 +58,12 @@ interface Pending {
   deadline: Deadline | undefined;
 }
 
-/** The queue of every reader with no read waiting: shared, so never added to. */
-const NO_READS: Pending[] = [];
+/**
+ * The queue of every reader with no read waiting: shared, so never added to. An array of
+ * objects, as every queue is (`[]` would be one of small integers).
+ */
+const NO_READS: Pending[] = [{} as Pending];
+NO_READS.pop();
 
 /** What the reader asks of its transport to apply backpressure: a `net.Socket` has both. */
 export interface FlowControl {

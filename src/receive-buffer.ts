@@ -18,9 +18,11 @@ const LF = 0x0a;
 
 /**
  * The chunk list of every empty buffer: shared, so never added to (`append` replaces it
- * with an array of its own).
+ * with an array of its own). Made as an array of objects, so that the lists a buffer
+ * holds all have one elements kind (`[]` would be one of small integers).
  */
-const NO_CHUNKS: Buffer[] = [];
+const NO_CHUNKS: Buffer[] = [EMPTY];
+NO_CHUNKS.pop();
 
 /**
  * A FIFO of bytes kept as a list of chunks.
