@@ -166,6 +166,27 @@ describe("Reader", () => {
     expect(flow.paused).toBe(false);
   });
 
+  it("keeps every reader's queue its own as queues empty and fill again", async () => {
+    // An empty queue is shared by the readers that have one (W5): a read queued on one must
+    // never appear on another, whichever way their queues emptied.
+    const a = setup();
+    const b = setup();
+    const controller = new AbortController();
+    const aborted = a.read(new BytesDecoder(4), { signal: controller.signal });
+    controller.abort();
+    await expect(aborted).rejects.toMatchObject({ code: "ERR_ABORTED" });
+    const destroyed = b.read(new BytesDecoder(4));
+    b.reader.failAll(new SocketError("ERR_SOCKET_CLOSED", "closed"));
+    await expect(destroyed).rejects.toMatchObject({ code: "ERR_SOCKET_CLOSED" });
+    const served = text(a.read(new BytesDecoder(2)));
+    expect([a.reader.pending, b.reader.pending]).toEqual([1, 0]);
+    b.reader.push(Buffer.from("b?"));
+    expect(b.reader.decodeNow(new BytesDecoder(2))?.toString()).toBe("b?");
+    a.reader.push(Buffer.from("ok"));
+    expect(await served).toBe("ok");
+    expect([a.reader.pending, b.reader.pending]).toEqual([0, 0]);
+  });
+
   it("fails every queued read at once when the owner destroys the socket", async () => {
     const { reader, read } = setup();
     const reads = [read(new BytesDecoder(1)), read(availableDecoder)];

@@ -83,6 +83,25 @@ describe("ReceiveBuffer", () => {
     expect(buffer.indexOf(Buffer.from("a"))).toBe(-1);
   });
 
+  it("keeps every buffer's bytes its own as buffers empty and fill again", () => {
+    // Empty buffers share one empty chunk list (W5): bytes appended to one must never
+    // appear in another, whichever way each was emptied (take, discard, clear, takeAll).
+    const taken = bufferOf("ab");
+    taken.take(2);
+    const discarded = bufferOf("cd", "e");
+    discarded.discard(3);
+    const cleared = bufferOf("f");
+    cleared.clear();
+    const all = bufferOf("g", "h");
+    all.takeAll();
+    taken.append(Buffer.from("1"));
+    discarded.append(Buffer.from("22"));
+    expect([taken, discarded, cleared, all].map((b) => b.length)).toEqual([1, 2, 0, 0]);
+    expect(taken.takeAll().toString()).toBe("1");
+    expect(discarded.takeAll().toString()).toBe("22");
+    expect(cleared.indexOf(Buffer.from("1"))).toBe(-1);
+  });
+
   it("keeps working after many chunks are consumed (compaction)", () => {
     const buffer = new ReceiveBuffer();
     let expected = "";
