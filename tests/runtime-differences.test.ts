@@ -51,4 +51,49 @@ describe("what a runtime cannot even out", () => {
       expect(received).toBe(SIZE);
     }
   });
+
+  it("delivers a server's first send to a client that half-closes at once (Deno: EPIPE when the FIN wins the race)", async () => {
+    const ROUNDS = 20;
+    const outcomes: Promise<string>[] = [];
+    const server = await listen("127.0.0.1:0", { allowHalfOpen: true }, (socket) => {
+      outcomes.push(
+        socket.send("reply\n").then(
+          async () => {
+            await socket.close();
+            return "sent";
+          },
+          async (error: { code?: string }) => {
+            await socket.destroy();
+            return error.code ?? "uncoded";
+          },
+        ),
+      );
+    });
+    servers.push(server);
+    const received: string[] = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      const client = netConnect({ port: server.port ?? 0, host: "127.0.0.1", allowHalfOpen: true });
+      client.on("error", () => {});
+      client.end(); // FIN at once, as `sockit HOST PORT < /dev/null` does
+      let text = "";
+      client.on("data", (chunk: Buffer) => {
+        text += chunk.toString();
+      });
+      await new Promise<void>((resolve) => client.once("close", () => resolve()));
+      received.push(text);
+    }
+    const results = await Promise.all(outcomes);
+    expect(results).toHaveLength(ROUNDS);
+    if (runtime === "deno") {
+      // Each connection either got the whole reply or none of it, with EPIPE on the server.
+      for (const [i, result] of results.entries()) {
+        expect([result, received[i]]).toEqual(
+          result === "sent" ? ["sent", "reply\n"] : ["EPIPE", ""],
+        );
+      }
+    } else {
+      expect(new Set(results)).toEqual(new Set(["sent"]));
+      expect(new Set(received)).toEqual(new Set(["reply\n"]));
+    }
+  });
 });

@@ -52,6 +52,28 @@ async function serve(target: string, handler: (socket: Socket) => Promise<void>)
   return server;
 }
 
+/**
+ * A server that reads until the client's half-close (its empty stdin ends at once), then
+ * sends `reply` and closes. Answering only then keeps these tests off a race that Deno
+ * loses: a send to a client whose FIN arrives meanwhile fails there with EPIPE (README,
+ * Runtimes). It also checks that the client goes on reading after its own FIN.
+ */
+async function replyAtEof(
+  reply: string | Buffer,
+  close: "close" | "end" = "close",
+): Promise<{ server: Server; received: Promise<Buffer> }> {
+  let deliver!: (data: Buffer) => void;
+  const received = new Promise<Buffer>((resolve) => {
+    deliver = resolve;
+  });
+  const server = await serve("127.0.0.1:0", async (socket) => {
+    deliver(await readBytesToEnd(socket));
+    await socket.send(reply);
+    await (close === "close" ? socket.close() : socket.end());
+  });
+  return { server, received };
+}
+
 /** Echoes until the client's end of stream, then closes. */
 const echoServer = (target = "127.0.0.1:0") =>
   serve(target, async (socket) => {
@@ -66,13 +88,17 @@ function client(target: string): Socket {
   return socket;
 }
 
-async function readToEnd(socket: Socket): Promise<string> {
+async function readBytesToEnd(socket: Socket): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for (;;) {
     const chunk = await socket.readAvailable(T);
-    if (chunk.length === 0) return Buffer.concat(chunks).toString();
+    if (chunk.length === 0) return Buffer.concat(chunks);
     chunks.push(chunk);
   }
+}
+
+async function readToEnd(socket: Socket): Promise<string> {
+  return (await readBytesToEnd(socket)).toString();
 }
 
 describe("ncat's single-command form", () => {
@@ -373,10 +399,7 @@ describe("ncat's flags", () => {
 
 describe("beyond ncat: --lines, --frames, --json", () => {
   it("--lines prints each line received as one line, and --hex as hex", async () => {
-    const server = await serve("127.0.0.1:0", async (socket) => {
-      await socket.send("one\r\ntwo\nthree");
-      await socket.close();
-    });
+    const { server } = await replyAtEof("one\r\ntwo\nthree");
     const text = await runCli(["--lines", "127.0.0.1", String(server.port)]);
     expect(text.stdout.toString()).toBe("one\ntwo\nthree\n");
     const hex = await runCli(["--lines", "--hex", "127.0.0.1", String(server.port)]);
@@ -384,38 +407,32 @@ describe("beyond ncat: --lines, --frames, --json", () => {
   });
 
   it("--frames u32be prints each frame as a line and sends each stdin line as a frame", async () => {
-    let got = Buffer.alloc(0);
-    const server = await serve("127.0.0.1:0", async (socket) => {
-      await socket.send(Buffer.concat([encodeFrame("alpha"), encodeFrame(Buffer.from([0, 255]))]));
-      await socket.end();
-      for await (const chunk of socket) got = Buffer.concat([got, chunk]);
-    });
+    const { server, received } = await replyAtEof(
+      Buffer.concat([encodeFrame("alpha"), encodeFrame(Buffer.from([0, 255]))]),
+      "end",
+    );
     const result = await runCli(
       ["--frames", "u32be", "--hex", "127.0.0.1", String(server.port)],
       "c0ffee\n",
     );
     expect(result.code).toBe(0);
     expect(result.stdout.toString()).toBe("616c706861\n00ff\n");
-    expect(got.equals(encodeFrame(Buffer.from([0xc0, 0xff, 0xee])))).toBe(true);
+    expect(await received).toEqual(encodeFrame(Buffer.from([0xc0, 0xff, 0xee])));
   });
 
   it.each([
     ["u16le", { width: 2, endian: "little" }],
     ["varint", { varint: true }],
   ] as const)("--frames %s reads that length prefix", async (name, options) => {
-    const server = await serve("127.0.0.1:0", async (socket) => {
-      await socket.send(Buffer.concat([encodeFrame("x", options), encodeFrame("yz", options)]));
-      await socket.close();
-    });
+    const { server } = await replyAtEof(
+      Buffer.concat([encodeFrame("x", options), encodeFrame("yz", options)]),
+    );
     const result = await runCli(["--frames", name, "127.0.0.1", String(server.port)]);
     expect(result.stdout.toString()).toBe("x\nyz\n");
   });
 
   it("--frames exits 1 naming ERR_INCOMPLETE_READ when the stream ends inside a frame", async () => {
-    const server = await serve("127.0.0.1:0", async (socket) => {
-      await socket.send(Buffer.from([0, 0, 0, 9, 0x61]));
-      await socket.close();
-    });
+    const { server } = await replyAtEof(Buffer.from([0, 0, 0, 9, 0x61]));
     const result = await runCli(["--frames", "u32be", "127.0.0.1", String(server.port)]);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/ERR_INCOMPLETE_READ/);
@@ -427,10 +444,7 @@ describe("beyond ncat: --lines, --frames, --json", () => {
   });
 
   it("--json prints connected, data and closed events, one per line", async () => {
-    const server = await serve("127.0.0.1:0", async (socket) => {
-      await socket.send("hi\n");
-      await socket.close();
-    });
+    const { server } = await replyAtEof("hi\n");
     const result = await runCli(["--json", "127.0.0.1", String(server.port)]);
     const events = result.stdout
       .toString()
@@ -446,10 +460,7 @@ describe("beyond ncat: --lines, --frames, --json", () => {
   });
 
   it("--json --lines gives one data event per line: text when UTF-8, else base64", async () => {
-    const server = await serve("127.0.0.1:0", async (socket) => {
-      await socket.send(Buffer.from([0x68, 0x69, 0x0a, 0xff, 0x00, 0x0a]));
-      await socket.close();
-    });
+    const { server } = await replyAtEof(Buffer.from([0x68, 0x69, 0x0a, 0xff, 0x00, 0x0a]));
     const result = await runCli(["--json", "--lines", "127.0.0.1", String(server.port)]);
     const events = result.stdout
       .toString()
