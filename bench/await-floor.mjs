@@ -1,14 +1,15 @@
-// The floor of the awaited styles: W3/W3c (ping-pong) and W5 (connections held) with an
-// `await` per message over raw node:net and no library (impl/node-net-await.mjs), beside
+// The floor of the awaited styles: W2 (lines), W3/W3c (ping-pong) and W5 (connections held)
+// with an `await` per message over raw node:net and no library (impl/node-net-await.mjs), beside
 // raw Node's callbacks (impl/node-net.mjs) and sockit's styles, in alternating sequential
 // runs of one process. What the raw awaited style cannot reach, no library's can.
 //
 //   node bench/await-floor.mjs [--rounds 5]        (needs dist/: npm run build)
 //
-// Bounded: at most 20 rounds of 3 workloads × at most 6 implementations, each run killed
-// after 60 s. Prints each one's median and its ratio to node-net: W3/W3c the client's round
-// trips (seconds, higher ratio is better), W5 the server's RSS per held connection (KiB,
-// lower is better) as bench/RESULTS.md does; GAPS.md quotes a run.
+// Bounded: at most 20 rounds of 4 workloads × at most 6 implementations, each run killed
+// after 60 s. Prints each one's median and its ratio to node-net, as bench/RESULTS.md does:
+// W2 the server's seconds from first byte to EOF and W3/W3c the client's (higher ratio is
+// better), W5 the server's RSS per held connection (KiB, lower is better). GAPS.md quotes
+// its runs. About 5 minutes.
 
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -23,6 +24,13 @@ const impl = (file, style) => ({
 });
 const NODE_NET = impl("node-net");
 const WORKLOADS = {
+  W2: [
+    NODE_NET,
+    impl("node-net-await", "iter"),
+    impl("node-net-await", "promise"),
+    impl("sockit", "iter"),
+    impl("sockit", "promise"),
+  ],
   W3: [NODE_NET, impl("node-net-await", "iter"), impl("sockit", "iter"), impl("sockit", "promise")],
   W5: [
     NODE_NET,
@@ -87,7 +95,13 @@ async function runOnce(run, workload, port) {
     if (out.includes("READY\n")) ready();
   });
   await Promise.race([isReady, server]);
-  const [clientOut, serverOut] = await Promise.all([start(run, "client", port, workload), server]);
+  // W2's sender is the same for every style (the harness's rule): node-net's client.
+  const sender = workload === "W2" ? NODE_NET : run;
+  const [clientOut, serverOut] = await Promise.all([
+    start(sender, "client", port, workload),
+    server,
+  ]);
+  if (workload === "W2") return resultOf(serverOut, `${run.name} server`).seconds;
   if (workload !== "W5") return resultOf(clientOut, `${run.name} client`).seconds;
   const { conns, rssBeforeKiB, rssAfterKiB } = resultOf(serverOut, `${run.name} server`);
   return (rssAfterKiB - rssBeforeKiB) / conns;

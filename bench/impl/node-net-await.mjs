@@ -1,16 +1,18 @@
-// W3, W3c and W5 in the awaited styles over raw node:net, with no library: the floor of an
+// W2, W3, W3c and W5 in the awaited styles over raw node:net, with no library: the floor of an
 // `await` per message, the part of the gaps of sockit's `iter` and `promise` styles that no
 // library can remove (bench/await-floor.mjs runs it beside impl/node-net.mjs and sockit).
 //
-//   node --expose-gc bench/impl/node-net-await.mjs [--style iter|promise] server PORT W3|W3c|W5
+//   node --expose-gc bench/impl/node-net-await.mjs [--style iter|promise] server PORT W2|W3|W3c|W5
 //   node --expose-gc bench/impl/node-net-await.mjs [--style iter|promise] client PORT W3|W3c|W5
 //
 // Same protocol, constants and RESULT lines as impl/node-net.mjs, so either end can face
 // either implementation. Each connection is read through the smallest async iterator that
-// works (one promise per `next()`; no length limit, no backpressure, no error path beyond
-// dying): W3/W3c cut lines from each chunk decoded as latin1 text (strings, `indexOf`), and
-// the server echoes `${line}\n`; W5's server replies "y" to each chunk. `iter` reads with
-// `for await`, `promise` with `await next()` in a loop (the shapes of sockit's two styles).
+// works (one promise per message; no length limit, no backpressure, no error path beyond
+// dying). W2's server counts lines: `iter` as strings cut from each chunk's latin1 text
+// (as sockit's lines()), `promise` as Buffer views of the chunk (as readLine()); its sender
+// is impl/node-net.mjs's client. W3/W3c cut lines as strings and the server echoes
+// `${line}\n`; W5's server replies "y" to each chunk. `iter` reads with `for await`,
+// `promise` with `await read()` in a loop (the shapes of sockit's two styles).
 
 // ---- workload parameters (keep identical in every implementation) ----------
 const HOST = "127.0.0.1";
@@ -40,35 +42,33 @@ const die = (msg) => {
   process.exit(1);
 };
 const result = (obj) => process.stdout.write(`RESULT ${JSON.stringify(obj)}\n`);
+const NL = 10;
+const DONE = Object.freeze({ done: true, value: undefined });
 const rssKiB = () => process.memoryUsage().rss / 1024;
 const gc = () => globalThis.gc?.();
-if (!["W3", "W3c", "W5"].includes(workload)) die(`unknown workload ${workload}`);
+if (!["W2", "W3", "W3c", "W5"].includes(workload)) die(`unknown workload ${workload}`);
 if (style !== "iter" && style !== "promise") die(`unknown style ${style}`);
 
 /**
- * What `socket` receives as an async iterator: each chunk as it came (`text` false), or the
- * lines of it as latin1 strings without their '\n' (`text` true).
+ * What `socket` receives, one message per `next()` (an iterator result) or per `read()` (the
+ * message, or null at the end): `kind` "chunk" each chunk as it came (W5), "text" the lines
+ * as latin1 strings cut from each chunk's text (W2 `iter`, W3), "view" the lines as Buffer
+ * views of their chunk (W2 `promise`). Lines come without their '\n'.
  */
-function messages(socket, text) {
+function messages(socket, kind) {
   const ready = [];
   let waiting = null;
   let ended = false;
-  let rest = "";
-  const settle = (step) => {
-    const resolve = waiting;
-    waiting = null;
-    resolve(step);
-  };
+  let rest = kind === "text" ? "" : null;
   const deliver = (message) => {
-    if (waiting !== null) settle({ done: false, value: message });
-    else ready.push(message);
-  };
-  if (text) socket.setEncoding("latin1");
-  socket.on("data", (data) => {
-    if (!text) {
-      deliver(data);
-      return;
+    if (waiting === null) ready.push(message);
+    else {
+      const resolve = waiting;
+      waiting = null;
+      resolve(message);
     }
+  };
+  const cutText = (data) => {
     const all = rest + data;
     let start = 0;
     for (let nl = all.indexOf("\n"); nl !== -1; nl = all.indexOf("\n", start)) {
@@ -76,35 +76,61 @@ function messages(socket, text) {
       start = nl + 1;
     }
     rest = all.slice(start);
-  });
+  };
+  const cutViews = (chunk) => {
+    let start = 0;
+    if (rest !== null) {
+      const nl = chunk.indexOf(NL);
+      if (nl === -1) {
+        rest = Buffer.concat([rest, chunk]);
+        return;
+      }
+      deliver(Buffer.concat([rest, chunk.subarray(0, nl)]));
+      rest = null;
+      start = nl + 1;
+    }
+    for (let nl = chunk.indexOf(NL, start); nl !== -1; nl = chunk.indexOf(NL, start)) {
+      deliver(chunk.subarray(start, nl));
+      start = nl + 1;
+    }
+    if (start < chunk.length) rest = chunk.subarray(start);
+  };
+  if (kind === "text") socket.setEncoding("latin1");
+  socket.on("data", kind === "text" ? cutText : kind === "view" ? cutViews : deliver);
   socket.on("end", () => {
     ended = true;
-    if (waiting !== null) settle({ done: true, value: undefined });
+    if (waiting !== null) deliver(null);
   });
+  const read = () => {
+    if (ready.length > 0) return Promise.resolve(ready.shift());
+    if (ended) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      waiting = resolve;
+    });
+  };
   return {
+    read,
     [Symbol.asyncIterator]() {
       return this;
     },
     next() {
       if (ready.length > 0) return Promise.resolve({ done: false, value: ready.shift() });
-      if (ended) return Promise.resolve({ done: true, value: undefined });
+      if (ended) return Promise.resolve(DONE);
       return new Promise((resolve) => {
-        waiting = resolve;
+        waiting = (value) => resolve(value === null ? DONE : { done: false, value });
       });
     },
   };
 }
 
 /** Calls `handle` for each message, in the style asked for. */
-async function each(iterator, handle) {
+async function each(source, handle) {
   if (style === "iter") {
-    for await (const message of iterator) handle(message);
+    for await (const message of source) handle(message);
     return;
   }
-  for (;;) {
-    const step = await iterator.next();
-    if (step.done) return;
-    handle(step.value);
+  for (let message = await source.read(); message !== null; message = await source.read()) {
+    handle(message);
   }
 }
 
@@ -124,13 +150,17 @@ function server() {
         srv.close(() => {
           if (workload === "W5")
             result({ conns: w5Got, rssBeforeKiB: w5Before, rssAfterKiB: w5After });
-          else result({ lines: echoed });
+          else if (workload !== "W2") result({ lines: echoed });
           process.exit(0);
         });
       }
     });
+    if (workload === "W2") {
+      countLines(socket);
+      return;
+    }
     if (workload === "W5") {
-      await each(messages(socket, false), () => {
+      await each(messages(socket, "chunk"), () => {
         socket.write(y);
         if (++w5Got === W5_CONNS) {
           gc();
@@ -138,7 +168,7 @@ function server() {
         }
       });
     } else {
-      await each(messages(socket, true), (line) => {
+      await each(messages(socket, "text"), (line) => {
         echoed++;
         socket.write(`${line}\n`);
       });
@@ -151,6 +181,23 @@ function server() {
     w5Before = rssKiB();
     process.stdout.write("READY\n");
   });
+}
+
+/** W2: counts the lines (strings for `iter`, Buffer views for `promise`), first byte to EOF. */
+async function countLines(socket) {
+  let t0 = 0;
+  socket.once("data", () => {
+    t0 = now();
+  });
+  let lines = 0;
+  let lineBytes = 0;
+  await each(messages(socket, style === "iter" ? "text" : "view"), (line) => {
+    lines++;
+    lineBytes += line.length;
+  });
+  const seconds = now() - t0;
+  socket.end(`${lines} ${lineBytes}\n`);
+  result({ lines, lineBytes, seconds });
 }
 
 function connect(allowHalfOpen = true) {
@@ -171,7 +218,7 @@ async function pingPong() {
   await Promise.all(
     sockets.map(async (socket) => {
       socket.on("error", (e) => die(`socket error ${e.message}`));
-      const echoes = messages(socket, true);
+      const echoes = messages(socket, "text");
       for (let i = 0; i < perConn; i++) {
         socket.write(`${request}\n`);
         const { value } = await echoes.next();
@@ -194,7 +241,7 @@ async function establish() {
     sockets.push(socket);
     socket.on("error", (e) => die(`socket error ${e.message}`));
     socket.write("x");
-    const { value } = await messages(socket, false).next();
+    const { value } = await messages(socket, "chunk").next();
     if (value?.length !== 1) die(`expected 1 byte, got ${value?.length}`);
   };
   const worker = async () => {
@@ -222,6 +269,8 @@ function closeAll(sockets) {
 }
 
 async function client() {
+  if (workload === "W2")
+    die("W2's sender is impl/node-net.mjs's client (the same for every style)");
   await (workload === "W5" ? establish() : pingPong());
   process.exit(0);
 }
