@@ -24,7 +24,7 @@ import { MAX_DATAGRAM_IPV4, MAX_DATAGRAM_IPV6 } from "./datagram-types.js";
 import { abortedNow, type Deadline, startDeadline } from "./deadline.js";
 import { SocketError, socketClosedError, toSocketError } from "./errors.js";
 import { checkOptionNames, MEMBERSHIP, READ } from "./options.js";
-import type { ReadOptions } from "./reader.js";
+import type { ReadOptions } from "./read-options.js";
 
 export {
   type Datagram,

@@ -109,11 +109,8 @@ export {
   type ProxyTlvs,
   type ProxyTransport,
 } from "./proxy-protocol/types.js";
-export {
-  DEFAULT_READ_HIGH_WATER_MARK,
-  type ReadOptions,
-  type TaggedReadOptions,
-} from "./reader.js";
+export type { ReadOptions, TaggedReadOptions } from "./read-options.js";
+export { DEFAULT_READ_HIGH_WATER_MARK } from "./reader.js";
 export { ReceiveBuffer } from "./receive-buffer.js";
 export {
   backoffDelay,

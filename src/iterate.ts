@@ -18,7 +18,7 @@ import {
   toDecoderError,
 } from "./errors.js";
 import { LineText } from "./line-text.js";
-import type { ReadOptions, ReadSettle } from "./reader.js";
+import type { ReadOptions, ReadSettle } from "./read-options.js";
 import type { ReceiveBuffer } from "./receive-buffer.js";
 import { decodeText, type TextOptions } from "./text.js";
 

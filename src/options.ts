@@ -16,7 +16,7 @@ import type { DatagramOptions } from "./datagram.js";
 import { SocketError } from "./errors.js";
 import type { IterateOptions } from "./iterate.js";
 import type { LookupNamesOptions } from "./lookup-names.js";
-import type { ReadOptions, TaggedReadOptions } from "./reader.js";
+import type { ReadOptions, TaggedReadOptions } from "./read-options.js";
 import type { ReconnectOptions } from "./reconnect.js";
 import type { SendFromOptions } from "./send-progress.js";
 import type { ListenOptions } from "./server.js";

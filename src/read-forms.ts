@@ -25,7 +25,8 @@ import {
   type LinesOptions,
   noSkipper,
 } from "./iterate.js";
-import type { Reader, ReadOptions, ReadSettle, TaggedReadOptions } from "./reader.js";
+import type { ReadOptions, ReadSettle, TaggedReadOptions } from "./read-options.js";
+import type { Reader } from "./reader.js";
 import { mergeFrameOptions } from "./socket-options.js";
 import { decodeText, type TextOptions } from "./text.js";
 

@@ -9,43 +9,9 @@ import { checkReadOptions, checkRepeat } from "./arguments.js";
 import type { Decoder } from "./codec/decoder.js";
 import { abortedNow, type Deadline, startDeadline } from "./deadline.js";
 import { endOfStreamError, SocketError, toDecoderError } from "./errors.js";
+import type { ReadSettle, TaggedReadOptions } from "./read-options.js";
 import { ReceiveBuffer } from "./receive-buffer.js";
 import { copyOf, type Sink } from "./sink.js";
-
-/** Options every read takes. */
-export interface ReadOptions {
-  /**
-   * Milliseconds to wait for this read; on expiry it rejects with `ERR_READ_TIMEOUT`,
-   * consumes nothing, and the socket stays open. `0` or absent: no timeout.
-   */
-  timeout?: number;
-  /** Aborts this read with `ERR_ABORTED` (the signal's reason on `cause`). */
-  signal?: AbortSignal;
-}
-
-/** Options of the tagged `read()`: those of every read, and `repeat`. */
-export interface TaggedReadOptions extends ReadOptions {
-  /**
-   * A standing read (hs.socket's read loop, without re-arming it in the `'read'` listener):
-   * the read stays at the head of the queue and delivers every frame of its kind as a
-   * `'read'` event with its tag, until it fails (`ERR_END_OF_STREAM` at a clean end,
-   * `ERR_INCOMPLETE_READ`, `ERR_FRAME_TOO_LONG`, the socket's error) or its `signal` aborts
-   * it (`ERR_ABORTED`); the failure goes to `'readError'` once. Reads queued after it wait
-   * until then. No queue entry, option check or decoder look-up per frame (bench W2
-   * `tagged`). Not with `timeout` (`ERR_INVALID_ARGUMENT`): stop it with `signal`.
-   * @default false
-   */
-  repeat?: boolean;
-}
-
-/**
- * How a read settles: one of the two is called, exactly once, with the tag the read was
- * queued with. One object can serve every tagged read of a socket.
- */
-export interface ReadSettle<T = Buffer> {
-  resolve(data: T, tag: unknown): void;
-  reject(error: SocketError, tag: unknown): void;
-}
 
 interface Pending {
   /** What it decodes to is the business of its settle; the queue only passes it on. */

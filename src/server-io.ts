@@ -11,7 +11,7 @@ import { checkData, checkInteger, checkReadOptions, notFunction } from "./argume
 import { type Delimiter, DelimiterDecoder } from "./codec/delimiter.js";
 import { type SocketError, toSocketError } from "./errors.js";
 import { checkOptionNames, READ } from "./options.js";
-import type { ReadOptions } from "./reader.js";
+import type { ReadOptions } from "./read-options.js";
 import type { Socket } from "./socket.js";
 
 /** What `server.read()` reads on each connection: a byte count, or one or several delimiters. */

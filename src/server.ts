@@ -15,7 +15,7 @@ import { SocketError, toSocketError } from "./errors.js";
 import type { BoundAddress, ListenerGroup } from "./listen-all.js";
 import type { ProxyGate } from "./proxy-protocol/accept.js";
 import type { ProxyInfo } from "./proxy-protocol/types.js";
-import type { ReadOptions } from "./reader.js";
+import type { ReadOptions } from "./read-options.js";
 import { checkReusePort } from "./reuse-port.js";
 import { bindServer } from "./server-bind.js";
 import { Connections } from "./server-connections.js";

@@ -27,7 +27,8 @@ import {
   VARINT_FRAME,
 } from "./options.js";
 import { ReadForms } from "./read-forms.js";
-import { type ReadOptions, readsDone, type TaggedReadOptions } from "./reader.js";
+import type { ReadOptions, TaggedReadOptions } from "./read-options.js";
+import { readsDone } from "./reader.js";
 import type { Socket } from "./socket.js";
 import type { SocketEvents } from "./socket-events.js";
 import type { ResolvedSocketOptions } from "./socket-options.js";

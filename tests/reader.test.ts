@@ -4,7 +4,8 @@ import type { Decoder } from "../src/codec/delimiter.js";
 import { DelimiterDecoder } from "../src/codec/delimiter.js";
 import { SocketError } from "../src/errors.js";
 import { LineSink } from "../src/line-sink.js";
-import { Reader, type ReadOptions } from "../src/reader.js";
+import type { ReadOptions } from "../src/read-options.js";
+import { Reader } from "../src/reader.js";
 import type { Sink } from "../src/sink.js";
 import { bytewise, cut } from "./helpers/chunking.js";
 

@@ -60,7 +60,6 @@ async function serve(target: string, handler: (socket: Socket) => Promise<void>)
  */
 async function replyAtEof(
   reply: string | Buffer,
-  close: "close" | "end" = "close",
 ): Promise<{ server: Server; received: Promise<Buffer> }> {
   let deliver!: (data: Buffer) => void;
   const received = new Promise<Buffer>((resolve) => {
@@ -69,7 +68,7 @@ async function replyAtEof(
   const server = await serve("127.0.0.1:0", async (socket) => {
     deliver(await readBytesToEnd(socket));
     await socket.send(reply);
-    await (close === "close" ? socket.close() : socket.end());
+    await socket.close();
   });
   return { server, received };
 }
@@ -409,7 +408,6 @@ describe("beyond ncat: --lines, --frames, --json", () => {
   it("--frames u32be prints each frame as a line and sends each stdin line as a frame", async () => {
     const { server, received } = await replyAtEof(
       Buffer.concat([encodeFrame("alpha"), encodeFrame(Buffer.from([0, 255]))]),
-      "end",
     );
     const result = await runCli(
       ["--frames", "u32be", "--hex", "127.0.0.1", String(server.port)],
