@@ -3,24 +3,28 @@
 // raw Node's callbacks (impl/node-net.mjs) and sockit's styles, in alternating sequential
 // runs of one process. What the raw awaited style cannot reach, no library's can.
 //
-//   node bench/await-floor.mjs [--rounds 5]        (needs dist/: npm run build)
+//   node bench/await-floor.mjs [--rounds 5] [--workloads W3,W3c]   (needs dist/: npm run build)
 //
-// Bounded: at most 20 rounds of 4 workloads × at most 6 implementations, each run killed
+// Bounded: at most 20 rounds of 4 workloads × at most 7 implementations, each run killed
 // after 60 s. Prints each one's median and its ratio to node-net, as bench/RESULTS.md does:
 // W2 the server's seconds from first byte to EOF and W3/W3c the client's (higher ratio is
 // better), W5 the server's RSS per held connection (KiB, lower is better). GAPS.md quotes
-// its runs. About 5 minutes.
+// its runs. About 8 minutes (W3 and W3c alone: about 6).
 
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { median, resultOf, roundsArg, start, startServer } from "./lib/floor-runs.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const RUN_TIMEOUT_MS = 60_000;
 const impl = (file, style) => ({
   name: `${file}${style ? `-${style}` : ""}`,
-  argv: ["--expose-gc", path.join(here, `impl/${file}.mjs`), ...(style ? ["--style", style] : [])],
+  argv: [
+    process.execPath,
+    "--expose-gc",
+    path.join(here, `impl/${file}.mjs`),
+    ...(style ? ["--style", style] : []),
+  ],
 });
 const NODE_NET = impl("node-net");
 const WORKLOADS = {
@@ -31,7 +35,13 @@ const WORKLOADS = {
     impl("sockit", "iter"),
     impl("sockit", "promise"),
   ],
-  W3: [NODE_NET, impl("node-net-await", "iter"), impl("sockit", "iter"), impl("sockit", "promise")],
+  // Every sockit style in ping-pong: the awaited ones (iter, promise, batch) beside the raw
+  // awaited floor, the callback ones (tagged, online) beside raw Node's callbacks.
+  W3: [
+    NODE_NET,
+    impl("node-net-await", "iter"),
+    ...["iter", "promise", "batch", "tagged", "online"].map((style) => impl("sockit", style)),
+  ],
   W5: [
     NODE_NET,
     impl("node-net-await", "iter"),
@@ -44,57 +54,25 @@ const WORKLOADS = {
 WORKLOADS.W3c = WORKLOADS.W3;
 
 const args = process.argv.slice(2);
-const roundsAt = args.indexOf("--rounds");
-const rounds = roundsAt < 0 ? 5 : Number(args[roundsAt + 1]);
-if (!Number.isInteger(rounds) || rounds < 1 || rounds > 20) {
-  console.error("--rounds takes an integer from 1 to 20");
-  process.exit(2);
+const rounds = roundsArg(args, 5);
+const only = args.includes("--workloads") ? args[args.indexOf("--workloads") + 1] : undefined;
+if (only !== undefined) {
+  const names = only.split(",");
+  const unknown = names.filter((name) => !(name in WORKLOADS));
+  if (unknown.length > 0) {
+    console.error(`--workloads takes names from ${Object.keys(WORKLOADS).join(", ")}`);
+    process.exit(2);
+  }
+  for (const name of Object.keys(WORKLOADS)) if (!names.includes(name)) delete WORKLOADS[name];
 }
 if (!existsSync(path.join(here, "../dist/index.js"))) {
   console.error("dist/ is missing: run npm run build first");
   process.exit(2);
 }
 
-/** Starts one end; resolves with its stdout once it exits (rejects on failure or time-out). */
-function start(run, role, port, workload, onOutput) {
-  const child = spawn(process.execPath, [...run.argv, role, String(port), workload], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  let err = "";
-  child.stdout.on("data", (chunk) => {
-    out += chunk;
-    onOutput?.(out);
-  });
-  child.stderr.on("data", (chunk) => {
-    err += chunk;
-  });
-  const timer = setTimeout(() => child.kill("SIGKILL"), RUN_TIMEOUT_MS);
-  return new Promise((resolve, reject) => {
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(out);
-      else reject(new Error(`${run.name} ${role} ${workload}: exit ${code}: ${err.slice(-300)}`));
-    });
-  });
-}
-
-const resultOf = (out, who) => {
-  const line = out.split("\n").find((l) => l.startsWith("RESULT "));
-  if (line === undefined) throw new Error(`${who}: no RESULT line`);
-  return JSON.parse(line.slice("RESULT ".length));
-};
-
 /** One run: the server, READY, the client; the figure (seconds, or KiB per connection). */
 async function runOnce(run, workload, port) {
-  let ready;
-  const isReady = new Promise((resolve) => {
-    ready = resolve;
-  });
-  const server = start(run, "server", port, workload, (out) => {
-    if (out.includes("READY\n")) ready();
-  });
-  await Promise.race([isReady, server]);
+  const { exited: server } = await startServer(run, port, workload);
   // W2's sender is the same for every style (the harness's rule): node-net's client.
   const sender = workload === "W2" ? NODE_NET : run;
   const [clientOut, serverOut] = await Promise.all([
@@ -106,12 +84,6 @@ async function runOnce(run, workload, port) {
   const { conns, rssBeforeKiB, rssAfterKiB } = resultOf(serverOut, `${run.name} server`);
   return (rssAfterKiB - rssBeforeKiB) / conns;
 }
-
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 
 const figures = new Map();
 // Below the ephemeral range (32768–60999), as run.mjs: W5's clients take 5,000 ports there.

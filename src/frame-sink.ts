@@ -6,7 +6,9 @@
  * (`offset`, `adjustment`, `strip`, 8-byte fields, varints) goes through the frame decoder.
  * Views of a chunk stay valid after the handler returns (Node gives each `'data'` read a
  * fresh buffer); a payload kept keeps its chunk (up to 64 KiB) in memory. From the recycled
- * read buffer (client sockets), the chunk is copied once and payloads are views of the copy.
+ * read buffer (client sockets), the chunk is copied once and payloads are views of the copy,
+ * unless the handler opted into `transient` payloads: views of the recycled buffer itself,
+ * valid until the handler returns (no copy at all).
  *
  * @module
  */
@@ -26,8 +28,24 @@ import {
   type SinkHost,
 } from "./sink.js";
 
-/** Options of `onFrame()`: the frame codec (the socket's `frame` option as default) and errors. */
-export type FrameHandlerOptions = FrameOptions & MessageHandlerOptions;
+/** What `onFrame()` takes besides the frame codec and the handler's outcomes. */
+export interface TransientOption {
+  /**
+   * `true`: each payload may be a view of the recycled read buffer, valid only until the
+   * handler returns, since the next read overwrites it; copy what you keep
+   * (`Buffer.from(payload)`). It saves one copy of every read on client sockets (the
+   * recycled read buffer); elsewhere payloads are views of a fresh chunk anyway. Default
+   * `false`: payloads stay valid after the handler returns. Issue 15's "views valid only
+   * inside the callback" (W4r, `bench/README.md`).
+   */
+  transient?: boolean;
+}
+
+/**
+ * Options of `onFrame()`: the frame codec (the socket's `frame` option as default), the
+ * handler's outcomes, and `transient`.
+ */
+export type FrameHandlerOptions = FrameOptions & MessageHandlerOptions & TransientOption;
 
 /** The layout the fast path reads: a bare length field of 1–4 bytes. */
 interface PlainLength {
@@ -57,22 +75,29 @@ export class FrameSink extends Sink {
   readonly #handler: (payload: Buffer) => void;
   readonly #decoder: Decoder;
   readonly #plain: PlainLength | undefined;
+  /** Payloads may be views of a transient chunk (the handler opted in). */
+  readonly #lend: boolean;
 
-  /** @throws SocketError `ERR_INVALID_ARGUMENT` for invalid codec options. */
+  /**
+   * @param lend hand out views of a transient chunk (`onFrame`'s `transient`).
+   * @throws SocketError `ERR_INVALID_ARGUMENT` for invalid codec options.
+   */
   constructor(
     host: SinkHost,
     handler: (payload: Buffer) => void,
     codec: FrameOptions,
     options: MessageHandlerOptions,
+    lend = false,
   ) {
     super(host, options);
     this.#handler = handler;
     this.#decoder = frameDecoder(codec); // checks the options
     this.#plain = plainLength(codec);
+    this.#lend = lend;
   }
 
   feed(buffer: ReceiveBuffer, chunk: Buffer | undefined, transient = false): void {
-    if (transient && chunk !== undefined && this.#plain !== undefined) {
+    if (transient && chunk !== undefined && this.#plain !== undefined && !this.#lend) {
       // Payloads outlive the read: one copy of the chunk, payloads as views of it, is cheaper
       // than a copy per payload (a 64 KiB read holds ≈ 125 of W4's frames).
       chunk = copyOf(chunk);
@@ -134,8 +159,9 @@ export class FrameSink extends Sink {
   }
 
   /**
-   * The fast path over `chunk` from `from`, with nothing buffered. A `transient` chunk's
-   * payloads are copied (they outlive the read); others are views of the chunk.
+   * The fast path over `chunk` from `from`, with nothing buffered: each payload a view of the
+   * chunk (a `transient` chunk reaches here only when the handler opted in), the bytes after
+   * the last whole frame kept ({@link keep} copies them out of a transient chunk).
    */
   #chunk(
     buffer: ReceiveBuffer,
@@ -159,7 +185,7 @@ export class FrameSink extends Sink {
         if (end > size) break;
         const payload = chunk.subarray(at + width, end);
         at = end;
-        handler(transient ? copyOf(payload) : payload);
+        handler(payload);
         if (this.halted) break;
       }
     } catch (error) {

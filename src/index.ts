@@ -70,7 +70,7 @@ export {
   type SystemErrorCode,
   TlsError,
 } from "./errors.js";
-export type { FrameHandlerOptions } from "./frame-sink.js";
+export type { FrameHandlerOptions, TransientOption } from "./frame-sink.js";
 export type { IterateOptions, OnOverflow } from "./iterate.js";
 export type { LineHandlerOptions } from "./line-sink.js";
 export { listen } from "./listen.js";

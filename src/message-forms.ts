@@ -54,12 +54,16 @@ export class MessageForms {
 
   onFrame(handler: (payload: Buffer) => void, options: FrameHandlerOptions): () => void {
     checkHandler("onFrame", handler);
-    const { onError, onEnd, ...codec } = options;
+    const { onError, onEnd, transient, ...codec } = options;
+    if (transient !== undefined && typeof transient !== "boolean") {
+      throw new SocketError("ERR_INVALID_ARGUMENT", "transient must be true or false");
+    }
     const handlers: MessageHandlerOptions = {};
     if (onError !== undefined) handlers.onError = onError;
     if (onEnd !== undefined) handlers.onEnd = onEnd;
     const merged = mergeFrameOptions(this.#frame(), codec);
-    return this.#attach(new FrameSink(this.#host, handler, merged ?? {}, handlers));
+    const sink = new FrameSink(this.#host, handler, merged ?? {}, handlers, transient === true);
+    return this.#attach(sink);
   }
 
   onMessage<T>(

@@ -14,6 +14,7 @@ import type { VarintOptions } from "./codec/varint.js";
 import type { ConnectOptions } from "./connect.js";
 import type { DatagramOptions } from "./datagram.js";
 import { SocketError } from "./errors.js";
+import type { TransientOption } from "./frame-sink.js";
 import type { IterateOptions } from "./iterate.js";
 import type { LookupNamesOptions } from "./lookup-names.js";
 import type { ReadOptions, TaggedReadOptions } from "./read-options.js";
@@ -118,6 +119,8 @@ export const TEXT: OptionNames<TextOptions> = { encoding: true, invalidText: tru
 export const ITERATE: OptionNames<IterateOptions> = { onOverflow: true, signal: true };
 /** `onLine()`, `onFrame()`, `onMessage()`: where the handler's end and error go. */
 export const MESSAGE_HANDLER: OptionNames<MessageHandlerOptions> = { onError: true, onEnd: true };
+/** `onFrame()`'s own option. */
+export const TRANSIENT: OptionNames<TransientOption> = { transient: true };
 /** A fixed-width length prefix (`frame`, `readFrame()`, `frames()`, `encodeFrame()`). */
 export const LENGTH_PREFIX: OptionNames<LengthPrefixOptions> = {
   width: true,

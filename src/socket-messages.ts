@@ -23,6 +23,7 @@ import {
   LINE,
   MESSAGE_HANDLER,
   TEXT,
+  TRANSIENT,
   VARINT_FRAME,
 } from "./options.js";
 import { checkDecoder } from "./read-forms.js";
@@ -110,16 +111,25 @@ export abstract class SocketMessages<Tag = unknown> extends SocketReads<Tag> {
    * as a view of it, valid after the handler returns; a length over `maxLength` is refused
    * from the header (`ERR_FRAME_TOO_LONG`), a frame cut by the end of the stream is
    * `ERR_INCOMPLETE_READ` with its `partial` bytes.
+   * `transient: true` (default `false`) lets each payload be a view of the recycled read
+   * buffer, valid only until the handler returns: on client sockets it saves a copy of
+   * every read (W4r in `bench/RESULTS.md`); copy what you keep (`Buffer.from(payload)`).
    * @returns a function that removes the handler.
-   * @throws SocketError as {@link onLine}, and `ERR_INVALID_ARGUMENT` for bad codec options.
+   * @throws SocketError as {@link onLine}, and `ERR_INVALID_ARGUMENT` for bad codec options
+   * or a `transient` that is not a boolean.
    * @example
    * ```ts
-   * socket.onFrame((payload) => handle(JSON.parse(payload.toString())), { width: 2 });
+   * // Each payload is parsed inside the handler and not kept: `transient` spares a copy.
+   * socket.onFrame((payload) => handle(JSON.parse(payload.toString())), {
+   *   width: 2,
+   *   transient: true,
+   * });
    * ```
    */
   onFrame(handler: (payload: Buffer) => void, options?: FrameHandlerOptions): () => void {
     const checked = checkOptions("options", options, {});
-    checkOptionNames("onFrame()", checked, LENGTH_PREFIX, VARINT_FRAME, MESSAGE_HANDLER);
+    const names = [LENGTH_PREFIX, VARINT_FRAME, MESSAGE_HANDLER, TRANSIENT] as const;
+    checkOptionNames("onFrame()", checked, ...names);
     return this.#messages().onFrame(handler, checked);
   }
 

@@ -115,6 +115,21 @@ describe("a batch per read", () => {
     expect(got).toMatchObject({ end: "ERR_FRAME_TOO_LONG", rest: "much too long\nlater\n" });
   });
 
+  it("goes on cutting batches after a refused line is skipped (lines()'s onOverflow: skip)", () => {
+    const decoder = lines("lf", 4);
+    const buffer = new ReceiveBuffer();
+    buffer.append(Buffer.from("ok\nmuch too long\nla"));
+    expect(decoder.decode(buffer)).toEqual(["ok"]);
+    expect(() => decoder.decode(buffer)).toThrow(
+      expect.objectContaining({ code: "ERR_FRAME_TOO_LONG" }),
+    );
+    buffer.take(buffer.indexOf(Buffer.from("\n")) + 1); // the skipper's part: the over-long line goes
+    expect(decoder.decode(buffer)).toBeNull(); // "la" waits for its end
+    buffer.append(Buffer.from("te\nx\ny"));
+    expect(decoder.decode(buffer)).toEqual(["late", "x"]);
+    expect(decoder.decodeEof(buffer)).toEqual(["y"]);
+  });
+
   it("gives the same lines when several reads were buffered before the batch is taken", () => {
     fc.assert(
       fc.property(

@@ -11,9 +11,10 @@ function frameSink(
   chunks: readonly Buffer[],
   handler?: (payload: Buffer, sink: Sink) => void,
   recycled = false,
+  transient = false,
 ): Sunk<Buffer> {
   return sinkAll<Buffer>(
-    (host, deliver, options) => new FrameSink(host, deliver, codec, options),
+    (host, deliver, options) => new FrameSink(host, deliver, codec, options, transient),
     chunks,
     handler,
     recycled,
@@ -88,6 +89,54 @@ describe("onFrame's sink", () => {
       frameSink({}, chunks, (payload) => kept.push(payload), recycled);
       expect(kept.map(String)).toEqual(["first", "second", "third"]);
     }
+  });
+
+  it("transient: the same payloads, read inside the handler, for any layout and chunking", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...codecs),
+        fc.array(fc.uint8Array({ maxLength: 160 }), { maxLength: 6 }),
+        fc.array(fc.nat({ max: 900 }), { maxLength: 6 }),
+        (layout, payloads, at) => {
+          const input = Buffer.concat(payloads.map((p) => encodeFrame(Buffer.from(p), layout)));
+          const want = decodeAll(() => frameDecoder(layout), [input]).frames;
+          for (const chunks of [[input], cut(input, at), bytewise(input)]) {
+            for (const recycled of PATHS) {
+              const seen: string[] = [];
+              const got = frameSink(
+                layout,
+                chunks,
+                (p) => seen.push(p.toString("latin1")),
+                recycled,
+                true,
+              );
+              expect(seen).toEqual(want);
+              expect(got.outcomes).toBe(1);
+            }
+          }
+        },
+      ),
+      { numRuns: 200, seed: 0x7a4e5 },
+    );
+  });
+
+  it("transient: payloads of a recycled read are views of it, not copies (no copy per read)", () => {
+    const input = Buffer.concat([encodeFrame("first"), encodeFrame("second")]);
+    const third = encodeFrame("third");
+    const chunks = [input, third.subarray(0, 6), third.subarray(6)];
+    const kept: Buffer[] = [];
+    frameSink({}, chunks, (payload) => kept.push(payload), true, true);
+    // The read that held "first" and "second" was overwritten after it (as the next read
+    // overwrites the recycled buffer); "third" was completed in the receive buffer, a copy.
+    expect(kept.map((p) => p.toString("latin1"))).toEqual([
+      "\xee".repeat(5),
+      "\xee".repeat(6),
+      "third",
+    ]);
+    // Without the opt-in, the same payloads survive (the default the socket test also checks).
+    const safe: Buffer[] = [];
+    frameSink({}, chunks, (payload) => safe.push(payload), true, false);
+    expect(safe.map(String)).toEqual(["first", "second", "third"]);
   });
 
   it("refuses a declared length over maxLength from the header, keeping the frame's bytes", () => {

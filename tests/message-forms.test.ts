@@ -202,6 +202,45 @@ describe.each(["recycled", "data"] as const)("on the %s receive path", (path) =>
       expect(got.every((p, i) => p.equals(payloads[i] as Buffer))).toBe(true);
     });
 
+    it("transient: hands every payload over whole inside the handler, pauses mid-read", async () => {
+      const payloads = Array.from({ length: 800 }, (_, i) => randomBytes(i % 900));
+      const wire = Buffer.concat(payloads.map((p) => encodeFrame(p)));
+      // Whole 64 KiB reads as well as dribbled ones: many frames of one recycled read.
+      for (const serve of [
+        (peer: NetSocket) => peer.end(wire),
+        (peer: NetSocket) => dribble(peer, wire),
+      ]) {
+        const socket = await socketTo(serve);
+        const copies: Buffer[] = [];
+        await new Promise<void>((resolve, reject) => {
+          socket.onFrame(
+            (payload) => {
+              copies.push(Buffer.from(payload)); // the handler keeps a copy, as documented
+              if (copies.length % 100 === 0) {
+                socket.pause(); // stops mid-read: the rest of the read must be kept
+                setTimeout(() => socket.resume(), 1);
+              }
+            },
+            { transient: true, onEnd: resolve, onError: reject },
+          );
+        });
+        expect(copies.length).toBe(payloads.length);
+        expect(copies.every((p, i) => p.equals(payloads[i] as Buffer))).toBe(true);
+      }
+    });
+
+    it("refuses a transient that is not a boolean", async () => {
+      const socket = await socketTo(() => {});
+      expect(() => socket.onFrame(() => {}, { transient: "yes" } as never)).toThrow(
+        expect.objectContaining({
+          code: "ERR_INVALID_ARGUMENT",
+          message: expect.stringMatching(/transient/),
+        }),
+      );
+      // Refused before anything was attached: another handler may still take the stream.
+      expect(() => socket.onFrame(() => {})).not.toThrow();
+    });
+
     it("refuses a declared length over maxLength from the header alone", async () => {
       const socket = await socketTo((peer) => peer.write(Buffer.from([0x7f, 0xff, 0xff, 0xff, 1])));
       const errors: string[] = [];

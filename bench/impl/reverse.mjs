@@ -13,7 +13,8 @@
 // prints its RESULT and closes:
 //   node-net  net.connect() + 'data' + the hand-rolled splitters of impl/node-net.mjs
 //             (copied from the shared anchors' reference unchanged: Buffer views per line)
-//   online    sockit connect() + socket.onLine / socket.onFrame (strings / Buffers)
+//   online    sockit connect() + socket.onLine / socket.onFrame (strings / Buffers; the frame
+//             handler keeps nothing, so it takes { transient: true }: views of the read)
 //   iter      sockit connect() + for await over socket.lines() / socket.frames()
 // SOCKIT_RECEIVE_PATH=data turns sockit's recycled read buffer off (the 'data' path).
 
@@ -238,11 +239,16 @@ async function receiveSockit() {
           count++;
           bytes += line.length; // ASCII: chars = bytes
         }, options);
+      // The handler keeps no payload, so it takes them as views of the recycled read buffer
+      // (`transient`, no copy); SOCKIT_BENCH_COPY=1 measures the default (a copy per read).
       else
-        socket.onFrame((f) => {
-          count++;
-          bytes += f.length;
-        }, options);
+        socket.onFrame(
+          (f) => {
+            count++;
+            bytes += f.length;
+          },
+          { ...options, transient: process.env.SOCKIT_BENCH_COPY !== "1" },
+        );
     });
   } else if (workload === "W2r") {
     for await (const line of socket.lines()) {

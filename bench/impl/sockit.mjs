@@ -346,7 +346,8 @@ const countFrames = {
           frames++;
           payloadBytes += f.length;
         },
-        { onEnd: () => resolve({ frames, payloadBytes }), onError: fail },
+        // It keeps no payload: views valid during the call suffice (no copy on a recycled read).
+        { onEnd: () => resolve({ frames, payloadBytes }), onError: fail, transient: true },
       );
     });
   },

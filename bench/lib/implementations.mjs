@@ -150,7 +150,7 @@ export function findRuntime(name, envVar) {
 export function extraImplementations() {
   const bun = findRuntime("bun", "BUN");
   const deno = findRuntime("deno", "DENO");
-  const cBin = path.join(os.tmpdir(), "sockit-bench", "c_limit");
+  const cBin = C_LIMIT_BIN;
   const w14 = ["W1", "W2", "W3", "W3c", "W4"];
   const noTls = { W6: "no TLS implementation", W7: "no TLS implementation" };
   const denoRun = [deno.bin, "run", "--allow-net=127.0.0.1", "--v8-flags=--expose-gc"];
@@ -202,7 +202,11 @@ export function extraImplementations() {
   ].map((x) => ({ ...x, cwd: ANCHORS, extra: true }));
 }
 
-function buildC(bin) {
+/** Where the C column's binary is built (from the anchors' `impl/c_limit.c`). */
+export const C_LIMIT_BIN = path.join(os.tmpdir(), "sockit-bench", "c_limit");
+
+/** Builds the C column's binary at `bin` unless it is newer than its source (needs gcc). */
+export function buildC(bin) {
   fs.mkdirSync(path.dirname(bin), { recursive: true });
   const src = path.join(ANCHORS, "impl/c_limit.c");
   const fresh = fs.existsSync(bin) && fs.statSync(bin).mtimeMs >= fs.statSync(src).mtimeMs;
