@@ -1,19 +1,22 @@
-// The floor of the awaited styles: W2 (lines), W3/W3c (ping-pong) and W5 (connections held)
-// with an `await` per message over raw node:net and no library (impl/node-net-await.mjs), beside
+// The floor of the awaited styles: W2 (lines), W3/W3c (ping-pong), W5 (connections held) and
+// W6 (TLS bulk) with an `await` per message over raw node:net or node:tls and no library
+// (impl/node-net-await.mjs; impl/node-tls.mjs --style await: for await over the socket), beside
 // raw Node's callbacks (impl/node-net.mjs) and sockit's styles, in alternating sequential
 // runs of one process. What the raw awaited style cannot reach, no library's can.
 //
 //   node bench/await-floor.mjs [--rounds 5] [--workloads W3,W3c]   (needs dist/: npm run build)
 //
-// Bounded: at most 20 rounds of 4 workloads × at most 7 implementations, each run killed
+// Bounded: at most 20 rounds of 5 workloads × at most 7 implementations, each run killed
 // after 60 s. Prints each one's median and its ratio to node-net, as bench/RESULTS.md does:
 // W2 the server's seconds from first byte to EOF and W3/W3c the client's (higher ratio is
-// better), W5 the server's RSS per held connection (KiB, lower is better). GAPS.md quotes
-// its runs. About 8 minutes (W3 and W3c alone: about 6).
+// better), W5 the server's RSS per held connection (KiB, lower is better); W6 against
+// node:tls's callbacks, each server receiving from node:tls's client. GAPS.md quotes its
+// runs. About 9 minutes (W3 and W3c alone: about 6).
 
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { tempCerts, tlsEnv } from "./lib/certs.mjs";
 import { median, resultOf, roundsArg, start, startServer } from "./lib/floor-runs.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -34,6 +37,8 @@ const WORKLOADS = {
     impl("node-net-await", "promise"),
     impl("sockit", "iter"),
     impl("sockit", "promise"),
+    impl("sockit", "online"),
+    impl("sockit", "batch"),
   ],
   // Every sockit style in ping-pong: the awaited ones (iter, promise, batch) beside the raw
   // awaited floor, the callback ones (tagged, online) beside raw Node's callbacks.
@@ -52,6 +57,14 @@ const WORKLOADS = {
   ],
 };
 WORKLOADS.W3c = WORKLOADS.W3;
+// W6 (TLS bulk): node:tls's callbacks, `for await` over the TLS socket written by hand, and
+// sockit's styles, each receiving from node:tls's client (the same sender for all).
+const NODE_TLS = impl("node-tls");
+WORKLOADS.W6 = [
+  NODE_TLS,
+  impl("node-tls", "await"),
+  ...["iter", "promise", "tagged"].map((style) => impl("sockit", style)),
+];
 
 const args = process.argv.slice(2);
 const rounds = roundsArg(args, 5);
@@ -70,16 +83,21 @@ if (!existsSync(path.join(here, "../dist/index.js"))) {
   process.exit(2);
 }
 
+if (WORKLOADS.W6 !== undefined) {
+  const env = tlsEnv(tempCerts()); // a CA and a server certificate for this run, removed at exit
+  for (const run of WORKLOADS.W6) run.env = env;
+}
+
 /** One run: the server, READY, the client; the figure (seconds, or KiB per connection). */
 async function runOnce(run, workload, port) {
   const { exited: server } = await startServer(run, port, workload);
-  // W2's sender is the same for every style (the harness's rule): node-net's client.
-  const sender = workload === "W2" ? NODE_NET : run;
+  // W2's and W6's senders are the same for every style: raw Node's client.
+  const sender = workload === "W2" ? NODE_NET : workload === "W6" ? NODE_TLS : run;
   const [clientOut, serverOut] = await Promise.all([
     start(sender, "client", port, workload),
     server,
   ]);
-  if (workload === "W2") return resultOf(serverOut, `${run.name} server`).seconds;
+  if (workload === "W2" || workload === "W6") return resultOf(serverOut, `${run.name} server`).seconds;
   if (workload !== "W5") return resultOf(clientOut, `${run.name} client`).seconds;
   const { conns, rssBeforeKiB, rssAfterKiB } = resultOf(serverOut, `${run.name} server`);
   return (rssAfterKiB - rssBeforeKiB) / conns;
@@ -97,11 +115,11 @@ for (let round = 0; round < rounds; round++) {
   }
 }
 
-console.log(`| workload | implementation | median (${rounds} runs) | × node-net |`);
+console.log(`| workload | implementation | median (${rounds} runs) | × raw Node (node-net; W6 node-tls) |`);
 console.log("|---|---|---:|---:|");
 for (const [workload, runs] of Object.entries(WORKLOADS)) {
   const unit = workload === "W5" ? "KiB/conn" : "s";
-  const base = median(figures.get(`${workload} ${NODE_NET.name}`));
+  const base = median(figures.get(`${workload} ${runs[0].name}`)); // raw Node's callbacks
   for (const run of runs) {
     const own = median(figures.get(`${workload} ${run.name}`));
     // Seconds: node-net ÷ own (higher is better). KiB: own ÷ node-net (lower is better).

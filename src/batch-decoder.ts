@@ -25,24 +25,6 @@ const HOST: SinkHost = { detach() {}, report() {} };
 /** Every complete message in the buffer, as one array; `null` when there is none yet. */
 export class BatchDecoder<T> implements Decoder<T[]> {
   readonly #make: SinkFactory<T>;
-  /**
-   * The sink the batches are cut by, made on the first decode and kept until it fails or
-   * finishes: making one per batch (its codec options checked again) cost ≈ 700 ns, a
-   * batch's whole decode in ping-pong (one message per read).
-   */
-  #sink: Sink | undefined;
-  /** Where the sink's messages go: the batch being cut. */
-  #batch: T[] = [];
-  /** The error the sink reported during this batch. */
-  #failure: SocketError | undefined;
-  readonly #deliver = (message: T): void => {
-    this.#batch.push(message);
-  };
-  readonly #handlers: MessageHandlerOptions = {
-    onError: (error) => {
-      this.#failure = error;
-    },
-  };
 
   /** @param make called now once, so that bad codec options throw here. */
   constructor(make: SinkFactory<T>) {
@@ -57,7 +39,8 @@ export class BatchDecoder<T> implements Decoder<T[]> {
    */
   decode(buffer: ReceiveBuffer): T[] | null {
     if (buffer.length === 0) return null;
-    return this.#result(this.#take(buffer, false));
+    const { batch, failure } = this.#take(buffer, false);
+    return this.#result(batch, failure);
   }
 
   /**
@@ -66,54 +49,42 @@ export class BatchDecoder<T> implements Decoder<T[]> {
    */
   decodeEof(buffer: ReceiveBuffer, cause?: unknown): T[] | null {
     if (buffer.length === 0) return null;
-    const batch = this.#take(buffer, cause === undefined);
-    if (this.#failure === undefined && batch.length === 0 && buffer.length > 0) {
+    const { batch, failure } = this.#take(buffer, cause === undefined);
+    if (failure === undefined && batch.length === 0 && buffer.length > 0) {
       throw new IncompleteReadError(buffer.takeAll(), undefined, cause); // cut by an error
     }
-    return this.#result(batch);
+    return this.#result(batch, failure);
   }
 
-  reset(): void {
-    this.#sink?.reset();
-  }
-
-  /** Feeds what is buffered through the sink (its fast path: nothing buffered before). */
-  #take(buffer: ReceiveBuffer, finish: boolean): T[] {
-    let sink = this.#sink;
-    if (sink === undefined || sink.done) {
-      sink = this.#make(HOST, this.#deliver, this.#handlers);
-      this.#sink = sink;
-    } else sink.reset(); // its scan state is of bytes taken out below
+  /** Feeds what is buffered through a fresh sink (its fast path: nothing buffered before). */
+  #take(buffer: ReceiveBuffer, finish: boolean): { batch: T[]; failure: SocketError | undefined } {
     const batch: T[] = [];
-    this.#batch = batch;
-    this.#failure = undefined;
+    let failure: SocketError | undefined;
+    const sink = this.#make(HOST, (message) => batch.push(message), {
+      onError: (error) => {
+        failure = error;
+      },
+    });
     // Chunk by chunk, as they arrived: a line or frame across two chunks is completed from
     // the next one's head (no copy of whole chunks), the rest cut in place.
-    const first = buffer.takeChunk();
-    if (buffer.length === 0) sink.feed(buffer, first);
-    else this.#feedAll(sink, buffer, first);
-    if (finish && this.#failure === undefined && (batch.length === 0 || buffer.length === 0)) {
-      sink.finish(buffer, undefined);
-    }
-    return batch;
-  }
-
-  /** Feeds `first` and every chunk after it; stops at a failure, the rest put back. */
-  #feedAll(sink: Sink, buffer: ReceiveBuffer, first: Buffer): void {
-    const chunks: Buffer[] = [first];
+    const chunks: Buffer[] = [];
     while (buffer.length > 0) chunks.push(buffer.takeChunk());
     for (let i = 0; i < chunks.length; i++) {
       sink.feed(buffer, chunks[i]);
-      if (this.#failure !== undefined || sink.halted) {
+      if (failure !== undefined || sink.halted) {
         for (let j = i + 1; j < chunks.length; j++) buffer.append(chunks[j] as Buffer);
-        return;
+        break;
       }
     }
+    if (finish && failure === undefined && (batch.length === 0 || buffer.length === 0)) {
+      sink.finish(buffer, undefined);
+    }
+    return { batch, failure };
   }
 
-  #result(batch: T[]): T[] | null {
+  #result(batch: T[], failure: SocketError | undefined): T[] | null {
     if (batch.length > 0) return batch;
-    if (this.#failure !== undefined) throw this.#failure;
+    if (failure !== undefined) throw failure;
     return null;
   }
 }

@@ -31,6 +31,12 @@ export interface LineHandlerOptions extends LineOptions, MessageHandlerOptions {
   invalidText?: InvalidText;
 }
 
+/**
+ * What the constructor decodes to check the encoding. Shared: `Buffer.alloc(0)` costs
+ * ≈ 230 ns, two thirds of making a sink, and a batch per read makes one per read.
+ */
+const NO_BYTES = Buffer.alloc(0);
+
 const LF = 0x0a;
 const CR = 0x0d;
 
@@ -68,7 +74,7 @@ export class LineSink extends Sink {
             ? "latin1"
             : undefined;
     this.#text = (line) => decodeText(line, encoding, invalidText); // checks the encoding now
-    this.#text(Buffer.alloc(0));
+    this.#text(NO_BYTES);
   }
 
   feed(buffer: ReceiveBuffer, chunk: Buffer | undefined, transient = false): void {

@@ -53,11 +53,6 @@ export abstract class Sink {
     this.#options = options;
   }
 
-  /** It failed or finished: it delivers nothing more. */
-  get done(): boolean {
-    return this.#done;
-  }
-
   /**
    * Delivers every complete message of what `buffer` holds followed by `chunk` (new bytes,
    * or undefined to drain the buffer alone), and leaves what it did not deliver in `buffer`.

@@ -3,7 +3,7 @@
 // Not from the shared anchors harness (it has no TLS workloads): written here, to the same
 // protocol, verification and RESULT lines. Do not optimise it beyond what a user writes.
 //
-//   SOCKIT_BENCH_TLS=DIR OPENSSL_CONF=DIR/openssl.cnf node impl/node-tls.mjs server PORT WORKLOAD
+//   SOCKIT_BENCH_TLS=DIR OPENSSL_CONF=DIR/openssl.cnf node impl/node-tls.mjs [--style await] server PORT WORKLOAD
 //   SOCKIT_BENCH_TLS=DIR OPENSSL_CONF=DIR/openssl.cnf node impl/node-tls.mjs client PORT WORKLOAD
 //
 // WORKLOAD is W6 or W7. DIR holds ca.pem, server.pem and server.key (made by bench/run.mjs;
@@ -28,7 +28,12 @@ import fs from "node:fs";
 import path from "node:path";
 import tls from "node:tls";
 
-const [role, portArg, workload] = process.argv.slice(2);
+// `--style await` (W6's server only): the chunks read with `for await` over the TLS socket,
+// what a user writes by hand for an awaited read loop with no library (await-floor.mjs).
+const args = process.argv.slice(2);
+const styleAt = args.indexOf("--style");
+const style = styleAt < 0 ? "callbacks" : args.splice(styleAt, 2)[1];
+const [role, portArg, workload] = args;
 const PORT = Number(portArg);
 const DIR = process.env.SOCKIT_BENCH_TLS;
 
@@ -39,6 +44,8 @@ const die = (msg) => {
 };
 const result = (obj) => process.stdout.write(`RESULT ${JSON.stringify(obj)}\n`);
 
+if (style !== "callbacks" && (style !== "await" || role !== "server" || workload !== "W6"))
+  die(`--style ${style}: only --style await, for W6's server`);
 if (!DIR) die("SOCKIT_BENCH_TLS (the folder with ca.pem, server.pem, server.key) is not set");
 if (!Number.isInteger(PORT) || PORT <= 0) die(`bad port ${portArg}`);
 const pem = (name) => fs.readFileSync(path.join(DIR, name));
@@ -69,6 +76,19 @@ function server() {
       case "W6": {
         let bytes = 0,
           t0 = 0;
+        if (style === "await") {
+          (async () => {
+            // destroyOnReturn: false, or the loop's end destroys the socket before the reply.
+            for await (const c of sock.iterator({ destroyOnReturn: false })) {
+              if (bytes === 0) t0 = now();
+              bytes += c.length;
+            }
+            const seconds = now() - t0;
+            sock.end(`${bytes}\n`);
+            result({ bytes, seconds, protocol: sock.getProtocol() });
+          })().catch((e) => die(`read error ${e.code} ${e.message}`));
+          break;
+        }
         sock.on("data", (c) => {
           if (bytes === 0) t0 = now();
           bytes += c.length;
