@@ -97,7 +97,8 @@ async function runOnce(run, workload, port) {
     start(sender, "client", port, workload),
     server,
   ]);
-  if (workload === "W2" || workload === "W6") return resultOf(serverOut, `${run.name} server`).seconds;
+  if (workload === "W2" || workload === "W6")
+    return resultOf(serverOut, `${run.name} server`).seconds;
   if (workload !== "W5") return resultOf(clientOut, `${run.name} client`).seconds;
   const { conns, rssBeforeKiB, rssAfterKiB } = resultOf(serverOut, `${run.name} server`);
   return (rssAfterKiB - rssBeforeKiB) / conns;
@@ -115,7 +116,9 @@ for (let round = 0; round < rounds; round++) {
   }
 }
 
-console.log(`| workload | implementation | median (${rounds} runs) | × raw Node (node-net; W6 node-tls) |`);
+console.log(
+  `| workload | implementation | median (${rounds} runs) | × raw Node (node-net; W6 node-tls) |`,
+);
 console.log("|---|---|---:|---:|");
 for (const [workload, runs] of Object.entries(WORKLOADS)) {
   const unit = workload === "W5" ? "KiB/conn" : "s";
