@@ -13,22 +13,17 @@
 // node:tls's callbacks, each server receiving from node:tls's client. GAPS.md quotes its
 // runs. About 9 minutes (W3 and W3c alone: about 6).
 
-import { existsSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { tempCerts, tlsEnv } from "./lib/certs.mjs";
-import { median, resultOf, roundsArg, start, startServer } from "./lib/floor-runs.mjs";
+import {
+  impl,
+  median,
+  requireDist,
+  resultOf,
+  roundsArg,
+  start,
+  startServer,
+} from "./lib/floor-runs.mjs";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const impl = (file, style) => ({
-  name: `${file}${style ? `-${style}` : ""}`,
-  argv: [
-    process.execPath,
-    "--expose-gc",
-    path.join(here, `impl/${file}.mjs`),
-    ...(style ? ["--style", style] : []),
-  ],
-});
 const NODE_NET = impl("node-net");
 const WORKLOADS = {
   W2: [
@@ -78,10 +73,7 @@ if (only !== undefined) {
   }
   for (const name of Object.keys(WORKLOADS)) if (!names.includes(name)) delete WORKLOADS[name];
 }
-if (!existsSync(path.join(here, "../dist/index.js"))) {
-  console.error("dist/ is missing: run npm run build first");
-  process.exit(2);
-}
+requireDist();
 
 if (WORKLOADS.W6 !== undefined) {
   const env = tlsEnv(tempCerts()); // a CA and a server certificate for this run, removed at exit

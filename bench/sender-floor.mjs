@@ -13,11 +13,10 @@
 // killed after 60 s. Prints each receiver's median seconds (first byte to EOF) and its
 // ratio to raw Node's receiver with the same sender. About 2 minutes for 5 rounds.
 
-import { existsSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import {
+  impl,
   median,
+  requireDist,
   resultOf,
   roundsArg,
   start,
@@ -26,26 +25,11 @@ import {
 } from "./lib/floor-runs.mjs";
 import { ANCHORS, buildC, C_LIMIT_BIN } from "./lib/implementations.mjs";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const node = (file, style, env) => ({
-  name: `${file}${style ? `-${style}` : ""}${env?.SOCKIT_BENCH_COPY ? "-copy" : ""}`,
-  argv: [
-    process.execPath,
-    "--expose-gc",
-    path.join(here, `impl/${file}.mjs`),
-    ...(style ? ["--style", style] : []),
-  ],
-  ...(env ? { env } : {}),
-});
-
 const args = process.argv.slice(2);
 const rounds = roundsArg(args, 5);
 const pin = args.includes("--pin") ? tasksetIfAny() : undefined;
 if (args.includes("--pin") && pin === undefined) console.log("--pin: taskset cannot pin here");
-if (!existsSync(path.join(here, "../dist/index.js"))) {
-  console.error("dist/ is missing: run npm run build first");
-  process.exit(2);
-}
+requireDist();
 
 let c;
 try {
@@ -55,20 +39,20 @@ try {
   console.log(`no C column (${ANCHORS}/impl/c_limit.c, gcc): ${error.message.split("\n")[0]}`);
 }
 
-const NODE_NET = node("node-net");
+const NODE_NET = impl("node-net");
 const SENDERS = [NODE_NET, ...(c ? [c] : [])];
 const RECEIVERS = [
   NODE_NET,
-  node("sockit", "online"),
-  node("sockit", "batch"),
-  node("sockit", "iter"),
+  impl("sockit", "online"),
+  impl("sockit", "batch"),
+  impl("sockit", "iter"),
   ...(c ? [c] : []),
 ];
 // W4r: impl/reverse.mjs; its server (the sender) is raw Node's for every receiver.
 const REVERSE = [
-  node("reverse", "node-net"),
-  node("reverse", "online"),
-  node("reverse", "online", { SOCKIT_BENCH_COPY: "1" }),
+  impl("reverse", "node-net"),
+  impl("reverse", "online"),
+  impl("reverse", "online", { env: { SOCKIT_BENCH_COPY: "1" }, suffix: "-copy" }),
 ];
 
 /** One run: the receiver's seconds, first byte to EOF. */

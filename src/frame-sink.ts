@@ -35,8 +35,9 @@ export interface TransientOption {
    * handler returns, since the next read overwrites it; copy what you keep
    * (`Buffer.from(payload)`). It saves one copy of every read on client sockets (the
    * recycled read buffer); elsewhere payloads are views of a fresh chunk anyway. Default
-   * `false`: payloads stay valid after the handler returns. Issue 15's "views valid only
-   * inside the callback" (W4r, `bench/README.md`).
+   * `false`: payloads stay valid after the handler returns. A value that is not a boolean
+   * is refused with `ERR_INVALID_ARGUMENT`. Issue 15's "views valid only inside the
+   * callback" (W4r, `bench/README.md`).
    */
   transient?: boolean;
 }

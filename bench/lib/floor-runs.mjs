@@ -2,8 +2,38 @@
 // end, bounded in time, each run's RESULT line, medians.
 
 import { spawn, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 
 const RUN_TIMEOUT_MS = 60_000;
+const IMPL_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "../impl");
+
+/**
+ * One of `bench/impl/`'s programs run by this Node (`--expose-gc`, `--style style` when
+ * given), for {@link start}: named `file-style` plus `suffix`, with `env` added to its
+ * environment.
+ */
+export function impl(file, style, { env, suffix = "" } = {}) {
+  return {
+    name: `${file}${style ? `-${style}` : ""}${suffix}`,
+    argv: [
+      process.execPath,
+      "--expose-gc",
+      path.join(IMPL_DIR, `${file}.mjs`),
+      ...(style ? ["--style", style] : []),
+    ],
+    ...(env ? { env } : {}),
+  };
+}
+
+/** Exits 2 with a message unless sockit is built (`dist/`, which the sockit programs load). */
+export function requireDist() {
+  if (!existsSync(path.join(IMPL_DIR, "../../dist/index.js"))) {
+    console.error("dist/ is missing: run npm run build first");
+    process.exit(2);
+  }
+}
 
 /** `taskset`'s path when it can pin here (Linux, 2 or more CPUs), else undefined. */
 export function tasksetIfAny() {
